@@ -1,0 +1,73 @@
+// Backend choice: 'cpu' is always there; 'auto' never fails; 'wgpu' trains on a Vulkan adapter
+// (CI installs Mesa's software driver and sets S3DB_ML_REQUIRE_WGPU=1) or fails with a named error.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MLPlugin, backendInfo, ComputeBackendUnavailableError, TensorFlowDependencyError } from '../index.js';
+import { memoryDatabase, productRows, emailRows } from './support/db.js';
+
+describe('backend selection', () => {
+  it("'cpu' resolves to the CPU backend", async () => {
+    expect(await backendInfo('cpu')).toMatchObject({ backend: 'cpu' });
+  });
+
+  it("'auto' resolves, and uses wgpu only on a hardware adapter", async () => {
+    const info = await backendInfo('auto');
+    expect(['cpu', 'wgpu']).toContain(info.backend);
+    if (info.backend === 'wgpu') expect(info.hardware).toBe(true);
+    expect(info.reason.length).toBeGreaterThan(5);
+  });
+});
+
+describe("backend 'wgpu'", () => {
+  let db;
+  let wgpu;
+  beforeAll(async () => {
+    db = memoryDatabase();
+    await db.connect();
+    await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(64, 4));
+    await (
+      await db.createResource({ name: 'emails', attributes: { wordCount: 'number', linkCount: 'number', capsRatio: 'number', label: 'string' } })
+    ).insertMany(emailRows(64, 4));
+    wgpu = await backendInfo('wgpu').catch((e) => e);
+  });
+  afterAll(async () => {
+    await db.disconnect();
+  });
+
+  it('is available where required, else fails with ComputeBackendUnavailableError', async () => {
+    if (wgpu instanceof Error) {
+      expect(process.env.S3DB_ML_REQUIRE_WGPU).toBeUndefined();
+      expect(wgpu).toBeInstanceOf(ComputeBackendUnavailableError);
+      expect(wgpu).toBeInstanceOf(TensorFlowDependencyError);
+      const ml = new MLPlugin({ logLevel: 'silent', backend: 'wgpu' });
+      await expect(ml.install(db)).rejects.toBeInstanceOf(ComputeBackendUnavailableError);
+    } else {
+      expect(wgpu.backend).toBe('wgpu');
+    }
+  });
+
+  // Without a Vulkan driver (and without S3DB_ML_REQUIRE_WGPU) the previous test covers the
+  // failure; this one then checks that a wgpu model fails to train with the same named error.
+  it('trains regression and classification like the CPU backend', async () => {
+    const models = (backend) => ({
+      price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', backend, modelConfig: { epochs: 3, batchSize: 16 } },
+      spam: { type: 'classification', resource: 'emails', features: ['wordCount', 'linkCount', 'capsRatio'], target: 'label', backend, modelConfig: { epochs: 3, batchSize: 16, dropout: 0 } },
+    });
+    const onGpu = new MLPlugin({ logLevel: 'silent', models: models('wgpu') });
+    const onCpu = new MLPlugin({ logLevel: 'silent', models: models('cpu') });
+    await onCpu.install(db);
+    await onGpu.install(db);
+    if (wgpu instanceof Error) {
+      await expect(onGpu.train('price')).rejects.toBeInstanceOf(ComputeBackendUnavailableError);
+      return;
+    }
+    for (const name of ['price', 'spam']) {
+      const gpu = await onGpu.train(name);
+      const cpu = await onCpu.train(name);
+      expect(gpu.backend).toBe('wgpu');
+      expect(gpu.loss).toBeCloseTo(cpu.loss, 3);
+    }
+    const input = { cost: 100, demand: 300 };
+    const [g, c] = [await onGpu.predict('price', input), await onCpu.predict('price', input)];
+    expect(Math.abs(g.prediction - c.prediction)).toBeLessThan(0.05 * Math.abs(c.prediction));
+  });
+});

@@ -1,0 +1,104 @@
+// Starts a real S3-compatible server (SeaweedFS `weed mini`) on 127.0.0.1 for the test run and
+// stops it afterwards. Used as vitest's globalSetup; tests read S3DB_ML_TEST_S3 for the endpoint.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
+
+const ACCESS_KEY = 'testaccess';
+const SECRET_KEY = 'testsecret123';
+const BUCKET = 's3db';
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint, child, log) {
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+  });
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`weed exited with ${child.exitCode}; see ${log}`);
+    try {
+      const { Buckets = [] } = await client.send(new ListBucketsCommand({}));
+      if (Buckets.some((b) => b.Name === BUCKET)) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`SeaweedFS did not become ready in 90 s; see ${log}`);
+}
+
+export default async function setup() {
+  const weed = execFileSync(join(root, 'scripts/install-seaweedfs.sh'), { encoding: 'utf8' }).trim();
+  const data = mkdtempSync(join(tmpdir(), 's3db-ml-s3-'));
+  const port = await freePort();
+  writeFileSync(
+    join(data, 's3.json'),
+    JSON.stringify({
+      identities: [
+        { name: 'test', credentials: [{ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'] },
+      ],
+    }),
+  );
+  const log = join(data, 'weed.log');
+  const { openSync } = await import('node:fs');
+  const out = openSync(log, 'a');
+  // Every listener on loopback: weed's defaults bind 0.0.0.0 and advertise the external address.
+  const child = spawn(
+    weed,
+    [
+      'mini',
+      `-dir=${data}`,
+      '-ip=127.0.0.1',
+      '-ip.bind=127.0.0.1',
+      `-s3.port=${port}`,
+      `-s3.config=${join(data, 's3.json')}`,
+      '-admin.ui=false',
+      '-webdav=false',
+      `-bucket=${BUCKET}`,
+      `-s3.localSocket=${join(data, 's3.sock')}`,
+      `-filer.localSocket=${join(data, 'filer.sock')}`,
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(endpoint, child, log);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  process.env.S3DB_ML_TEST_S3 = JSON.stringify({ endpoint, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, bucket: BUCKET });
+  return async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 8000);
+      child.on('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    rmSync(data, { recursive: true, force: true });
+  };
+}

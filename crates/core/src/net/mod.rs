@@ -1,0 +1,52 @@
+//! Dense networks: their architecture ([`NetSpec`]), their Burn module for training
+//! ([`burn_net::DenseNet`]) and the plain-Rust inference engine ([`DenseWeights`]).
+
+pub mod burn_net;
+mod engine;
+
+pub use engine::{DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
+
+use crate::spec::Activation;
+use serde::{Deserialize, Serialize};
+
+/// One fully connected layer: `activation(x · W + b)`, then dropout while training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerSpec {
+    pub units: usize,
+    pub activation: Activation,
+    pub dropout: f64,
+}
+
+/// A stack of dense layers from `inputs` to the last layer's `units` outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetSpec {
+    pub inputs: usize,
+    pub layers: Vec<LayerSpec>,
+}
+
+impl NetSpec {
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(self.inputs, |l| l.units)
+    }
+
+    /// Trainable parameters: a weight per input per unit plus a bias per unit, for every layer.
+    pub fn parameter_count(&self) -> usize {
+        let mut inputs = self.inputs;
+        let mut total = 0;
+        for layer in &self.layers {
+            total += inputs * layer.units + layer.units;
+            inputs = layer.units;
+        }
+        total
+    }
+
+    /// `hidden` layers (units, activation, dropout) followed by a linear output layer.
+    pub fn mlp(inputs: usize, hidden: &[(usize, Activation, f64)], outputs: usize) -> Self {
+        let mut layers: Vec<LayerSpec> = hidden
+            .iter()
+            .map(|&(units, activation, dropout)| LayerSpec { units, activation, dropout })
+            .collect();
+        layers.push(LayerSpec { units: outputs, activation: Activation::Linear, dropout: 0.0 });
+        Self { inputs, layers }
+    }
+}

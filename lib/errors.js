@@ -1,0 +1,94 @@
+// The error classes of s3db.js's ML plugin, re-exported so that `instanceof` works whichever
+// package users import them from, plus the two this product adds. Native errors arrive tagged
+// (see src/error.rs) and are rebuilt here as the named class, with their context as properties.
+import {
+  MLError,
+  ModelConfigError,
+  TrainingError,
+  PredictionError,
+  ModelNotFoundError,
+  ModelNotTrainedError,
+  DataValidationError,
+  InsufficientDataError,
+  TensorFlowDependencyError,
+} from 's3db.js/plugins/ml.errors';
+
+/** No compute backend can run the model (the native addon is missing, or `backend: 'wgpu'` has no GPU). */
+export class ComputeBackendUnavailableError extends TensorFlowDependencyError {
+  constructor(message, context = {}) {
+    super(message, {
+      suggestion: "Use backend 'auto' or 'cpu', install a Vulkan driver for 'wgpu', or rebuild the addon with `npm run build`.",
+      ...context,
+    });
+    this.name = 'ComputeBackendUnavailableError';
+  }
+}
+
+/** Training was stopped through its AbortSignal; the previous model keeps serving. */
+export class TrainingAbortedError extends TrainingError {
+  constructor(message, context = {}) {
+    super(message, { retriable: true, statusCode: 499, suggestion: 'Start training again when ready.', ...context });
+    this.name = 'TrainingAbortedError';
+  }
+}
+
+const CLASS_BY_CODE = {
+  E_MODEL_CONFIG: ModelConfigError,
+  E_DATA_VALIDATION: DataValidationError,
+  E_INSUFFICIENT_DATA: InsufficientDataError,
+  E_MODEL_NOT_TRAINED: ModelNotTrainedError,
+  E_TRAINING: TrainingError,
+  E_PREDICTION: PredictionError,
+  E_BACKEND_UNAVAILABLE: ComputeBackendUnavailableError,
+  E_ABORTED: TrainingAbortedError,
+};
+
+const NATIVE_TAG = 'S3DBML_ERROR:';
+
+/**
+ * Turns whatever the native addon threw into a named error. Untagged errors are unexpected
+ * (a napi type mismatch, say) and become `fallback` with the original as `originalError`.
+ */
+export function fromNative(error, fallback = MLError, extraContext = {}) {
+  const text = typeof error?.message === 'string' ? error.message : String(error);
+  const at = text.indexOf(NATIVE_TAG);
+  if (at === -1) {
+    return new fallback(text, { ...extraContext, originalError: text });
+  }
+  let payload;
+  try {
+    payload = JSON.parse(text.slice(at + NATIVE_TAG.length));
+  } catch {
+    return new fallback(text, { ...extraContext, originalError: text });
+  }
+  const ErrorClass = CLASS_BY_CODE[payload.code] ?? fallback;
+  return new ErrorClass(payload.message, { ...extraContext, ...payload.context, code: payload.code });
+}
+
+/** Calls a native function, rethrowing its errors as named classes (sync or async). */
+export function callNative(fn, fallback = MLError, extraContext = {}) {
+  let result;
+  try {
+    result = fn();
+  } catch (error) {
+    throw fromNative(error, fallback, extraContext);
+  }
+  if (result && typeof result.then === 'function') {
+    return result.catch((error) => {
+      throw fromNative(error, fallback, extraContext);
+    });
+  }
+  return result;
+}
+
+export {
+  MLError,
+  ModelConfigError,
+  TrainingError,
+  PredictionError,
+  ModelNotFoundError,
+  ModelNotTrainedError,
+  DataValidationError,
+  InsufficientDataError,
+  TensorFlowDependencyError,
+};

@@ -1,0 +1,147 @@
+// What every model shares: its configuration, its native counterpart, statistics, and the
+// record → typed array conversion before each native call.
+import { native } from '../native.js';
+import { callNative, InsufficientDataError, MLError, ModelConfigError, PredictionError, TrainingError } from '../errors.js';
+import { featureMatrix } from '../dataset.js';
+
+export class BaseModel {
+  /**
+   * @param {object} config `{ name, type, resource, features, target, minSamples, modelConfig, logLevel, backend }`
+   */
+  constructor(config) {
+    const { NativeModel } = native();
+    this.type = config.type;
+    this.backend = config.backend ?? 'auto';
+    this._native = callNative(
+      () =>
+        new NativeModel({
+          name: config.name,
+          type: config.type,
+          features: config.features,
+          target: config.target,
+          modelConfig: config.modelConfig ?? {},
+        }),
+      ModelConfigError,
+      { modelName: config.name },
+    );
+    this.config = {
+      name: config.name,
+      resource: config.resource,
+      features: [...config.features],
+      target: config.target,
+      minSamples: Math.max(1, config.minSamples ?? 10),
+      modelConfig: { ...config.modelConfig, ...this._native.resolvedConfig() },
+      logLevel: config.logLevel ?? 'info',
+    };
+    this.stats = { trainedAt: null, samples: 0, loss: null, accuracy: null, predictions: 0, errors: 0 };
+    /** The last training report from the native engine (history, held-out metrics, backend). */
+    this.lastTraining = null;
+  }
+
+  get isTrained() {
+    return this._native.isTrained;
+  }
+
+  /** `{ features: { name: { min, max } }, target: { min, max } }`, as the upstream plugin exposes it. */
+  get normalizer() {
+    return this._native.describe()?.normalizer ?? { features: {}, target: { min: 0, max: 0 } };
+  }
+
+  /** Rows of features for native calls. */
+  _features(records, purpose) {
+    return featureMatrix(records, this.config.features, { model: this.config.name, purpose });
+  }
+
+  /** Subclasses: `{ targets, options }` for the native trainer. */
+  _trainingTargets() {
+    throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /**
+   * Trains on `records` (objects holding the features and the target) and swaps the new weights in.
+   * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
+   */
+  async train(records, options = {}) {
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new InsufficientDataError('No training data provided', { model: this.config.name, samples: 0, minimum: 1 });
+    }
+    const features = this._features(records, 'training');
+    const { targets, nativeOptions } = this._trainingTargets(records);
+    const report = await callNative(
+      () => this._native.train(features, targets, { backend: options.backend ?? this.backend, ...nativeOptions }),
+      TrainingError,
+      { modelName: this.config.name },
+    );
+    this.lastTraining = report;
+    this.stats.trainedAt = new Date().toISOString();
+    this.stats.samples = report.samples;
+    this.stats.loss = report.loss;
+    this.stats.accuracy = report.accuracy ?? null;
+    return this._result(report);
+  }
+
+  _result(report) {
+    return {
+      loss: report.loss,
+      valLoss: report.valLoss ?? null,
+      accuracy: report.accuracy ?? null,
+      epochs: report.epochs,
+      samples: report.samples,
+      trainSamples: report.trainSamples,
+      validationSamples: report.validationSamples,
+      backend: report.backend,
+      durationMs: report.durationMs,
+      metrics: report.regression ?? report.classification ?? null,
+    };
+  }
+
+  /** Predicts one input object. */
+  async predict(input) {
+    return this.predictSync(input);
+  }
+
+  /** The same prediction without a Promise (a few microseconds). */
+  predictSync(input) {
+    try {
+      const row = this._features([input], 'prediction');
+      const result = callNative(() => this._native.predict(row), PredictionError, { model: this.config.name });
+      this.stats.predictions++;
+      return result;
+    } catch (error) {
+      this.stats.errors++;
+      throw error;
+    }
+  }
+
+  /** Predicts many inputs at once, off the JavaScript thread. */
+  async predictBatch(inputs) {
+    if (!Array.isArray(inputs)) {
+      throw new PredictionError('predictBatch expects an array of input objects', { model: this.config.name });
+    }
+    try {
+      const rows = this._features(inputs, 'prediction');
+      const batch = await callNative(() => this._native.predictBatch(rows), PredictionError, { model: this.config.name });
+      this.stats.predictions += inputs.length;
+      return this._batchResults(batch, inputs.length);
+    } catch (error) {
+      this.stats.errors++;
+      throw error;
+    }
+  }
+
+  /** Metrics of this model on labelled records (see subclasses). */
+  async _evaluate(records, targets) {
+    return callNative(() => this._native.evaluate(this._features(records, 'prediction'), targets), PredictionError, {
+      model: this.config.name,
+    });
+  }
+
+  /** Frees the trained weights; the model must be trained again before predicting. */
+  dispose() {
+    this._native.reset();
+  }
+
+  getStats() {
+    return { ...this.stats, isTrained: this.isTrained, config: this.config };
+  }
+}

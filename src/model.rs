@@ -1,0 +1,221 @@
+//! `NativeModel`: one configured model, its trained state, and its train/predict/evaluate calls.
+//!
+//! Training replaces the trained state atomically when it finishes, so predictions keep being
+//! served by the previous model while a new one trains.
+
+use crate::error::to_napi;
+use crate::runtime::{blocking, guarded};
+use napi::bindgen_prelude::{Float64Array, PromiseRaw, Uint32Array};
+use napi_derive::napi;
+use s3db_ml_core::model::TrainedModel;
+use s3db_ml_core::train::NoObserver;
+use s3db_ml_core::{BackendChoice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, regression};
+use serde_json::{Value, json};
+use std::sync::{Arc, RwLock};
+
+#[napi]
+pub struct NativeModel {
+    spec: Arc<ModelSpec>,
+    trained: Arc<RwLock<Option<Arc<TrainedModel>>>>,
+}
+
+/// Training data: row-major features, and targets (numbers for regression, class indices for
+/// classification).
+#[napi(object)]
+pub struct TrainOptions {
+    /// `'auto' | 'wgpu' | 'cpu'` (default `'auto'`).
+    pub backend: Option<String>,
+    /// Classification: the labels by class index, with their original JSON type.
+    pub labels: Option<Vec<Value>>,
+    /// Classification: `String(label)` for each label, the keys of `probabilities`.
+    pub label_keys: Option<Vec<String>>,
+}
+
+/// Predictions for many rows, column by column.
+#[napi(object)]
+pub struct NativeBatch {
+    pub values: Float64Array,
+    pub confidence: Float64Array,
+    pub lower: Float64Array,
+    pub upper: Float64Array,
+    pub classes: Uint32Array,
+    /// rows × classes, row-major.
+    pub probabilities: Float64Array,
+    /// Classification: the labels by class index of the model that made these predictions.
+    pub labels: Vec<Value>,
+    pub label_keys: Vec<String>,
+}
+
+#[napi]
+impl NativeModel {
+    /// Validates the model definition (`{ name, type, features, target, modelConfig }`);
+    /// throws `E_MODEL_CONFIG` when it is invalid.
+    #[napi(constructor)]
+    pub fn new(spec: Value) -> napi::Result<Self> {
+        let spec = ModelSpec::from_json(spec).map_err(to_napi)?;
+        Ok(Self { spec: Arc::new(spec), trained: Arc::new(RwLock::new(None)) })
+    }
+
+    #[napi(getter)]
+    pub fn is_trained(&self) -> bool {
+        self.current().is_some()
+    }
+
+    /// Trains from scratch on the given rows and, when done, swaps the new model in.
+    /// Resolves with the training report.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn train<'env>(
+        &self,
+        env: &'env napi::Env,
+        features: Float64Array,
+        targets: Float64Array,
+        options: TrainOptions,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let spec = self.spec.clone();
+        let slot = self.trained.clone();
+        env.spawn_future(blocking(ErrorKind::Training, "training", move || {
+            let choice = BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?;
+            let compute = device::resolve(choice)?;
+            let rows = s3db_ml_core::data::Rows::new(&features, &spec.features)?;
+            let model = match spec.kind {
+                ModelKind::Regression => regression::train(&spec, rows, &targets, &compute, &mut NoObserver)?,
+                ModelKind::Classification => {
+                    let vocabulary = classification::Labels {
+                        values: options.labels.unwrap_or_default(),
+                        keys: options.label_keys.unwrap_or_default(),
+                    };
+                    let indices = class_indices(&targets, vocabulary.values.len())?;
+                    classification::train(&spec, rows, &indices, vocabulary, &compute, &mut NoObserver)?
+                }
+            };
+            let report = serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+            Ok(report)
+        }))
+    }
+
+    /// Predicts one row on the calling thread (microseconds: no thread hop is worth it).
+    /// Regression: `{ prediction, confidence, interval: [low, high] }`; classification:
+    /// `{ prediction: label, confidence, probabilities: { [label]: p } }`.
+    #[napi(ts_return_type = "any")]
+    pub fn predict(&self, row: Float64Array) -> napi::Result<Value> {
+        let model = self.require_trained().map_err(to_napi)?;
+        guarded(ErrorKind::Prediction, "prediction", || {
+            let p = model.predict_one(&row)?;
+            Ok(match p.class {
+                None => json!({
+                    "prediction": p.value,
+                    "confidence": p.confidence,
+                    "interval": p.interval.map(|(lo, hi)| [lo, hi]),
+                }),
+                Some(class) => json!({
+                    "prediction": model.labels[class as usize],
+                    "confidence": p.confidence,
+                    "probabilities": model.label_keys.iter().cloned().zip(p.probabilities.iter().map(|&v| json!(v)))
+                        .collect::<serde_json::Map<_, _>>(),
+                }),
+            })
+        })
+        .map_err(to_napi)
+    }
+
+    /// Predicts many rows off the JavaScript thread.
+    #[napi(ts_return_type = "Promise<NativeBatch>")]
+    pub fn predict_batch<'env>(&self, env: &'env napi::Env, rows: Float64Array) -> napi::Result<PromiseRaw<'env, NativeBatch>> {
+        let model = self.require_trained().map_err(to_napi)?;
+        env.spawn_future(blocking(ErrorKind::Prediction, "batch prediction", move || {
+            let b = model.predict_batch(model.rows(&rows)?);
+            Ok(NativeBatch {
+                values: b.values.into(),
+                confidence: b.confidence.into(),
+                lower: b.lower.into(),
+                upper: b.upper.into(),
+                classes: b.classes.into(),
+                probabilities: b.probabilities.into(),
+                labels: model.labels.clone(),
+                label_keys: model.label_keys.clone(),
+            })
+        }))
+    }
+
+    /// Metrics on labelled rows: regression `{ r2, mae, rmse, mape, samples }`, classification
+    /// `{ accuracy, total, correct, matrix, perClass }` (targets are class indices).
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn evaluate<'env>(
+        &self,
+        env: &'env napi::Env,
+        rows: Float64Array,
+        targets: Float64Array,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let model = self.require_trained().map_err(to_napi)?;
+        env.spawn_future(blocking(ErrorKind::Prediction, "evaluation", move || {
+            let r = model.rows(&rows)?;
+            let metrics = match model.kind {
+                ModelKind::Regression => serde_json::to_value(model.evaluate_regression(r, &targets)?),
+                ModelKind::Classification => {
+                    let labels = class_indices(&targets, model.classes)?;
+                    serde_json::to_value(model.evaluate_classification(r, &labels)?)
+                }
+            };
+            metrics.map_err(|e| Error::new(ErrorKind::Prediction, e.to_string()))
+        }))
+    }
+
+    /// The trained state for inspection: normaliser, calibration, report, parameter count.
+    #[napi(ts_return_type = "any")]
+    pub fn describe(&self) -> napi::Result<Value> {
+        let Some(model) = self.current() else { return Ok(Value::Null) };
+        let target = model.normalizer.target;
+        Ok(serde_json::json!({
+            "normalizer": {
+                "features": model.features.iter().zip(&model.normalizer.features)
+                    .map(|(name, mm)| (name.clone(), serde_json::json!({ "min": mm.min, "max": mm.max })))
+                    .collect::<serde_json::Map<_, _>>(),
+                "target": target.map(|t| serde_json::json!({ "min": t.min, "max": t.max }))
+                    .unwrap_or(serde_json::json!({ "min": 0, "max": 1 })),
+            },
+            "calibration": model.calibration,
+            "report": model.report,
+            "classes": model.labels,
+            "polynomial": model.polynomial,
+            "parameters": model.net.parameter_count(),
+        }))
+    }
+
+    /// The effective `modelConfig`, defaults applied.
+    #[napi(ts_return_type = "any")]
+    pub fn resolved_config(&self) -> napi::Result<Value> {
+        self.spec.resolved_model_config().map_err(to_napi)
+    }
+
+    /// Forgets the trained state (`dispose()`; `retrain()` starts from here).
+    #[napi]
+    pub fn reset(&self) {
+        *self.trained.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    fn current(&self) -> Option<Arc<TrainedModel>> {
+        self.trained.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn require_trained(&self) -> s3db_ml_core::Result<Arc<TrainedModel>> {
+        self.current().ok_or_else(|| {
+            Error::new(ErrorKind::ModelNotTrained, format!("Model \"{}\" is not trained yet", self.spec.name))
+                .with("model", self.spec.name.clone())
+        })
+    }
+}
+
+/// Class indices sent as numbers; each must be a whole number below `classes`.
+fn class_indices(targets: &[f64], classes: usize) -> s3db_ml_core::Result<Vec<u32>> {
+    targets
+        .iter()
+        .map(|&t| {
+            if t.fract() == 0.0 && t >= 0.0 && (t as usize) < classes {
+                Ok(t as u32)
+            } else {
+                Err(Error::data(format!("class index {t} is not one of the {classes} classes")))
+            }
+        })
+        .collect()
+}
