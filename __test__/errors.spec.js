@@ -67,6 +67,9 @@ describe('runtime errors', () => {
     await emails.insertMany(emailRows(80));
     await db.createResource({ name: 'tiny', attributes: { a: 'number', b: 'number' } });
     await db.resources.tiny.insertMany([{ a: 1, b: 2 }, { a: 2, b: 4 }]);
+    const loose = await db.createResource({ name: 'loose', attributes: { a: 'number|optional', b: 'number|optional' } });
+    await loose.insertMany(Array.from({ length: 12 }, (_, i) => ({ a: i, b: 2 * i })));
+    await loose.insert({ id: 'no-target', a: 3 });
     ml = new MLPlugin({
       logLevel: 'silent',
       backend: 'cpu',
@@ -75,6 +78,7 @@ describe('runtime errors', () => {
         spam: { type: 'classification', resource: 'emails', features: ['wordCount', 'linkCount', 'capsRatio'], target: 'label', modelConfig: { epochs: 5 } },
         tinyModel: { type: 'regression', resource: 'tiny', features: ['a'], target: 'b' },
         orphan: { type: 'regression', resource: 'nowhere', features: ['a'], target: 'b' },
+        loose: { type: 'regression', resource: 'loose', features: ['a'], target: 'b' },
       },
     });
     await db.usePlugin(ml);
@@ -162,10 +166,10 @@ describe('runtime errors', () => {
   });
 
   it('bad training data names the record', async () => {
-    await db.resources.products.insert({ cost: 5, demand: 5 }); // no price
-    const error = await ml.train('price').catch((e) => e);
+    const error = await ml.train('loose').catch((e) => e);
     expect(error).toBeInstanceOf(DataValidationError);
-    expect(error.message).toMatch(/Missing target "price" in training data \(record /);
+    expect(error.message).toMatch(/Missing target "b" in training data \(record no-target\)/);
+    expect(ml.models.loose.isTrained).toBe(false);
   });
 
   it('a throwing filter is a TrainingError naming the record', async () => {

@@ -11,7 +11,7 @@ const models = () => ({
     resource: 'products',
     features: ['cost', 'demand'],
     target: 'price',
-    modelConfig: { epochs: 40, learningRate: 0.05 },
+    modelConfig: { epochs: 150, batchSize: 8, learningRate: 0.05 },
   },
 });
 
