@@ -17,10 +17,10 @@ export declare class NativeModel {
   constructor(spec: any)
   get isTrained(): boolean
   /**
-   * Trains from scratch on the given rows and, when done, swaps the new model in.
-   * Resolves with the training report.
+   * Trains from scratch on the given rows and, when done, swaps the new model in (the previous
+   * one serves until then). Resolves with the training report; `onEpoch` receives progress.
    */
-  train(features: Float64Array, targets: Float64Array, options: TrainOptions): Promise<any>
+  train(features: Float64Array, targets: Float64Array, options: TrainOptions, onEpoch?: ((arg: EpochInfo) => void) | undefined | null): Promise<any>
   /**
    * Predicts one row on the calling thread (microseconds: no thread hop is worth it).
    * Regression: `{ prediction, confidence, interval: [low, high] }`; classification:
@@ -38,6 +38,8 @@ export declare class NativeModel {
   describe(): any
   /** The effective `modelConfig`, defaults applied. */
   resolvedConfig(): any
+  /** Stops the running training at its next batch; it then rejects with `E_ABORTED`. */
+  abortTraining(): void
   /** Forgets the trained state (`dispose()`; `retrain()` starts from here). */
   reset(): void
 }
@@ -57,6 +59,16 @@ export interface BackendInfo {
   hardware?: boolean
   /** Why `auto` chose what it chose. */
   reason: string
+}
+
+/** One finished epoch, as passed to the progress callback. */
+export interface EpochInfo {
+  epoch: number
+  epochs: number
+  loss: number
+  valLoss?: number
+  elapsedMs: number
+  etaMs: number
 }
 
 /** Predictions for many rows, column by column. */

@@ -175,7 +175,14 @@ export class MLPlugin extends Plugin {
           { modelName, model: modelName, samples: records.length, minimum },
         );
       }
-      const result = await model.train(records, options);
+      const result = await model.train(records, {
+        backend: options.backend,
+        signal: options.signal,
+        onProgress: (progress) => {
+          this.emit('plg:ml:training-progress', progress);
+          options.onProgress?.(progress);
+        },
+      });
       this.stats.totalTrainings++;
       this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
       return result;

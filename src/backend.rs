@@ -19,17 +19,27 @@ pub struct BackendInfo {
 /// Resolves `choice` (`'auto' | 'wgpu' | 'cpu'`). Starting a GPU driver can take a moment, so this
 /// runs off the JavaScript thread. Rejects with `E_BACKEND_UNAVAILABLE` when `'wgpu'` cannot be had.
 #[napi(ts_return_type = "Promise<BackendInfo>")]
-pub fn backend_info(env: &napi::Env, choice: String) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'_, BackendInfo>> {
-    env.spawn_future(blocking(ErrorKind::BackendUnavailable, "choosing a compute backend", move || {
-        let resolved = device::resolve(BackendChoice::parse(&choice)?)?;
-        Ok(BackendInfo {
-            backend: resolved.backend.to_string(),
-            adapter: resolved.adapter.as_ref().map(|a| format!("{} ({}, {})", a.name, a.api, a.device_type)),
-            hardware: resolved.adapter.as_ref().map(|a| a.is_hardware),
-            reason: match choice.as_str() {
-                "auto" => device::describe_auto(),
-                other => format!("backend '{other}' was requested"),
-            },
-        })
-    }))
+pub fn backend_info(
+    env: &napi::Env,
+    choice: String,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'_, BackendInfo>> {
+    env.spawn_future(blocking(
+        ErrorKind::BackendUnavailable,
+        "choosing a compute backend",
+        move || {
+            let resolved = device::resolve(BackendChoice::parse(&choice)?)?;
+            Ok(BackendInfo {
+                backend: resolved.backend.to_string(),
+                adapter: resolved
+                    .adapter
+                    .as_ref()
+                    .map(|a| format!("{} ({}, {})", a.name, a.api, a.device_type)),
+                hardware: resolved.adapter.as_ref().map(|a| a.is_hardware),
+                reason: match choice.as_str() {
+                    "auto" => device::describe_auto(),
+                    other => format!("backend '{other}' was requested"),
+                },
+            })
+        },
+    ))
 }

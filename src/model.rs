@@ -5,18 +5,73 @@
 
 use crate::error::to_napi;
 use crate::runtime::{blocking, guarded};
-use napi::bindgen_prelude::{Float64Array, PromiseRaw, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, Function, PromiseRaw, Uint32Array};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::model::TrainedModel;
-use s3db_ml_core::train::NoObserver;
-use s3db_ml_core::{BackendChoice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, regression};
+use s3db_ml_core::train::{EpochStats, TrainingObserver};
+use s3db_ml_core::{
+    BackendChoice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, regression,
+};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 #[napi]
 pub struct NativeModel {
     spec: Arc<ModelSpec>,
     trained: Arc<RwLock<Option<Arc<TrainedModel>>>>,
+    /// Set by `abortTraining()`; the running training polls it between batches.
+    abort: Arc<AtomicBool>,
+}
+
+/// One finished epoch, as passed to the progress callback.
+#[napi(object)]
+pub struct EpochInfo {
+    pub epoch: u32,
+    pub epochs: u32,
+    pub loss: f64,
+    pub val_loss: Option<f64>,
+    pub elapsed_ms: f64,
+    pub eta_ms: f64,
+}
+
+impl From<&EpochStats> for EpochInfo {
+    fn from(s: &EpochStats) -> Self {
+        let per_epoch = s.elapsed_ms / s.epoch.max(1) as f64;
+        Self {
+            epoch: s.epoch as u32,
+            epochs: s.epochs as u32,
+            loss: s.loss,
+            val_loss: s.val_loss,
+            elapsed_ms: s.elapsed_ms,
+            eta_ms: per_epoch * (s.epochs - s.epoch) as f64,
+        }
+    }
+}
+
+type ProgressFn = ThreadsafeFunction<EpochInfo, (), EpochInfo, napi::Status, false>;
+
+/// Connects a training run to JavaScript: progress out through a threadsafe function (called
+/// NonBlocking: a slow callback must never stall training), cancellation in through a flag.
+struct JsObserver {
+    progress: Option<ProgressFn>,
+    abort: Arc<AtomicBool>,
+}
+
+impl TrainingObserver for JsObserver {
+    fn on_epoch(&mut self, stats: &EpochStats) {
+        if let Some(progress) = &self.progress {
+            progress.call(
+                EpochInfo::from(stats),
+                ThreadsafeFunctionCallMode::NonBlocking,
+            );
+        }
+    }
+
+    fn should_stop(&self) -> bool {
+        self.abort.load(Ordering::Relaxed)
+    }
 }
 
 /// Training data: row-major features, and targets (numbers for regression, class indices for
@@ -53,7 +108,11 @@ impl NativeModel {
     #[napi(constructor)]
     pub fn new(spec: Value) -> napi::Result<Self> {
         let spec = ModelSpec::from_json(spec).map_err(to_napi)?;
-        Ok(Self { spec: Arc::new(spec), trained: Arc::new(RwLock::new(None)) })
+        Ok(Self {
+            spec: Arc::new(spec),
+            trained: Arc::new(RwLock::new(None)),
+            abort: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     #[napi(getter)]
@@ -61,8 +120,8 @@ impl NativeModel {
         self.current().is_some()
     }
 
-    /// Trains from scratch on the given rows and, when done, swaps the new model in.
-    /// Resolves with the training report.
+    /// Trains from scratch on the given rows and, when done, swaps the new model in (the previous
+    /// one serves until then). Resolves with the training report; `onEpoch` receives progress.
     #[napi(ts_return_type = "Promise<any>")]
     pub fn train<'env>(
         &self,
@@ -70,25 +129,49 @@ impl NativeModel {
         features: Float64Array,
         targets: Float64Array,
         options: TrainOptions,
+        on_epoch: Option<Function<'_, EpochInfo, ()>>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
         let spec = self.spec.clone();
         let slot = self.trained.clone();
+        let progress = match on_epoch {
+            Some(f) => Some(
+                f.build_threadsafe_function::<EpochInfo>()
+                    .callee_handled::<false>()
+                    .build()?,
+            ),
+            None => None,
+        };
+        self.abort.store(false, Ordering::Relaxed);
+        let mut observer = JsObserver {
+            progress,
+            abort: self.abort.clone(),
+        };
         env.spawn_future(blocking(ErrorKind::Training, "training", move || {
             let choice = BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?;
             let compute = device::resolve(choice)?;
             let rows = s3db_ml_core::data::Rows::new(&features, &spec.features)?;
             let model = match spec.kind {
-                ModelKind::Regression => regression::train(&spec, rows, &targets, &compute, &mut NoObserver)?,
+                ModelKind::Regression => {
+                    regression::train(&spec, rows, &targets, &compute, &mut observer)?
+                }
                 ModelKind::Classification => {
                     let vocabulary = classification::Labels {
                         values: options.labels.unwrap_or_default(),
                         keys: options.label_keys.unwrap_or_default(),
                     };
                     let indices = class_indices(&targets, vocabulary.values.len())?;
-                    classification::train(&spec, rows, &indices, vocabulary, &compute, &mut NoObserver)?
+                    classification::train(
+                        &spec,
+                        rows,
+                        &indices,
+                        vocabulary,
+                        &compute,
+                        &mut observer,
+                    )?
                 }
             };
-            let report = serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
+            let report =
+                serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
             *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
             Ok(report)
         }))
@@ -121,21 +204,29 @@ impl NativeModel {
 
     /// Predicts many rows off the JavaScript thread.
     #[napi(ts_return_type = "Promise<NativeBatch>")]
-    pub fn predict_batch<'env>(&self, env: &'env napi::Env, rows: Float64Array) -> napi::Result<PromiseRaw<'env, NativeBatch>> {
+    pub fn predict_batch<'env>(
+        &self,
+        env: &'env napi::Env,
+        rows: Float64Array,
+    ) -> napi::Result<PromiseRaw<'env, NativeBatch>> {
         let model = self.require_trained().map_err(to_napi)?;
-        env.spawn_future(blocking(ErrorKind::Prediction, "batch prediction", move || {
-            let b = model.predict_batch(model.rows(&rows)?);
-            Ok(NativeBatch {
-                values: b.values.into(),
-                confidence: b.confidence.into(),
-                lower: b.lower.into(),
-                upper: b.upper.into(),
-                classes: b.classes.into(),
-                probabilities: b.probabilities.into(),
-                labels: model.labels.clone(),
-                label_keys: model.label_keys.clone(),
-            })
-        }))
+        env.spawn_future(blocking(
+            ErrorKind::Prediction,
+            "batch prediction",
+            move || {
+                let b = model.predict_batch(model.rows(&rows)?);
+                Ok(NativeBatch {
+                    values: b.values.into(),
+                    confidence: b.confidence.into(),
+                    lower: b.lower.into(),
+                    upper: b.upper.into(),
+                    classes: b.classes.into(),
+                    probabilities: b.probabilities.into(),
+                    labels: model.labels.clone(),
+                    label_keys: model.label_keys.clone(),
+                })
+            },
+        ))
     }
 
     /// Metrics on labelled rows: regression `{ r2, mae, rmse, mape, samples }`, classification
@@ -151,7 +242,9 @@ impl NativeModel {
         env.spawn_future(blocking(ErrorKind::Prediction, "evaluation", move || {
             let r = model.rows(&rows)?;
             let metrics = match model.kind {
-                ModelKind::Regression => serde_json::to_value(model.evaluate_regression(r, &targets)?),
+                ModelKind::Regression => {
+                    serde_json::to_value(model.evaluate_regression(r, &targets)?)
+                }
                 ModelKind::Classification => {
                     let labels = class_indices(&targets, model.classes)?;
                     serde_json::to_value(model.evaluate_classification(r, &labels)?)
@@ -164,7 +257,9 @@ impl NativeModel {
     /// The trained state for inspection: normaliser, calibration, report, parameter count.
     #[napi(ts_return_type = "any")]
     pub fn describe(&self) -> napi::Result<Value> {
-        let Some(model) = self.current() else { return Ok(Value::Null) };
+        let Some(model) = self.current() else {
+            return Ok(Value::Null);
+        };
         let target = model.normalizer.target;
         Ok(serde_json::json!({
             "normalizer": {
@@ -188,6 +283,12 @@ impl NativeModel {
         self.spec.resolved_model_config().map_err(to_napi)
     }
 
+    /// Stops the running training at its next batch; it then rejects with `E_ABORTED`.
+    #[napi]
+    pub fn abort_training(&self) {
+        self.abort.store(true, Ordering::Relaxed);
+    }
+
     /// Forgets the trained state (`dispose()`; `retrain()` starts from here).
     #[napi]
     pub fn reset(&self) {
@@ -195,13 +296,19 @@ impl NativeModel {
     }
 
     fn current(&self) -> Option<Arc<TrainedModel>> {
-        self.trained.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.trained
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn require_trained(&self) -> s3db_ml_core::Result<Arc<TrainedModel>> {
         self.current().ok_or_else(|| {
-            Error::new(ErrorKind::ModelNotTrained, format!("Model \"{}\" is not trained yet", self.spec.name))
-                .with("model", self.spec.name.clone())
+            Error::new(
+                ErrorKind::ModelNotTrained,
+                format!("Model \"{}\" is not trained yet", self.spec.name),
+            )
+            .with("model", self.spec.name.clone())
         })
     }
 }
@@ -214,7 +321,9 @@ fn class_indices(targets: &[f64], classes: usize) -> s3db_ml_core::Result<Vec<u3
             if t.fract() == 0.0 && t >= 0.0 && (t as usize) < classes {
                 Ok(t as u32)
             } else {
-                Err(Error::data(format!("class index {t} is not one of the {classes} classes")))
+                Err(Error::data(format!(
+                    "class index {t} is not one of the {classes} classes"
+                )))
             }
         })
         .collect()

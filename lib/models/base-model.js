@@ -1,7 +1,15 @@
 // What every model shares: its configuration, its native counterpart, statistics, and the
 // record → typed array conversion before each native call.
 import { native } from '../native.js';
-import { callNative, InsufficientDataError, MLError, ModelConfigError, PredictionError, TrainingError } from '../errors.js';
+import {
+  callNative,
+  InsufficientDataError,
+  MLError,
+  ModelConfigError,
+  PredictionError,
+  TrainingAbortedError,
+  TrainingError,
+} from '../errors.js';
 import { featureMatrix } from '../dataset.js';
 
 export class BaseModel {
@@ -59,19 +67,33 @@ export class BaseModel {
 
   /**
    * Trains on `records` (objects holding the features and the target) and swaps the new weights in.
+   * `signal` (an AbortSignal) stops training within one batch; `onProgress` receives
+   * `{ modelName, epoch, epochs, loss, valLoss, elapsedMs, etaMs }` after every epoch.
    * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
    */
-  async train(records, options = {}) {
+  async train(records, { backend, signal, onProgress } = {}) {
+    const modelName = this.config.name;
     if (!Array.isArray(records) || records.length === 0) {
-      throw new InsufficientDataError('No training data provided', { model: this.config.name, samples: 0, minimum: 1 });
+      throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
     }
     const features = this._features(records, 'training');
     const { targets, nativeOptions } = this._trainingTargets(records);
-    const report = await callNative(
-      () => this._native.train(features, targets, { backend: options.backend ?? this.backend, ...nativeOptions }),
-      TrainingError,
-      { modelName: this.config.name },
-    );
+    if (signal?.aborted) {
+      throw new TrainingAbortedError(`Training of "${modelName}" was aborted before it started`, { modelName });
+    }
+    const abort = () => this._native.abortTraining();
+    signal?.addEventListener('abort', abort, { once: true });
+    const onEpoch = onProgress ? (info) => callSafely(onProgress, { modelName, ...info }) : undefined;
+    let report;
+    try {
+      report = await callNative(
+        () => this._native.train(features, targets, { backend: backend ?? this.backend, ...nativeOptions }, onEpoch),
+        TrainingError,
+        { modelName },
+      );
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
     this.lastTraining = report;
     this.stats.trainedAt = new Date().toISOString();
     this.stats.samples = report.samples;
@@ -143,5 +165,14 @@ export class BaseModel {
 
   getStats() {
     return { ...this.stats, isTrained: this.isTrained, config: this.config };
+  }
+}
+
+/** Runs a user callback from a native progress report: its exceptions must not escape. */
+function callSafely(callback, value) {
+  try {
+    callback(value);
+  } catch (error) {
+    process.emitWarning(`s3db-ml: a training progress callback threw: ${error?.message ?? error}`);
   }
 }

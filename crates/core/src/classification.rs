@@ -22,13 +22,23 @@ pub struct Labels {
 impl Labels {
     /// Labels named by their index (for tests and callers without original values).
     pub fn numbered(classes: usize) -> Self {
-        Self { values: (0..classes).map(serde_json::Value::from).collect(), keys: (0..classes).map(|i| i.to_string()).collect() }
+        Self {
+            values: (0..classes).map(serde_json::Value::from).collect(),
+            keys: (0..classes).map(|i| i.to_string()).collect(),
+        }
     }
 }
 
 pub fn network(config: &ClassificationConfig, inputs: usize, classes: usize) -> NetSpec {
     let act = config.activation;
-    NetSpec::mlp(inputs, &[(config.units, act, config.dropout), ((config.units / 2).max(1), act, 0.0)], classes)
+    NetSpec::mlp(
+        inputs,
+        &[
+            (config.units, act, config.dropout),
+            ((config.units / 2).max(1), act, 0.0),
+        ],
+        classes,
+    )
 }
 
 pub fn train(
@@ -43,14 +53,22 @@ pub fn train(
     let started = Instant::now();
     let classes = vocabulary.values.len();
     if vocabulary.keys.len() != classes {
-        return Err(Error::data(format!("got {classes} labels but {} label keys", vocabulary.keys.len())));
+        return Err(Error::data(format!(
+            "got {classes} labels but {} label keys",
+            vocabulary.keys.len()
+        )));
     }
     let n = rows.len();
     if labels.len() != n {
-        return Err(Error::data(format!("got {n} rows but {} labels", labels.len())));
+        return Err(Error::data(format!(
+            "got {n} rows but {} labels",
+            labels.len()
+        )));
     }
     if let Some(bad) = labels.iter().find(|&&l| l as usize >= classes) {
-        return Err(Error::data(format!("label index {bad} is out of range for {classes} classes")));
+        return Err(Error::data(format!(
+            "label index {bad} is out of range for {classes} classes"
+        )));
     }
     let present = {
         let mut seen = vec![false; classes];
@@ -78,14 +96,28 @@ pub fn train(
     }
 
     let split = Split::new(n, config.train.validation_split, config.train.seed);
-    let (train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&one_hot, classes, &split.train));
-    let (val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&one_hot, classes, &split.validation));
+    let (train_x, train_y) = (
+        gather(&inputs, in_dim, &split.train),
+        gather(&one_hot, classes, &split.train),
+    );
+    let (val_x, val_y) = (
+        gather(&inputs, in_dim, &split.validation),
+        gather(&one_hot, classes, &split.validation),
+    );
     let net = network(&config, in_dim, classes);
     let outcome = fit(
         &net,
         LossKind::SoftmaxCrossEntropy,
-        Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() },
-        Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() }),
+        Examples {
+            inputs: &train_x,
+            targets: &train_y,
+            rows: split.train.len(),
+        },
+        Some(Examples {
+            inputs: &val_x,
+            targets: &val_y,
+            rows: split.validation.len(),
+        }),
         &config.train,
         device,
         observer,
@@ -96,7 +128,12 @@ pub fn train(
             .weights
             .forward(x)
             .chunks_exact(classes)
-            .map(|row| row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i as u32))
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or(0, |(i, _)| i as u32)
+            })
             .collect()
     };
     let train_labels: Vec<u32> = split.train.iter().map(|&i| labels[i]).collect();

@@ -61,7 +61,9 @@ pub struct MinMax {
 
 impl MinMax {
     pub fn fit(values: impl Iterator<Item = f64>) -> Self {
-        let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
         Self { min, max }
     }
 
@@ -71,12 +73,20 @@ impl MinMax {
 
     pub fn scale(&self, v: f64) -> f64 {
         let range = self.range();
-        if range > 0.0 { (v - self.min) / range } else { 0.5 }
+        if range > 0.0 {
+            (v - self.min) / range
+        } else {
+            0.5
+        }
     }
 
     pub fn unscale(&self, v: f64) -> f64 {
         let range = self.range();
-        if range > 0.0 { v * range + self.min } else { self.min }
+        if range > 0.0 {
+            v * range + self.min
+        } else {
+            self.min
+        }
     }
 }
 
@@ -93,14 +103,21 @@ impl Normalizer {
         let features = (0..rows.columns)
             .map(|c| MinMax::fit((0..rows.len()).map(|r| rows.values[r * rows.columns + c])))
             .collect();
-        Self { features, target: None }
+        Self {
+            features,
+            target: None,
+        }
     }
 
     /// Normalised copy of `rows` as `f32` (the training and inference precision).
     pub fn scale_rows(&self, rows: Rows<'_>) -> Vec<f32> {
         rows.values
             .chunks_exact(rows.columns)
-            .flat_map(|row| row.iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32))
+            .flat_map(|row| {
+                row.iter()
+                    .zip(&self.features)
+                    .map(|(&v, mm)| mm.scale(v) as f32)
+            })
             .collect()
     }
 
@@ -110,7 +127,13 @@ impl Normalizer {
             .zip(&self.features)
             .map(|(&v, mm)| {
                 let s = mm.scale(v);
-                if s < 0.0 { -s } else if s > 1.0 { s - 1.0 } else { 0.0 }
+                if s < 0.0 {
+                    -s
+                } else if s > 1.0 {
+                    s - 1.0
+                } else {
+                    0.0
+                }
             })
             .fold(0.0, f64::max)
     }
@@ -129,7 +152,10 @@ impl Split {
         let mut order = SplitMix64::new(seed ^ 0x5EED_5B17).permutation(n);
         let held_out = ((n as f64 * fraction).floor() as usize).min(n.saturating_sub(1));
         let validation = order.split_off(n - held_out);
-        Self { train: order, validation }
+        Self {
+            train: order,
+            validation,
+        }
     }
 }
 

@@ -111,7 +111,11 @@ impl TrainedModel {
     pub fn network_inputs(&self, rows: Rows<'_>) -> Vec<f32> {
         let scaled = self.normalizer.scale_rows(rows);
         if self.polynomial > 1 {
-            polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, self.polynomial))
+            polynomial::expand(
+                &scaled,
+                rows.columns,
+                &polynomial::monomials(rows.columns, self.polynomial),
+            )
         } else {
             scaled
         }
@@ -127,8 +131,14 @@ impl TrainedModel {
         let outputs = self.weights.forward(&self.network_inputs(rows));
         match self.kind {
             ModelKind::Regression => {
-                let target = self.normalizer.target.expect("regression models have a target scale");
-                let calib = self.calibration.as_ref().expect("regression models are calibrated");
+                let target = self
+                    .normalizer
+                    .target
+                    .expect("regression models have a target scale");
+                let calib = self
+                    .calibration
+                    .as_ref()
+                    .expect("regression models are calibrated");
                 let mut batch = PredictionBatch {
                     values: Vec::with_capacity(n),
                     confidence: Vec::with_capacity(n),
@@ -141,7 +151,9 @@ impl TrainedModel {
                     // Outside the range seen in training the model extrapolates; say so.
                     let extrapolation = self.normalizer.extrapolation(rows.row(i));
                     batch.values.push(value);
-                    batch.confidence.push(calib.within_tolerance * (-2.0 * extrapolation).exp());
+                    batch
+                        .confidence
+                        .push(calib.within_tolerance * (-2.0 * extrapolation).exp());
                     batch.lower.push(value - calib.half_width);
                     batch.upper.push(value + calib.half_width);
                 }
@@ -158,8 +170,11 @@ impl TrainedModel {
                 for logits in outputs.chunks_exact(k) {
                     let mut p = logits.to_vec();
                     crate::net::softmax_in_place(&mut p);
-                    let (best, &best_p) =
-                        p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("at least two classes");
+                    let (best, &best_p) = p
+                        .iter()
+                        .enumerate()
+                        .max_by(|a, b| a.1.total_cmp(b.1))
+                        .expect("at least two classes");
                     batch.classes.push(best as u32);
                     batch.confidence.push(best_p as f64);
                     batch.probabilities.extend(p.iter().map(|&v| v as f64));
@@ -172,7 +187,11 @@ impl TrainedModel {
     pub fn predict_one(&self, row: &[f64]) -> Result<Prediction> {
         let rows = self.rows(row)?;
         if rows.len() != 1 {
-            return Err(Error::data(format!("expected one row of {} features, got {} values", self.features.len(), row.len())));
+            return Err(Error::data(format!(
+                "expected one row of {} features, got {} values",
+                self.features.len(),
+                row.len()
+            )));
         }
         let b = self.predict_batch(rows);
         Ok(match self.kind {
@@ -202,21 +221,35 @@ impl TrainedModel {
     }
 
     /// Accuracy, confusion matrix and per-class precision/recall/F1 on labelled rows.
-    pub fn evaluate_classification(&self, rows: Rows<'_>, actual: &[u32]) -> Result<ClassificationMetrics> {
+    pub fn evaluate_classification(
+        &self,
+        rows: Rows<'_>,
+        actual: &[u32],
+    ) -> Result<ClassificationMetrics> {
         self.expect_kind(ModelKind::Classification)?;
         check_targets(rows.len(), actual.len())?;
         if let Some(bad) = actual.iter().find(|&&c| c as usize >= self.classes) {
-            return Err(Error::data(format!("label index {bad} is not one of the {} trained classes", self.classes)));
+            return Err(Error::data(format!(
+                "label index {bad} is not one of the {} trained classes",
+                self.classes
+            )));
         }
         let predicted = self.predict_batch(rows).classes;
-        Ok(crate::metrics::classification_metrics(actual, &predicted, self.classes))
+        Ok(crate::metrics::classification_metrics(
+            actual,
+            &predicted,
+            self.classes,
+        ))
     }
 
     fn expect_kind(&self, kind: ModelKind) -> Result<()> {
         if self.kind == kind {
             Ok(())
         } else {
-            Err(Error::new(ErrorKind::Prediction, format!("this metric needs a {kind:?} model, not {:?}", self.kind)))
+            Err(Error::new(
+                ErrorKind::Prediction,
+                format!("this metric needs a {kind:?} model, not {:?}", self.kind),
+            ))
         }
     }
 }
@@ -225,11 +258,21 @@ fn check_targets(rows: usize, targets: usize) -> Result<()> {
     if rows == targets {
         Ok(())
     } else {
-        Err(Error::data(format!("got {rows} rows but {targets} target values")).with("expected", rows).with("got", targets))
+        Err(
+            Error::data(format!("got {rows} rows but {targets} target values"))
+                .with("expected", rows)
+                .with("got", targets),
+        )
     }
 }
 
 /// Describes the device for the report.
 pub(crate) fn device_names(device: &ComputeDevice) -> (String, Option<String>) {
-    (device.backend.to_string(), device.adapter.as_ref().map(|a| format!("{} ({})", a.name, a.api)))
+    (
+        device.backend.to_string(),
+        device
+            .adapter
+            .as_ref()
+            .map(|a| format!("{} ({})", a.name, a.api)),
+    )
 }

@@ -108,10 +108,16 @@ pub const MAX_POLYNOMIAL_TERMS: usize = 4096;
 impl ModelSpec {
     /// Parses and validates a spec; every problem is a `ModelConfigError` naming the model.
     pub fn from_json(value: serde_json::Value) -> Result<Self> {
-        let name = value.get("name").and_then(|n| n.as_str()).unwrap_or("?").to_string();
+        let name = value
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string();
         let spec: ModelSpec = serde_json::from_value(value).map_err(|e| {
-            Error::config(format!("Model \"{name}\" has an invalid configuration: {e}"))
-                .with("modelName", name.clone())
+            Error::config(format!(
+                "Model \"{name}\" has an invalid configuration: {e}"
+            ))
+            .with("modelName", name.clone())
         })?;
         spec.validate()?;
         Ok(spec)
@@ -137,7 +143,10 @@ impl ModelSpec {
             return Err(self.fail("`target` must name the field to predict"));
         }
         if self.features.contains(&self.target) {
-            return Err(self.fail(format!("target \"{}\" is also listed as a feature", self.target)));
+            return Err(self.fail(format!(
+                "target \"{}\" is also listed as a feature",
+                self.target
+            )));
         }
         match self.kind {
             ModelKind::Regression => self.regression_config().map(|_| ()),
@@ -145,20 +154,38 @@ impl ModelSpec {
         }
     }
 
-    fn positive_int(&self, key: &str, value: Option<f64>, default: usize, max: usize) -> Result<usize> {
+    fn positive_int(
+        &self,
+        key: &str,
+        value: Option<f64>,
+        default: usize,
+        max: usize,
+    ) -> Result<usize> {
         match value {
             None => Ok(default),
             Some(v) if v.fract() == 0.0 && v >= 1.0 && v <= max as f64 => Ok(v as usize),
-            Some(v) => Err(self.fail(format!("`{key}` must be a whole number from 1 to {max}, got {v}"))
+            Some(v) => Err(self
+                .fail(format!(
+                    "`{key}` must be a whole number from 1 to {max}, got {v}"
+                ))
                 .with(key, v)),
         }
     }
 
-    fn fraction(&self, key: &str, value: Option<f64>, default: f64, max_exclusive: f64) -> Result<f64> {
+    fn fraction(
+        &self,
+        key: &str,
+        value: Option<f64>,
+        default: f64,
+        max_exclusive: f64,
+    ) -> Result<f64> {
         match value {
             None => Ok(default),
             Some(v) if v.is_finite() && (0.0..max_exclusive).contains(&v) => Ok(v),
-            Some(v) => Err(self.fail(format!("`{key}` must be at least 0 and below {max_exclusive}, got {v}"))
+            Some(v) => Err(self
+                .fail(format!(
+                    "`{key}` must be at least 0 and below {max_exclusive}, got {v}"
+                ))
                 .with(key, v)),
         }
     }
@@ -177,18 +204,36 @@ impl ModelSpec {
         let learning_rate = match p.learning_rate {
             None => DEFAULT_LEARNING_RATE,
             Some(lr) if lr.is_finite() && lr > 0.0 && lr <= 10.0 => lr,
-            Some(lr) => return Err(self.fail(format!("`learningRate` must be above 0 and at most 10, got {lr}"))),
+            Some(lr) => {
+                return Err(self.fail(format!(
+                    "`learningRate` must be above 0 and at most 10, got {lr}"
+                )));
+            }
         };
         let seed = match p.seed {
             None => DEFAULT_SEED,
             Some(s) if s.fract() == 0.0 && s >= 0.0 && s <= u32::MAX as f64 => s as u64,
-            Some(s) => return Err(self.fail(format!("`seed` must be a whole number from 0 to 2^32-1, got {s}"))),
+            Some(s) => {
+                return Err(self.fail(format!(
+                    "`seed` must be a whole number from 0 to 2^32-1, got {s}"
+                )));
+            }
         };
         Ok(TrainConfig {
             epochs: self.positive_int("epochs", p.epochs, DEFAULT_EPOCHS, 100_000)?,
-            batch_size: self.positive_int("batchSize", p.batch_size, DEFAULT_BATCH_SIZE, 1 << 20)?,
+            batch_size: self.positive_int(
+                "batchSize",
+                p.batch_size,
+                DEFAULT_BATCH_SIZE,
+                1 << 20,
+            )?,
             learning_rate,
-            validation_split: self.fraction("validationSplit", p.validation_split, DEFAULT_VALIDATION_SPLIT, 1.0)?,
+            validation_split: self.fraction(
+                "validationSplit",
+                p.validation_split,
+                DEFAULT_VALIDATION_SPLIT,
+                1.0,
+            )?,
             shuffle: p.shuffle.unwrap_or(true),
             seed,
         })
@@ -201,7 +246,9 @@ impl ModelSpec {
             Some(d) if d.fract() == 0.0 && (1.0..=5.0).contains(&d) => d as usize,
             Some(d) => {
                 return Err(self
-                    .fail(format!("`polynomial` must be a whole number from 1 (linear) to 5, got {d}"))
+                    .fail(format!(
+                        "`polynomial` must be a whole number from 1 (linear) to 5, got {d}"
+                    ))
                     .with("polynomial", d));
             }
         };
@@ -215,7 +262,11 @@ impl ModelSpec {
         let coverage = match p.interval_coverage {
             None => DEFAULT_INTERVAL_COVERAGE,
             Some(c) if c > 0.0 && c < 1.0 => c,
-            Some(c) => return Err(self.fail(format!("`intervalCoverage` must be between 0 and 1, got {c}"))),
+            Some(c) => {
+                return Err(self.fail(format!(
+                    "`intervalCoverage` must be between 0 and 1, got {c}"
+                )));
+            }
         };
         Ok(RegressionConfig {
             train: self.train_config()?,
@@ -249,7 +300,8 @@ mod tests {
 
     #[test]
     fn defaults_match_upstream() {
-        let s = spec(json!({"name":"m","type":"regression","features":["a"],"target":"y"})).unwrap();
+        let s =
+            spec(json!({"name":"m","type":"regression","features":["a"],"target":"y"})).unwrap();
         let c = s.regression_config().unwrap();
         assert_eq!(c.train.epochs, 50);
         assert_eq!(c.train.batch_size, 32);

@@ -77,12 +77,21 @@ pub fn fit(
     let mut optimizer = AdamConfig::new().init();
 
     let (in_dim, out_dim) = (net.inputs, net.outputs());
-    let x_all = Tensor::<2>::from_data(TensorData::new(train.inputs.to_vec(), [train.rows, in_dim]), &ad);
-    let y_all = Tensor::<2>::from_data(TensorData::new(train.targets.to_vec(), [train.rows, out_dim]), &ad);
+    let x_all = Tensor::<2>::from_data(
+        TensorData::new(train.inputs.to_vec(), [train.rows, in_dim]),
+        &ad,
+    );
+    let y_all = Tensor::<2>::from_data(
+        TensorData::new(train.targets.to_vec(), [train.rows, out_dim]),
+        &ad,
+    );
     let held_out = validation.filter(|v| v.rows > 0).map(|v| {
         (
             Tensor::<2>::from_data(TensorData::new(v.inputs.to_vec(), [v.rows, in_dim]), &plain),
-            Tensor::<2>::from_data(TensorData::new(v.targets.to_vec(), [v.rows, out_dim]), &plain),
+            Tensor::<2>::from_data(
+                TensorData::new(v.targets.to_vec(), [v.rows, out_dim]),
+                &plain,
+            ),
         )
     });
 
@@ -91,23 +100,39 @@ pub fn fit(
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 1..=config.epochs {
         let order = if config.shuffle {
-            let order: Vec<i64> = order_rng.permutation(train.rows).into_iter().map(|i| i as i64).collect();
-            Some(Tensor::<1, Int>::from_data(TensorData::new(order, [train.rows]), &ad))
+            let order: Vec<i64> = order_rng
+                .permutation(train.rows)
+                .into_iter()
+                .map(|i| i as i64)
+                .collect();
+            Some(Tensor::<1, Int>::from_data(
+                TensorData::new(order, [train.rows]),
+                &ad,
+            ))
         } else {
             None
         };
         let mut loss_sum: Option<Tensor<1>> = None;
         for start in (0..train.rows).step_by(batch_size) {
             if observer.should_stop() {
-                return Err(Error::new(ErrorKind::Aborted, format!("training was aborted during epoch {epoch}")));
+                return Err(Error::new(
+                    ErrorKind::Aborted,
+                    format!("training was aborted during epoch {epoch}"),
+                ));
             }
             let len = batch_size.min(train.rows - start);
             let (xb, yb) = match &order {
                 Some(order) => {
                     let rows = order.clone().narrow(0, start, len);
-                    (x_all.clone().select(0, rows.clone()), y_all.clone().select(0, rows))
+                    (
+                        x_all.clone().select(0, rows.clone()),
+                        y_all.clone().select(0, rows),
+                    )
                 }
-                None => (x_all.clone().narrow(0, start, len), y_all.clone().narrow(0, start, len)),
+                None => (
+                    x_all.clone().narrow(0, start, len),
+                    y_all.clone().narrow(0, start, len),
+                ),
             };
             let loss = loss_of(loss_kind, model.forward(xb), yb);
             let weighted = loss.clone().detach() * len as f32;

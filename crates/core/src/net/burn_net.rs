@@ -28,26 +28,47 @@ impl DenseNet {
         let mut dropouts = Vec::with_capacity(spec.layers.len());
         for layer in &spec.layers {
             let limit = (6.0 / (inputs + layer.units) as f64).sqrt();
-            let weights: Vec<f32> = (0..inputs * layer.units).map(|_| rng.uniform(-limit, limit) as f32).collect();
-            let weight = Tensor::<2>::from_data(TensorData::new(weights, [inputs, layer.units]), device);
+            let weights: Vec<f32> = (0..inputs * layer.units)
+                .map(|_| rng.uniform(-limit, limit) as f32)
+                .collect();
+            let weight =
+                Tensor::<2>::from_data(TensorData::new(weights, [inputs, layer.units]), device);
             let bias = Tensor::<1>::zeros([layer.units], device);
-            linears.push(Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) });
+            linears.push(Linear {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(bias)),
+            });
             dropouts.push(DropoutConfig::new(layer.dropout).init());
             inputs = layer.units;
         }
-        Self { linears, dropouts, activations: spec.layers.iter().map(|l| l.activation).collect() }
+        Self {
+            linears,
+            dropouts,
+            activations: spec.layers.iter().map(|l| l.activation).collect(),
+        }
     }
 
     /// Loads trained weights (for continued training or cross-backend checks).
     pub fn from_weights(weights: &DenseWeights, device: &Device) -> Self {
         let mut linears = Vec::with_capacity(weights.layers.len());
         for layer in &weights.layers {
-            let weight = Tensor::<2>::from_data(TensorData::new(layer.weight.clone(), [layer.inputs, layer.units]), device);
-            let bias = Tensor::<1>::from_data(TensorData::new(layer.bias.clone(), [layer.units]), device);
-            linears.push(Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) });
+            let weight = Tensor::<2>::from_data(
+                TensorData::new(layer.weight.clone(), [layer.inputs, layer.units]),
+                device,
+            );
+            let bias =
+                Tensor::<1>::from_data(TensorData::new(layer.bias.clone(), [layer.units]), device);
+            linears.push(Linear {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(bias)),
+            });
         }
         Self {
-            dropouts: weights.layers.iter().map(|_| DropoutConfig::new(0.0).init()).collect(),
+            dropouts: weights
+                .layers
+                .iter()
+                .map(|_| DropoutConfig::new(0.0).init())
+                .collect(),
             linears,
             activations: weights.layers.iter().map(|l| l.activation).collect(),
         }
@@ -55,7 +76,12 @@ impl DenseNet {
 
     /// `[batch, inputs]` → `[batch, outputs]`.
     pub fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
-        for ((linear, dropout), act) in self.linears.iter().zip(&self.dropouts).zip(&self.activations) {
+        for ((linear, dropout), act) in self
+            .linears
+            .iter()
+            .zip(&self.dropouts)
+            .zip(&self.activations)
+        {
             x = dropout.forward(apply_activation(*act, linear.forward(x)));
         }
         x
@@ -71,14 +97,21 @@ impl DenseNet {
                 Some(b) => read_f32(b.val().into_data())?,
                 None => vec![0.0; units],
             };
-            layers.push(DenseLayerWeights { inputs, units, activation: *act, weight, bias });
+            layers.push(DenseLayerWeights {
+                inputs,
+                units,
+                activation: *act,
+                weight,
+                bias,
+            });
         }
         Ok(DenseWeights { layers })
     }
 }
 
 fn read_f32(data: TensorData) -> Result<Vec<f32>> {
-    data.try_to_vec::<f32>().map_err(|e| Error::training(format!("could not read trained weights: {e:?}")))
+    data.try_to_vec::<f32>()
+        .map_err(|e| Error::training(format!("could not read trained weights: {e:?}")))
 }
 
 pub fn apply_activation<const D: usize>(act: Activation, x: Tensor<D>) -> Tensor<D> {

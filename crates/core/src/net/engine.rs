@@ -41,13 +41,21 @@ impl DenseWeights {
     pub fn matches(&self, spec: &NetSpec) -> bool {
         self.layers.len() == spec.layers.len()
             && self.inputs() == spec.inputs
-            && self.layers.iter().zip(&spec.layers).all(|(w, s)| w.units == s.units && w.activation == s.activation)
+            && self
+                .layers
+                .iter()
+                .zip(&spec.layers)
+                .all(|(w, s)| w.units == s.units && w.activation == s.activation)
     }
 
     /// Forward pass over row-major `inputs` (rows × self.inputs()); returns rows × self.outputs().
     pub fn forward(&self, inputs: &[f32]) -> Vec<f32> {
         let in_dim = self.inputs();
-        let rows = if in_dim == 0 { 0 } else { inputs.len() / in_dim };
+        let rows = if in_dim == 0 {
+            0
+        } else {
+            inputs.len() / in_dim
+        };
         let mut out = Vec::with_capacity(rows * self.outputs());
         let mut a = Vec::new();
         let mut b = Vec::new();
@@ -96,9 +104,16 @@ pub fn activate(activation: Activation, row: &mut [f32]) {
         Activation::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
         Activation::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
         Activation::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
-        Activation::Elu => row.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { v.exp_m1() }),
+        Activation::Elu => row
+            .iter_mut()
+            .for_each(|v| *v = if *v > 0.0 { *v } else { v.exp_m1() }),
         Activation::Selu => row.iter_mut().for_each(|v| {
-            *v = SELU_SCALE * if *v > 0.0 { *v } else { SELU_ALPHA * v.exp_m1() };
+            *v = SELU_SCALE
+                * if *v > 0.0 {
+                    *v
+                } else {
+                    SELU_ALPHA * v.exp_m1()
+                };
         }),
         Activation::Softmax => softmax(row),
     }
@@ -140,7 +155,13 @@ mod tests {
                     weight: vec![1.0, -1.0, 2.0, 0.5],
                     bias: vec![0.0, 0.1],
                 },
-                DenseLayerWeights { inputs: 2, units: 1, activation: Activation::Linear, weight: vec![1.0, 2.0], bias: vec![-1.0] },
+                DenseLayerWeights {
+                    inputs: 2,
+                    units: 1,
+                    activation: Activation::Linear,
+                    weight: vec![1.0, 2.0],
+                    bias: vec![-1.0],
+                },
             ],
         };
         // x = [1, 2]: hidden = relu([1 + 4, -1 + 1 + 0.1]) = [5, 0.1]; out = 5 + 0.2 - 1

@@ -44,9 +44,17 @@ impl NetSpec {
     pub fn mlp(inputs: usize, hidden: &[(usize, Activation, f64)], outputs: usize) -> Self {
         let mut layers: Vec<LayerSpec> = hidden
             .iter()
-            .map(|&(units, activation, dropout)| LayerSpec { units, activation, dropout })
+            .map(|&(units, activation, dropout)| LayerSpec {
+                units,
+                activation,
+                dropout,
+            })
             .collect();
-        layers.push(LayerSpec { units: outputs, activation: Activation::Linear, dropout: 0.0 });
+        layers.push(LayerSpec {
+            units: outputs,
+            activation: Activation::Linear,
+            dropout: 0.0,
+        });
         Self { inputs, layers }
     }
 }
