@@ -17,23 +17,35 @@ export declare class NativeModel {
   constructor(spec: any)
   get isTrained(): boolean
   /**
-   * Trains from scratch on the given rows and, when done, swaps the new model in (the previous
-   * one serves until then). Resolves with the training report; `onEpoch` receives progress.
+   * Trains from scratch and, when done, swaps the new model in (the previous one serves until
+   * then). Resolves with the training report; `onEpoch` receives progress after every epoch.
+   *
+   * `features` holds row-major rows of the model's features; for a time series, time-ordered
+   * records of the features followed by the target, and `targets` is empty. `targets` holds
+   * numbers, or class indices when `options.labels` is given.
    */
   train(features: Float64Array, targets: Float64Array, options: TrainOptions, onEpoch?: ((arg: EpochInfo) => void) | undefined | null): Promise<any>
   /**
-   * Predicts one row on the calling thread (microseconds: no thread hop is worth it).
-   * Regression: `{ prediction, confidence, interval: [low, high] }`; classification:
-   * `{ prediction: label, confidence, probabilities: { [label]: p } }`.
+   * Predicts one input on the calling thread (microseconds: no thread hop is worth it).
+   * Numbers: `{ prediction, confidence, interval: [low, high] }`; probabilities (binary
+   * networks): `{ prediction, confidence }`; labels: `{ prediction, confidence, probabilities }`.
    */
   predict(row: Float64Array): any
+  /**
+   * Time series: forecasts `horizon` steps after the given records (time-ordered features
+   * and target), feeding each prediction back in.
+   */
+  forecast(history: Float64Array, horizon: number): Array<number>
   /** Predicts many rows off the JavaScript thread. */
   predictBatch(rows: Float64Array): Promise<NativeBatch>
   /**
-   * Metrics on labelled rows: regression `{ r2, mae, rmse, mape, samples }`, classification
-   * `{ accuracy, total, correct, matrix, perClass }` (targets are class indices).
+   * Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels
+   * `{ accuracy, total, correct, matrix, perClass }` (targets are class indices). A time series
+   * takes time-ordered records (features then target) and scores one-step forecasts.
    */
   evaluate(rows: Float64Array, targets: Float64Array): Promise<any>
+  /** Trainable parameters of the configured network (known before training). */
+  parameterCount(): number
   /** The trained state for inspection: normaliser, calibration, report, parameter count. */
   describe(): any
   /** The effective `modelConfig`, defaults applied. */
@@ -96,4 +108,6 @@ export interface TrainOptions {
   labels?: Array<any>
   /** Classification: `String(label)` for each label, the keys of `probabilities`. */
   labelKeys?: Array<string>
+  /** `{ patience, minDelta, monitor, restoreBestWeights }` for this training only. */
+  earlyStopping?: any
 }

@@ -2,6 +2,8 @@
 export { MLPlugin } from './lib/plugin.js';
 export { RegressionModel } from './lib/models/regression-model.js';
 export { ClassificationModel } from './lib/models/classification-model.js';
+export { TimeSeriesModel } from './lib/models/timeseries-model.js';
+export { NeuralNetworkModel } from './lib/models/neural-network-model.js';
 export {
   MLError,
   ModelConfigError,

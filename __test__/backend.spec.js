@@ -1,7 +1,14 @@
 // Backend choice: 'cpu' is always there; 'auto' never fails; 'wgpu' trains on a Vulkan adapter
 // (CI installs Mesa's software driver and sets S3DB_ML_REQUIRE_WGPU=1) or fails with a named error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLPlugin, backendInfo, ComputeBackendUnavailableError, TensorFlowDependencyError } from '../index.js';
+import {
+  MLPlugin,
+  NeuralNetworkModel,
+  TimeSeriesModel,
+  backendInfo,
+  ComputeBackendUnavailableError,
+  TensorFlowDependencyError,
+} from '../index.js';
 import { memoryDatabase, productRows, emailRows } from './support/db.js';
 
 describe('backend selection', () => {
@@ -69,5 +76,34 @@ describe("backend 'wgpu'", () => {
     const input = { cost: 100, demand: 300 };
     const [g, c] = [await onGpu.predict('price', input), await onCpu.predict('price', input)];
     expect(Math.abs(g.prediction - c.prediction)).toBeLessThan(0.05 * Math.abs(c.prediction));
+  });
+
+  it('trains a network and an LSTM like the CPU backend', async () => {
+    const net = (backend) =>
+      new NeuralNetworkModel({
+        name: 'net', type: 'neural-network', features: ['cost', 'demand'], target: 'price', backend,
+        modelConfig: { epochs: 2, batchSize: 16, layers: [{ units: 8, batchNormalization: true, dropout: 0 }] },
+      });
+    const lstm = (backend) =>
+      new TimeSeriesModel({
+        name: 'lstm', type: 'timeseries', features: ['cost'], target: 'price', backend, timeField: 't',
+        modelConfig: { epochs: 2, batchSize: 8, lookback: 3, lstmUnits: 4, denseUnits: 4, dropout: 0, recurrentDropout: 0 },
+      });
+    const rows = productRows(40, 8);
+    const series = rows.map((r, t) => ({ ...r, t }));
+    if (wgpu instanceof Error) {
+      await expect(net('wgpu').train(rows)).rejects.toBeInstanceOf(ComputeBackendUnavailableError);
+      await expect(lstm('wgpu').train(series)).rejects.toBeInstanceOf(ComputeBackendUnavailableError);
+      return;
+    }
+    for (const [make, data] of [
+      [net, rows],
+      [lstm, series],
+    ]) {
+      const gpu = await make('wgpu').train(data);
+      const cpu = await make('cpu').train(data);
+      expect(gpu.backend).toBe('wgpu');
+      expect(gpu.loss).toBeCloseTo(cpu.loss, 3);
+    }
   });
 });

@@ -13,10 +13,14 @@ import {
 } from './errors.js';
 import { RegressionModel } from './models/regression-model.js';
 import { ClassificationModel } from './models/classification-model.js';
+import { TimeSeriesModel } from './models/timeseries-model.js';
+import { NeuralNetworkModel } from './models/neural-network-model.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
   classification: ClassificationModel,
+  timeseries: TimeSeriesModel,
+  'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
 
@@ -114,6 +118,7 @@ export class MLPlugin extends Plugin {
       modelConfig: config.modelConfig ?? {},
       logLevel: this.config.logLevel,
       backend,
+      timeField: config.timeField,
     });
     return this.models[name];
   }
@@ -231,6 +236,17 @@ export class MLPlugin extends Plugin {
       this.stats.totalErrors++;
       throw error;
     }
+  }
+
+  /**
+   * The metric set of the model's kind: on `data` when given, otherwise on the rows held out of
+   * its last training. Regression and numeric networks: R², MAE, RMSE, MAPE; classification:
+   * accuracy, confusion matrix, per-label precision/recall/F1; time series: MAPE, MAE, RMSE.
+   */
+  async evaluate(modelName, { data } = {}) {
+    const model = this._model(modelName);
+    if (data !== undefined) return model.evaluate(data);
+    return model.heldOutMetrics();
   }
 
   getModelStats(modelName) {

@@ -23,23 +23,16 @@ pub fn backend_info(
     env: &napi::Env,
     choice: String,
 ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'_, BackendInfo>> {
-    env.spawn_future(blocking(
-        ErrorKind::BackendUnavailable,
-        "choosing a compute backend",
-        move || {
-            let resolved = device::resolve(BackendChoice::parse(&choice)?)?;
-            Ok(BackendInfo {
-                backend: resolved.backend.to_string(),
-                adapter: resolved
-                    .adapter
-                    .as_ref()
-                    .map(|a| format!("{} ({}, {})", a.name, a.api, a.device_type)),
-                hardware: resolved.adapter.as_ref().map(|a| a.is_hardware),
-                reason: match choice.as_str() {
-                    "auto" => device::describe_auto(),
-                    other => format!("backend '{other}' was requested"),
-                },
-            })
-        },
-    ))
+    env.spawn_future(blocking(ErrorKind::BackendUnavailable, "choosing a compute backend", move || {
+        let resolved = device::resolve(BackendChoice::parse(&choice)?)?;
+        Ok(BackendInfo {
+            backend: resolved.backend.to_string(),
+            adapter: resolved.adapter.as_ref().map(|a| format!("{} ({}, {})", a.name, a.api, a.device_type)),
+            hardware: resolved.adapter.as_ref().map(|a| a.is_hardware),
+            reason: match choice.as_str() {
+                "auto" => device::describe_auto(),
+                other => format!("backend '{other}' was requested"),
+            },
+        })
+    }))
 }

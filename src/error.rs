@@ -24,9 +24,5 @@ pub fn from_panic(payload: Box<dyn std::any::Any + Send>, kind: ErrorKind, what:
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
-    Error::new(
-        kind,
-        format!("{what} failed inside the native engine: {detail}"),
-    )
-    .with("panic", detail)
+    Error::new(kind, format!("{what} failed inside the native engine: {detail}")).with("panic", detail)
 }

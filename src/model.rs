@@ -8,10 +8,14 @@ use crate::runtime::{blocking, guarded};
 use napi::bindgen_prelude::{Float64Array, Function, PromiseRaw, Uint32Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use s3db_ml_core::model::TrainedModel;
+use s3db_ml_core::data::Rows;
+use s3db_ml_core::model::{Head, TrainedModel};
+use s3db_ml_core::spec::EarlyStoppingParams;
+use s3db_ml_core::tabular::{Labels, Targets};
 use s3db_ml_core::train::{EpochStats, TrainingObserver};
 use s3db_ml_core::{
-    BackendChoice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, regression,
+    BackendChoice, ComputeDevice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, neural, regression,
+    timeseries,
 };
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,10 +66,7 @@ struct JsObserver {
 impl TrainingObserver for JsObserver {
     fn on_epoch(&mut self, stats: &EpochStats) {
         if let Some(progress) = &self.progress {
-            progress.call(
-                EpochInfo::from(stats),
-                ThreadsafeFunctionCallMode::NonBlocking,
-            );
+            progress.call(EpochInfo::from(stats), ThreadsafeFunctionCallMode::NonBlocking);
         }
     }
 
@@ -84,6 +85,8 @@ pub struct TrainOptions {
     pub labels: Option<Vec<Value>>,
     /// Classification: `String(label)` for each label, the keys of `probabilities`.
     pub label_keys: Option<Vec<String>>,
+    /// `{ patience, minDelta, monitor, restoreBestWeights }` for this training only.
+    pub early_stopping: Option<Value>,
 }
 
 /// Predictions for many rows, column by column.
@@ -108,11 +111,7 @@ impl NativeModel {
     #[napi(constructor)]
     pub fn new(spec: Value) -> napi::Result<Self> {
         let spec = ModelSpec::from_json(spec).map_err(to_napi)?;
-        Ok(Self {
-            spec: Arc::new(spec),
-            trained: Arc::new(RwLock::new(None)),
-            abort: Arc::new(AtomicBool::new(false)),
-        })
+        Ok(Self { spec: Arc::new(spec), trained: Arc::new(RwLock::new(None)), abort: Arc::new(AtomicBool::new(false)) })
     }
 
     #[napi(getter)]
@@ -120,8 +119,12 @@ impl NativeModel {
         self.current().is_some()
     }
 
-    /// Trains from scratch on the given rows and, when done, swaps the new model in (the previous
-    /// one serves until then). Resolves with the training report; `onEpoch` receives progress.
+    /// Trains from scratch and, when done, swaps the new model in (the previous one serves until
+    /// then). Resolves with the training report; `onEpoch` receives progress after every epoch.
+    ///
+    /// `features` holds row-major rows of the model's features; for a time series, time-ordered
+    /// records of the features followed by the target, and `targets` is empty. `targets` holds
+    /// numbers, or class indices when `options.labels` is given.
     #[napi(ts_return_type = "Promise<any>")]
     pub fn train<'env>(
         &self,
@@ -131,55 +134,27 @@ impl NativeModel {
         options: TrainOptions,
         on_epoch: Option<Function<'_, EpochInfo, ()>>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
-        let spec = self.spec.clone();
+        let spec = self.spec_for(&options).map_err(to_napi)?;
         let slot = self.trained.clone();
         let progress = match on_epoch {
-            Some(f) => Some(
-                f.build_threadsafe_function::<EpochInfo>()
-                    .callee_handled::<false>()
-                    .build()?,
-            ),
+            Some(f) => Some(f.build_threadsafe_function::<EpochInfo>().callee_handled::<false>().build()?),
             None => None,
         };
         self.abort.store(false, Ordering::Relaxed);
-        let mut observer = JsObserver {
-            progress,
-            abort: self.abort.clone(),
-        };
+        let mut observer = JsObserver { progress, abort: self.abort.clone() };
         env.spawn_future(blocking(ErrorKind::Training, "training", move || {
-            let choice = BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?;
-            let compute = device::resolve(choice)?;
-            let rows = s3db_ml_core::data::Rows::new(&features, &spec.features)?;
-            let model = match spec.kind {
-                ModelKind::Regression => {
-                    regression::train(&spec, rows, &targets, &compute, &mut observer)?
-                }
-                ModelKind::Classification => {
-                    let vocabulary = classification::Labels {
-                        values: options.labels.unwrap_or_default(),
-                        keys: options.label_keys.unwrap_or_default(),
-                    };
-                    let indices = class_indices(&targets, vocabulary.values.len())?;
-                    classification::train(
-                        &spec,
-                        rows,
-                        &indices,
-                        vocabulary,
-                        &compute,
-                        &mut observer,
-                    )?
-                }
-            };
-            let report =
-                serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
+            let compute = device::resolve(BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?)?;
+            let labels = options.labels.map(|values| Labels { values, keys: options.label_keys.unwrap_or_default() });
+            let model = train_kind(&spec, &features, &targets, labels, &compute, &mut observer)?;
+            let report = serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
             *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
             Ok(report)
         }))
     }
 
-    /// Predicts one row on the calling thread (microseconds: no thread hop is worth it).
-    /// Regression: `{ prediction, confidence, interval: [low, high] }`; classification:
-    /// `{ prediction: label, confidence, probabilities: { [label]: p } }`.
+    /// Predicts one input on the calling thread (microseconds: no thread hop is worth it).
+    /// Numbers: `{ prediction, confidence, interval: [low, high] }`; probabilities (binary
+    /// networks): `{ prediction, confidence }`; labels: `{ prediction, confidence, probabilities }`.
     #[napi(ts_return_type = "any")]
     pub fn predict(&self, row: Float64Array) -> napi::Result<Value> {
         let model = self.require_trained().map_err(to_napi)?;
@@ -202,6 +177,17 @@ impl NativeModel {
         .map_err(to_napi)
     }
 
+    /// Time series: forecasts `horizon` steps after the given records (time-ordered features
+    /// and target), feeding each prediction back in.
+    #[napi]
+    pub fn forecast(&self, history: Float64Array, horizon: u32) -> napi::Result<Vec<f64>> {
+        let model = self.require_trained().map_err(to_napi)?;
+        guarded(ErrorKind::Prediction, "forecast", || {
+            timeseries::forecast(&model, model.rows_any(&history)?, horizon as usize)
+        })
+        .map_err(to_napi)
+    }
+
     /// Predicts many rows off the JavaScript thread.
     #[napi(ts_return_type = "Promise<NativeBatch>")]
     pub fn predict_batch<'env>(
@@ -210,27 +196,24 @@ impl NativeModel {
         rows: Float64Array,
     ) -> napi::Result<PromiseRaw<'env, NativeBatch>> {
         let model = self.require_trained().map_err(to_napi)?;
-        env.spawn_future(blocking(
-            ErrorKind::Prediction,
-            "batch prediction",
-            move || {
-                let b = model.predict_batch(model.rows(&rows)?);
-                Ok(NativeBatch {
-                    values: b.values.into(),
-                    confidence: b.confidence.into(),
-                    lower: b.lower.into(),
-                    upper: b.upper.into(),
-                    classes: b.classes.into(),
-                    probabilities: b.probabilities.into(),
-                    labels: model.labels.clone(),
-                    label_keys: model.label_keys.clone(),
-                })
-            },
-        ))
+        env.spawn_future(blocking(ErrorKind::Prediction, "batch prediction", move || {
+            let b = model.predict_batch(model.rows(&rows)?);
+            Ok(NativeBatch {
+                values: b.values.into(),
+                confidence: b.confidence.into(),
+                lower: b.lower.into(),
+                upper: b.upper.into(),
+                classes: b.classes.into(),
+                probabilities: b.probabilities.into(),
+                labels: model.labels.clone(),
+                label_keys: model.label_keys.clone(),
+            })
+        }))
     }
 
-    /// Metrics on labelled rows: regression `{ r2, mae, rmse, mape, samples }`, classification
-    /// `{ accuracy, total, correct, matrix, perClass }` (targets are class indices).
+    /// Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels
+    /// `{ accuracy, total, correct, matrix, perClass }` (targets are class indices). A time series
+    /// takes time-ordered records (features then target) and scores one-step forecasts.
     #[napi(ts_return_type = "Promise<any>")]
     pub fn evaluate<'env>(
         &self,
@@ -240,18 +223,24 @@ impl NativeModel {
     ) -> napi::Result<PromiseRaw<'env, Value>> {
         let model = self.require_trained().map_err(to_napi)?;
         env.spawn_future(blocking(ErrorKind::Prediction, "evaluation", move || {
-            let r = model.rows(&rows)?;
-            let metrics = match model.kind {
-                ModelKind::Regression => {
-                    serde_json::to_value(model.evaluate_regression(r, &targets)?)
+            let metrics = match (model.kind, model.head) {
+                (ModelKind::TimeSeries, _) => {
+                    serde_json::to_value(timeseries::evaluate(&model, model.rows_any(&rows)?)?)
                 }
-                ModelKind::Classification => {
-                    let labels = class_indices(&targets, model.classes)?;
-                    serde_json::to_value(model.evaluate_classification(r, &labels)?)
+                (_, Head::Labels) => {
+                    let labels = class_indices(&targets, model.labels.len())?;
+                    serde_json::to_value(model.evaluate_labels(model.rows(&rows)?, &labels)?)
                 }
+                _ => serde_json::to_value(model.evaluate_values(model.rows(&rows)?, &targets)?),
             };
             metrics.map_err(|e| Error::new(ErrorKind::Prediction, e.to_string()))
         }))
+    }
+
+    /// Trainable parameters of the configured network (known before training).
+    #[napi]
+    pub fn parameter_count(&self) -> napi::Result<u32> {
+        self.spec.parameter_count().map(|n| n as u32).map_err(to_napi)
     }
 
     /// The trained state for inspection: normaliser, calibration, report, parameter count.
@@ -272,8 +261,10 @@ impl NativeModel {
             "calibration": model.calibration,
             "report": model.report,
             "classes": model.labels,
+            "head": model.head,
+            "lookback": model.lookback,
             "polynomial": model.polynomial,
-            "parameters": model.net.parameter_count(),
+            "parameters": model.parameters,
         }))
     }
 
@@ -295,21 +286,56 @@ impl NativeModel {
         *self.trained.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// The spec, with `trainWithEarlyStopping`'s options when given.
+    fn spec_for(&self, options: &TrainOptions) -> s3db_ml_core::Result<ModelSpec> {
+        let mut spec = (*self.spec).clone();
+        if let Some(early) = &options.early_stopping {
+            let params: EarlyStoppingParams = serde_json::from_value(early.clone())
+                .map_err(|e| Error::config(format!("invalid early stopping options: {e}")))?;
+            spec.model_config.early_stopping = Some(params);
+            spec.validate()?;
+        }
+        Ok(spec)
+    }
+
     fn current(&self) -> Option<Arc<TrainedModel>> {
-        self.trained
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.trained.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn require_trained(&self) -> s3db_ml_core::Result<Arc<TrainedModel>> {
         self.current().ok_or_else(|| {
-            Error::new(
-                ErrorKind::ModelNotTrained,
-                format!("Model \"{}\" is not trained yet", self.spec.name),
-            )
-            .with("model", self.spec.name.clone())
+            Error::new(ErrorKind::ModelNotTrained, format!("Model \"{}\" is not trained yet", self.spec.name))
+                .with("model", self.spec.name.clone())
         })
+    }
+}
+
+/// Dispatches training to the model's kind.
+fn train_kind(
+    spec: &ModelSpec,
+    features: &[f64],
+    targets: &[f64],
+    labels: Option<Labels>,
+    compute: &ComputeDevice,
+    observer: &mut JsObserver,
+) -> s3db_ml_core::Result<TrainedModel> {
+    if spec.kind == ModelKind::TimeSeries {
+        let mut columns = spec.features.clone();
+        columns.push(spec.target.clone());
+        return timeseries::train(spec, Rows::new(features, &columns)?, compute, observer);
+    }
+    let rows = Rows::new(features, &spec.features)?;
+    let indices = |labels: &Labels| class_indices(targets, labels.values.len());
+    match (spec.kind, labels) {
+        (ModelKind::Regression, _) => regression::train(spec, rows, targets, compute, observer),
+        (ModelKind::Classification, Some(labels)) => {
+            classification::train(spec, rows, &indices(&labels)?, labels, compute, observer)
+        }
+        (ModelKind::NeuralNetwork, Some(labels)) => {
+            neural::train(spec, rows, Targets::Labels(&indices(&labels)?, labels), compute, observer)
+        }
+        (ModelKind::NeuralNetwork, None) => neural::train(spec, rows, Targets::Values(targets), compute, observer),
+        _ => Err(Error::data("a classification model needs its label vocabulary")),
     }
 }
 
@@ -321,9 +347,7 @@ fn class_indices(targets: &[f64], classes: usize) -> s3db_ml_core::Result<Vec<u3
             if t.fract() == 0.0 && t >= 0.0 && (t as usize) < classes {
                 Ok(t as u32)
             } else {
-                Err(Error::data(format!(
-                    "class index {t} is not one of the {classes} classes"
-                )))
+                Err(Error::data(format!("class index {t} is not one of the {classes} classes")))
             }
         })
         .collect()

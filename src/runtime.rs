@@ -19,10 +19,9 @@ pub async fn blocking<T: Send + 'static>(
 ) -> napi::Result<T> {
     match napi::bindgen_prelude::spawn_blocking(move || guarded(kind, what, f)).await {
         Ok(result) => result.map_err(crate::error::to_napi),
-        Err(join) => Err(crate::error::to_napi(s3db_ml_core::Error::new(
-            kind,
-            format!("{what} could not finish: {join}"),
-        ))),
+        Err(join) => {
+            Err(crate::error::to_napi(s3db_ml_core::Error::new(kind, format!("{what} could not finish: {join}"))))
+        }
     }
 }
 
@@ -32,15 +31,9 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_an_error_of_the_given_kind() {
-        let result: Result<()> = guarded(ErrorKind::Prediction, "prediction", || {
-            panic!("shape mismatch")
-        });
+        let result: Result<()> = guarded(ErrorKind::Prediction, "prediction", || panic!("shape mismatch"));
         let error = result.unwrap_err();
         assert_eq!(error.kind, ErrorKind::Prediction);
-        assert!(
-            error.message.contains("shape mismatch"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("shape mismatch"), "{}", error.message);
     }
 }

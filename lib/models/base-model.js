@@ -6,6 +6,7 @@ import {
   InsufficientDataError,
   MLError,
   ModelConfigError,
+  ModelNotTrainedError,
   PredictionError,
   TrainingAbortedError,
   TrainingError,
@@ -17,33 +18,40 @@ export class BaseModel {
    * @param {object} config `{ name, type, resource, features, target, minSamples, modelConfig, logLevel, backend }`
    */
   constructor(config) {
-    const { NativeModel } = native();
     this.type = config.type;
     this.backend = config.backend ?? 'auto';
-    this._native = callNative(
-      () =>
-        new NativeModel({
-          name: config.name,
-          type: config.type,
-          features: config.features,
-          target: config.target,
-          modelConfig: config.modelConfig ?? {},
-        }),
-      ModelConfigError,
-      { modelName: config.name },
-    );
     this.config = {
       name: config.name,
       resource: config.resource,
       features: [...config.features],
       target: config.target,
       minSamples: Math.max(1, config.minSamples ?? 10),
-      modelConfig: { ...config.modelConfig, ...this._native.resolvedConfig() },
+      modelConfig: {},
       logLevel: config.logLevel ?? 'info',
     };
+    /** What the user wrote in `modelConfig` (the effective values are in `config.modelConfig`). */
+    this._userModelConfig = { ...config.modelConfig };
+    this._buildNative();
     this.stats = { trainedAt: null, samples: 0, loss: null, accuracy: null, predictions: 0, errors: 0 };
     /** The last training report from the native engine (history, held-out metrics, backend). */
     this.lastTraining = null;
+  }
+
+  /** (Re)creates the native model from the configuration; invalid settings throw ModelConfigError. */
+  _buildNative() {
+    const { NativeModel } = native();
+    const { name, features, target } = this.config;
+    this._native = callNative(
+      () => new NativeModel({ name, type: this.type, features, target, modelConfig: this._userModelConfig }),
+      ModelConfigError,
+      { modelName: name },
+    );
+    this.config.modelConfig = { ...this._userModelConfig, ...this._native.resolvedConfig() };
+  }
+
+  /** Trainable parameters of the configured network. */
+  get parameterCount() {
+    return this._native.describe()?.parameters ?? this._native.parameterCount();
   }
 
   get isTrained() {
@@ -60,9 +68,27 @@ export class BaseModel {
     return featureMatrix(records, this.config.features, { model: this.config.name, purpose });
   }
 
-  /** Subclasses: `{ targets, options }` for the native trainer. */
-  _trainingTargets() {
+  /** Subclasses: `{ features, targets, nativeOptions }` for the native trainer. */
+  _trainingData() {
     throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /**
+   * Trains with early stopping: stops once the monitored loss has not improved by `minDelta` for
+   * `patience` epochs, and by default keeps the best epoch's weights.
+   * @returns {Promise<object>} the training result with `stoppedEarly` and `bestEpoch`
+   */
+  async trainWithEarlyStopping(records, { patience = 10, minDelta = 0.001, monitor = 'val_loss', restoreBestWeights = true, ...options } = {}) {
+    return this.train(records, { ...options, earlyStopping: { patience, minDelta, monitor, restoreBestWeights } });
+  }
+
+  /** Held-out metrics of the last training (rows it never trained on). */
+  heldOutMetrics() {
+    const report = this._native.describe()?.report;
+    if (!report) {
+      throw new ModelNotTrainedError(`Model "${this.config.name}" is not trained yet`, { model: this.config.name });
+    }
+    return report.regression ?? report.classification;
   }
 
   /**
@@ -71,13 +97,12 @@ export class BaseModel {
    * `{ modelName, epoch, epochs, loss, valLoss, elapsedMs, etaMs }` after every epoch.
    * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
    */
-  async train(records, { backend, signal, onProgress } = {}) {
+  async train(records, { backend, signal, onProgress, earlyStopping } = {}) {
     const modelName = this.config.name;
     if (!Array.isArray(records) || records.length === 0) {
       throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
     }
-    const features = this._features(records, 'training');
-    const { targets, nativeOptions } = this._trainingTargets(records);
+    const { features, targets, nativeOptions } = this._trainingData(records);
     if (signal?.aborted) {
       throw new TrainingAbortedError(`Training of "${modelName}" was aborted before it started`, { modelName });
     }
@@ -87,7 +112,8 @@ export class BaseModel {
     let report;
     try {
       report = await callNative(
-        () => this._native.train(features, targets, { backend: backend ?? this.backend, ...nativeOptions }, onEpoch),
+        () =>
+          this._native.train(features, targets, { backend: backend ?? this.backend, earlyStopping, ...nativeOptions }, onEpoch),
         TrainingError,
         { modelName },
       );
@@ -108,6 +134,8 @@ export class BaseModel {
       valLoss: report.valLoss ?? null,
       accuracy: report.accuracy ?? null,
       epochs: report.epochs,
+      stoppedEarly: report.stoppedEarly,
+      bestEpoch: report.bestEpoch,
       samples: report.samples,
       trainSamples: report.trainSamples,
       validationSamples: report.validationSamples,

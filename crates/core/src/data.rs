@@ -61,9 +61,7 @@ pub struct MinMax {
 
 impl MinMax {
     pub fn fit(values: impl Iterator<Item = f64>) -> Self {
-        let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
+        let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         Self { min, max }
     }
 
@@ -73,20 +71,12 @@ impl MinMax {
 
     pub fn scale(&self, v: f64) -> f64 {
         let range = self.range();
-        if range > 0.0 {
-            (v - self.min) / range
-        } else {
-            0.5
-        }
+        if range > 0.0 { (v - self.min) / range } else { 0.5 }
     }
 
     pub fn unscale(&self, v: f64) -> f64 {
         let range = self.range();
-        if range > 0.0 {
-            v * range + self.min
-        } else {
-            self.min
-        }
+        if range > 0.0 { v * range + self.min } else { self.min }
     }
 }
 
@@ -103,21 +93,14 @@ impl Normalizer {
         let features = (0..rows.columns)
             .map(|c| MinMax::fit((0..rows.len()).map(|r| rows.values[r * rows.columns + c])))
             .collect();
-        Self {
-            features,
-            target: None,
-        }
+        Self { features, target: None }
     }
 
     /// Normalised copy of `rows` as `f32` (the training and inference precision).
     pub fn scale_rows(&self, rows: Rows<'_>) -> Vec<f32> {
         rows.values
             .chunks_exact(rows.columns)
-            .flat_map(|row| {
-                row.iter()
-                    .zip(&self.features)
-                    .map(|(&v, mm)| mm.scale(v) as f32)
-            })
+            .flat_map(|row| row.iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32))
             .collect()
     }
 
@@ -139,6 +122,14 @@ impl Normalizer {
     }
 }
 
+/// Scales each column of `rows` with its own min-max, to `f32`.
+pub fn scale_columns(rows: Rows<'_>, scales: &[MinMax]) -> Vec<f32> {
+    rows.values
+        .chunks_exact(rows.columns)
+        .flat_map(|row| row.iter().zip(scales).map(|(&v, mm)| mm.scale(v) as f32))
+        .collect()
+}
+
 /// Indices of the training and the held-out validation rows.
 #[derive(Debug, Clone)]
 pub struct Split {
@@ -152,10 +143,7 @@ impl Split {
         let mut order = SplitMix64::new(seed ^ 0x5EED_5B17).permutation(n);
         let held_out = ((n as f64 * fraction).floor() as usize).min(n.saturating_sub(1));
         let validation = order.split_off(n - held_out);
-        Self {
-            train: order,
-            validation,
-        }
+        Self { train: order, validation }
     }
 }
 

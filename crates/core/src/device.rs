@@ -30,9 +30,7 @@ impl BackendChoice {
             "auto" => Ok(Self::Auto),
             "wgpu" | "gpu" => Ok(Self::Wgpu),
             "cpu" => Ok(Self::Cpu),
-            other => Err(Error::config(format!(
-                "`backend` must be 'auto', 'wgpu' or 'cpu', got {other:?}"
-            ))),
+            other => Err(Error::config(format!("`backend` must be 'auto', 'wgpu' or 'cpu', got {other:?}"))),
         }
     }
 }
@@ -70,19 +68,14 @@ const GPU_API: WgpuBackend = WgpuBackend::Vulkan;
 
 fn init_wgpu() -> &'static std::result::Result<(Device, AdapterDescription), String> {
     WGPU.get_or_init(|| {
-        let attempt = std::panic::catch_unwind(|| {
-            Device::wgpu_options()
-                .graphics_api(GPU_API)
-                .init_with_setup()
-        });
+        let attempt = std::panic::catch_unwind(|| Device::wgpu_options().graphics_api(GPU_API).init_with_setup());
         match attempt {
             Ok(Ok((device, setup))) => {
                 let info = setup.adapter.get_info();
                 let device_type = format!("{:?}", info.device_type);
                 let is_hardware = !matches!(
                     info.device_type,
-                    burn::tensor::wgpu::wgpu::DeviceType::Cpu
-                        | burn::tensor::wgpu::wgpu::DeviceType::Other
+                    burn::tensor::wgpu::wgpu::DeviceType::Cpu | burn::tensor::wgpu::wgpu::DeviceType::Other
                 );
                 Ok((
                     device,
@@ -103,11 +96,7 @@ fn init_wgpu() -> &'static std::result::Result<(Device, AdapterDescription), Str
 
 /// Resolves the user's choice to a device. `auto` never fails: it falls back to the CPU.
 pub fn resolve(choice: BackendChoice) -> Result<ComputeDevice> {
-    let cpu = || ComputeDevice {
-        device: Device::flex(),
-        backend: "cpu",
-        adapter: None,
-    };
+    let cpu = || ComputeDevice { device: Device::flex(), backend: "cpu", adapter: None };
     match choice {
         BackendChoice::Cpu => Ok(cpu()),
         BackendChoice::Auto => Ok(match init_wgpu() {
@@ -133,10 +122,7 @@ pub fn resolve(choice: BackendChoice) -> Result<ComputeDevice> {
 pub fn describe_auto() -> String {
     match init_wgpu() {
         Ok((_, a)) if a.is_hardware => format!("GPU adapter {} ({})", a.name, a.api),
-        Ok((_, a)) => format!(
-            "only a software adapter ({}) was found; the CPU backend is faster",
-            a.name
-        ),
+        Ok((_, a)) => format!("only a software adapter ({}) was found; the CPU backend is faster", a.name),
         Err(reason) => format!("no GPU adapter: {reason}"),
     }
 }

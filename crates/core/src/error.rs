@@ -54,11 +54,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            context: Map::new(),
-        }
+        Self { kind, message: message.into(), context: Map::new() }
     }
 
     /// Adds a context key (camelCase, as JavaScript will see it).

@@ -7,6 +7,7 @@
 //! trained weights are then copied into a small, plain-Rust inference engine ([`net::DenseWeights`])
 //! so predictions are microseconds, identical on every backend, and independent of device state.
 
+pub mod architecture;
 pub mod classification;
 pub mod data;
 pub mod device;
@@ -14,10 +15,13 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod neural;
 pub mod polynomial;
 pub mod regression;
 pub mod rng;
 pub mod spec;
+pub mod tabular;
+pub mod timeseries;
 pub mod train;
 
 pub use device::{BackendChoice, ComputeDevice};

@@ -17,8 +17,7 @@ pub struct RegressionMetrics {
 pub fn regression_metrics(actual: &[f64], predicted: &[f64]) -> RegressionMetrics {
     let n = actual.len().max(1) as f64;
     let mean = actual.iter().sum::<f64>() / n;
-    let (mut ss_res, mut ss_tot, mut abs_sum, mut pct_sum, mut pct_n) =
-        (0.0, 0.0, 0.0, 0.0, 0usize);
+    let (mut ss_res, mut ss_tot, mut abs_sum, mut pct_sum, mut pct_n) = (0.0, 0.0, 0.0, 0.0, 0usize);
     for (&y, &p) in actual.iter().zip(predicted) {
         let err = y - p;
         ss_res += err * err;
@@ -56,11 +55,7 @@ pub fn conformal_quantile(residuals: &[f64], coverage: f64) -> f64 {
     sorted.sort_by(f64::total_cmp);
     let m = sorted.len();
     let rank = ((m as f64 + 1.0) * coverage).ceil() as usize;
-    if rank > m {
-        sorted[m - 1] * (1.0 + 1.0 / m as f64)
-    } else {
-        sorted[rank.max(1) - 1]
-    }
+    if rank > m { sorted[m - 1] * (1.0 + 1.0 / m as f64) } else { sorted[rank.max(1) - 1] }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -83,11 +78,7 @@ pub struct ClassificationMetrics {
     pub per_class: Vec<ClassMetrics>,
 }
 
-pub fn classification_metrics(
-    actual: &[u32],
-    predicted: &[u32],
-    classes: usize,
-) -> ClassificationMetrics {
+pub fn classification_metrics(actual: &[u32], predicted: &[u32], classes: usize) -> ClassificationMetrics {
     let mut matrix = vec![vec![0u64; classes]; classes];
     for (&a, &p) in actual.iter().zip(predicted) {
         matrix[a as usize][p as usize] += 1;
@@ -95,11 +86,7 @@ pub fn classification_metrics(
     let correct: u64 = (0..classes).map(|c| matrix[c][c]).sum();
     let total = actual.len() as u64;
     let ratio = |num: u64, den: u64| {
-        if den > 0 {
-            num as f64 / den as f64
-        } else {
-            0.0
-        }
+        if den > 0 { num as f64 / den as f64 } else { 0.0 }
     };
     let per_class = (0..classes)
         .map(|c| {
@@ -108,26 +95,11 @@ pub fn classification_metrics(
             let support: u64 = matrix[c].iter().sum();
             let precision = ratio(tp, predicted_c);
             let recall = ratio(tp, support);
-            let f1 = if precision + recall > 0.0 {
-                2.0 * precision * recall / (precision + recall)
-            } else {
-                0.0
-            };
-            ClassMetrics {
-                precision,
-                recall,
-                f1,
-                support,
-            }
+            let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+            ClassMetrics { precision, recall, f1, support }
         })
         .collect();
-    ClassificationMetrics {
-        accuracy: ratio(correct, total),
-        total,
-        correct,
-        matrix,
-        per_class,
-    }
+    ClassificationMetrics { accuracy: ratio(correct, total), total, correct, matrix, per_class }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! A trained model: everything needed to predict (normaliser, expansion, weights, label count,
+//! A trained model: everything needed to predict (normaliser, expansion, network, labels,
 //! calibration) and the report of how it was trained. Serialisable as a whole.
 
-use crate::data::{Normalizer, Rows};
+use crate::data::{MinMax, Normalizer, Rows};
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
-use crate::net::{DenseWeights, NetSpec};
+use crate::net::DenseWeights;
+use crate::net::lstm::LstmWeights;
 use crate::polynomial;
 use crate::spec::ModelKind;
 use crate::train::EpochStats;
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped whenever the serialised shape changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// How regression predictions are turned into an interval and a confidence.
+/// How regression-like predictions are turned into an interval and a confidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegressionCalibration {
@@ -41,10 +42,14 @@ pub struct TrainReport {
     /// Final-epoch training loss (normalised units, as upstream).
     pub loss: f64,
     pub val_loss: Option<f64>,
-    /// Held-out accuracy for classification (training accuracy if nothing was held out).
+    /// Held-out accuracy for label outputs (training accuracy if nothing was held out).
     pub accuracy: Option<f64>,
     pub train_accuracy: Option<f64>,
+    /// Epochs actually run (fewer than configured when early stopping ended training).
     pub epochs: usize,
+    pub configured_epochs: usize,
+    pub stopped_early: bool,
+    pub best_epoch: usize,
     pub samples: usize,
     pub train_samples: usize,
     pub validation_samples: usize,
@@ -54,6 +59,35 @@ pub struct TrainReport {
     pub history: Vec<EpochStats>,
     pub regression: Option<RegressionMetrics>,
     pub classification: Option<ClassificationMetrics>,
+}
+
+/// The trained network, for the inference engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum NetWeights {
+    Dense(DenseWeights),
+    Lstm(LstmWeights),
+}
+
+impl NetWeights {
+    pub fn forward(&self, inputs: &[f32]) -> Vec<f32> {
+        match self {
+            NetWeights::Dense(w) => w.forward(inputs),
+            NetWeights::Lstm(w) => w.forward(inputs),
+        }
+    }
+}
+
+/// What the network's outputs mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Head {
+    /// One normalised number, mapped back to target units, with a calibrated interval.
+    Value,
+    /// A probability per label (softmax output).
+    Labels,
+    /// The probability of the positive case (sigmoid output).
+    Probability,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,37 +100,37 @@ pub struct TrainedModel {
     pub normalizer: Normalizer,
     /// Degree of the polynomial expansion applied to normalised features (1 = none).
     pub polynomial: usize,
-    pub net: NetSpec,
-    pub weights: DenseWeights,
-    /// Number of labels (classification), 0 otherwise.
-    pub classes: usize,
-    /// The labels by class index, with their original JSON type (classification).
-    #[serde(default)]
+    /// Steps per prediction: the time-series `lookback`, 1 for row models.
+    pub lookback: usize,
+    pub network: NetWeights,
+    /// Trainable parameters of the network.
+    pub parameters: usize,
+    pub head: Head,
+    /// The labels by class index, with their original JSON type (label heads).
     pub labels: Vec<serde_json::Value>,
     /// The labels as JavaScript property keys (`String(label)`), by class index.
-    #[serde(default)]
     pub label_keys: Vec<String>,
     pub calibration: Option<RegressionCalibration>,
     pub report: TrainReport,
 }
 
-/// Column-oriented predictions for a batch of rows.
+/// Column-oriented predictions for a batch of inputs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictionBatch {
-    /// Regression: the predicted value per row.
+    /// Value and probability heads: the predicted number per input.
     pub values: Vec<f64>,
-    /// Per row, in [0, 1].
+    /// Per input, in [0, 1].
     pub confidence: Vec<f64>,
-    /// Regression: the prediction interval per row.
+    /// Value head: the prediction interval per input.
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
-    /// Classification: the predicted class index per row.
+    /// Label head: the predicted class index per input.
     pub classes: Vec<u32>,
-    /// Classification: rows × classes probabilities.
+    /// Label head: inputs × classes probabilities.
     pub probabilities: Vec<f64>,
 }
 
-/// One row's prediction.
+/// One input's prediction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     pub value: f64,
@@ -107,102 +141,127 @@ pub struct Prediction {
 }
 
 impl TrainedModel {
-    /// The network's input for raw feature rows: normalised, then polynomially expanded.
+    /// Names of the values each step of an input holds: the features, and for time series the
+    /// target too (a sequence carries its own history of the target).
+    pub fn input_columns(&self) -> Vec<String> {
+        let mut columns = self.features.clone();
+        if self.kind == ModelKind::TimeSeries {
+            columns.push(self.target.clone());
+        }
+        columns
+    }
+
+    fn input_scales(&self) -> Vec<MinMax> {
+        let mut scales = self.normalizer.features.clone();
+        if self.kind == ModelKind::TimeSeries {
+            scales.push(self.target_scale());
+        }
+        scales
+    }
+
+    fn target_scale(&self) -> MinMax {
+        self.normalizer.target.unwrap_or(MinMax { min: 0.0, max: 1.0 })
+    }
+
+    /// Validates raw rows of this model's input columns, of any count (a time series' history).
+    pub fn rows_any<'a>(&self, values: &'a [f64]) -> Result<Rows<'a>> {
+        Rows::new(values, &self.input_columns())
+    }
+
+    /// Validates raw input values: finite, and whole inputs of `lookback` steps.
+    pub fn rows<'a>(&self, values: &'a [f64]) -> Result<Rows<'a>> {
+        let rows = Rows::new(values, &self.input_columns())?;
+        if rows.len() % self.lookback != 0 {
+            return Err(Error::data(format!(
+                "A prediction needs exactly {} records (the lookback), got {}",
+                self.lookback,
+                rows.len()
+            ))
+            .with("expected", self.lookback)
+            .with("got", rows.len()));
+        }
+        Ok(rows)
+    }
+
+    /// The network's input for raw rows: normalised, then polynomially expanded.
     pub fn network_inputs(&self, rows: Rows<'_>) -> Vec<f32> {
-        let scaled = self.normalizer.scale_rows(rows);
+        let scaled = crate::data::scale_columns(rows, &self.input_scales());
         if self.polynomial > 1 {
-            polynomial::expand(
-                &scaled,
-                rows.columns,
-                &polynomial::monomials(rows.columns, self.polynomial),
-            )
+            polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, self.polynomial))
         } else {
             scaled
         }
     }
 
-    /// Validates raw rows against this model's features.
-    pub fn rows<'a>(&self, values: &'a [f64]) -> Result<Rows<'a>> {
-        Rows::new(values, &self.features)
-    }
-
+    /// Predicts every input (`lookback` rows each) of `rows`.
     pub fn predict_batch(&self, rows: Rows<'_>) -> PredictionBatch {
-        let n = rows.len();
-        let outputs = self.weights.forward(&self.network_inputs(rows));
-        match self.kind {
-            ModelKind::Regression => {
-                let target = self
-                    .normalizer
-                    .target
-                    .expect("regression models have a target scale");
-                let calib = self
-                    .calibration
-                    .as_ref()
-                    .expect("regression models are calibrated");
-                let mut batch = PredictionBatch {
-                    values: Vec::with_capacity(n),
-                    confidence: Vec::with_capacity(n),
-                    lower: Vec::with_capacity(n),
-                    upper: Vec::with_capacity(n),
-                    ..Default::default()
-                };
+        let inputs = rows.len() / self.lookback;
+        let outputs = self.network.forward(&self.network_inputs(rows));
+        let mut batch = PredictionBatch { confidence: Vec::with_capacity(inputs), ..Default::default() };
+        match self.head {
+            Head::Value => {
+                let target = self.target_scale();
+                let calib = self.calibration.as_ref().expect("value heads are calibrated");
                 for (i, &out) in outputs.iter().enumerate() {
                     let value = target.unscale(out as f64);
                     // Outside the range seen in training the model extrapolates; say so.
-                    let extrapolation = self.normalizer.extrapolation(rows.row(i));
+                    let extrapolation = (0..self.lookback)
+                        .map(|s| self.normalizer.extrapolation(&rows.row(i * self.lookback + s)[..self.features.len()]))
+                        .fold(0.0, f64::max);
                     batch.values.push(value);
-                    batch
-                        .confidence
-                        .push(calib.within_tolerance * (-2.0 * extrapolation).exp());
+                    batch.confidence.push(calib.within_tolerance * (-2.0 * extrapolation).exp());
                     batch.lower.push(value - calib.half_width);
                     batch.upper.push(value + calib.half_width);
                 }
-                batch
             }
-            ModelKind::Classification => {
-                let k = self.classes;
-                let mut batch = PredictionBatch {
-                    classes: Vec::with_capacity(n),
-                    confidence: Vec::with_capacity(n),
-                    probabilities: Vec::with_capacity(n * k),
-                    ..Default::default()
-                };
-                for logits in outputs.chunks_exact(k) {
-                    let mut p = logits.to_vec();
-                    crate::net::softmax_in_place(&mut p);
-                    let (best, &best_p) = p
-                        .iter()
-                        .enumerate()
-                        .max_by(|a, b| a.1.total_cmp(b.1))
-                        .expect("at least two classes");
+            Head::Labels => {
+                let k = self.labels.len();
+                for p in outputs.chunks_exact(k) {
+                    let (best, &best_p) =
+                        p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("two labels or more");
                     batch.classes.push(best as u32);
                     batch.confidence.push(best_p as f64);
                     batch.probabilities.extend(p.iter().map(|&v| v as f64));
                 }
-                batch
+            }
+            Head::Probability => {
+                for &p in &outputs {
+                    let p = p as f64;
+                    batch.values.push(p);
+                    batch.confidence.push(p.max(1.0 - p));
+                }
             }
         }
+        batch
     }
 
-    pub fn predict_one(&self, row: &[f64]) -> Result<Prediction> {
-        let rows = self.rows(row)?;
-        if rows.len() != 1 {
+    /// Predicts a single input.
+    pub fn predict_one(&self, values: &[f64]) -> Result<Prediction> {
+        let rows = self.rows(values)?;
+        if rows.len() != self.lookback {
             return Err(Error::data(format!(
-                "expected one row of {} features, got {} values",
-                self.features.len(),
-                row.len()
+                "expected one input of {} values, got {}",
+                self.lookback * self.input_columns().len(),
+                values.len()
             )));
         }
         let b = self.predict_batch(rows);
-        Ok(match self.kind {
-            ModelKind::Regression => Prediction {
+        Ok(match self.head {
+            Head::Value => Prediction {
                 value: b.values[0],
                 confidence: b.confidence[0],
                 interval: Some((b.lower[0], b.upper[0])),
                 class: None,
                 probabilities: Vec::new(),
             },
-            ModelKind::Classification => Prediction {
+            Head::Probability => Prediction {
+                value: b.values[0],
+                confidence: b.confidence[0],
+                interval: None,
+                class: None,
+                probabilities: Vec::new(),
+            },
+            Head::Labels => Prediction {
                 value: b.classes[0] as f64,
                 confidence: b.confidence[0],
                 interval: None,
@@ -212,67 +271,102 @@ impl TrainedModel {
         })
     }
 
-    /// R², MAE, RMSE and MAPE of this regression model on labelled rows.
-    pub fn evaluate_regression(&self, rows: Rows<'_>, actual: &[f64]) -> Result<RegressionMetrics> {
-        self.expect_kind(ModelKind::Regression)?;
-        check_targets(rows.len(), actual.len())?;
+    /// R², MAE, RMSE and MAPE on labelled inputs (value and probability heads).
+    pub fn evaluate_values(&self, rows: Rows<'_>, actual: &[f64]) -> Result<RegressionMetrics> {
+        if self.head == Head::Labels {
+            return Err(self.wrong_head("numeric metrics", "a model that predicts labels"));
+        }
+        check_targets(rows.len() / self.lookback, actual.len())?;
         let predicted = self.predict_batch(rows).values;
         Ok(crate::metrics::regression_metrics(actual, &predicted))
     }
 
-    /// Accuracy, confusion matrix and per-class precision/recall/F1 on labelled rows.
-    pub fn evaluate_classification(
-        &self,
-        rows: Rows<'_>,
-        actual: &[u32],
-    ) -> Result<ClassificationMetrics> {
-        self.expect_kind(ModelKind::Classification)?;
-        check_targets(rows.len(), actual.len())?;
-        if let Some(bad) = actual.iter().find(|&&c| c as usize >= self.classes) {
+    /// Accuracy, confusion matrix and per-class precision/recall/F1 on labelled inputs.
+    pub fn evaluate_labels(&self, rows: Rows<'_>, actual: &[u32]) -> Result<ClassificationMetrics> {
+        if self.head != Head::Labels {
+            return Err(self.wrong_head("a confusion matrix", "a model that predicts numbers"));
+        }
+        check_targets(rows.len() / self.lookback, actual.len())?;
+        if let Some(bad) = actual.iter().find(|&&c| c as usize >= self.labels.len()) {
             return Err(Error::data(format!(
-                "label index {bad} is not one of the {} trained classes",
-                self.classes
+                "label index {bad} is not one of the {} trained labels",
+                self.labels.len()
             )));
         }
         let predicted = self.predict_batch(rows).classes;
-        Ok(crate::metrics::classification_metrics(
-            actual,
-            &predicted,
-            self.classes,
-        ))
+        Ok(crate::metrics::classification_metrics(actual, &predicted, self.labels.len()))
     }
 
-    fn expect_kind(&self, kind: ModelKind) -> Result<()> {
-        if self.kind == kind {
-            Ok(())
-        } else {
-            Err(Error::new(
-                ErrorKind::Prediction,
-                format!("this metric needs a {kind:?} model, not {:?}", self.kind),
-            ))
-        }
+    fn wrong_head(&self, metric: &str, model: &str) -> Error {
+        Error::new(ErrorKind::Prediction, format!("{metric} cannot be computed for \"{}\", {model}", self.target))
     }
 }
 
-fn check_targets(rows: usize, targets: usize) -> Result<()> {
-    if rows == targets {
+fn check_targets(inputs: usize, targets: usize) -> Result<()> {
+    if inputs == targets {
         Ok(())
     } else {
-        Err(
-            Error::data(format!("got {rows} rows but {targets} target values"))
-                .with("expected", rows)
-                .with("got", targets),
-        )
+        Err(Error::data(format!("got {inputs} inputs but {targets} target values"))
+            .with("expected", inputs)
+            .with("got", targets))
     }
 }
 
 /// Describes the device for the report.
 pub(crate) fn device_names(device: &ComputeDevice) -> (String, Option<String>) {
-    (
-        device.backend.to_string(),
-        device
-            .adapter
-            .as_ref()
-            .map(|a| format!("{} ({})", a.name, a.api)),
-    )
+    (device.backend.to_string(), device.adapter.as_ref().map(|a| format!("{} ({})", a.name, a.api)))
+}
+
+impl RegressionCalibration {
+    /// Calibrates from held-out predictions: the split-conformal half-width at `coverage`, and the
+    /// share of predictions within [`TOLERANCE_SHARE`] of the target's range.
+    pub fn from_predictions(actual: &[f64], predicted: &[f64], target: MinMax, coverage: f64, source: &str) -> Self {
+        let residuals: Vec<f64> = actual.iter().zip(predicted).map(|(a, p)| (a - p).abs()).collect();
+        let tolerance = TOLERANCE_SHARE * target.range();
+        let within = residuals.iter().filter(|&&r| r <= tolerance).count() as f64 / residuals.len().max(1) as f64;
+        Self {
+            coverage,
+            half_width: crate::metrics::conformal_quantile(&residuals, coverage),
+            tolerance,
+            within_tolerance: within,
+            source: source.to_string(),
+            samples: residuals.len(),
+        }
+    }
+}
+
+impl TrainReport {
+    /// The report of a finished fit; the caller adds the held-out metrics of its model kind.
+    pub(crate) fn from_fit(
+        history: Vec<EpochStats>,
+        outcome: (bool, usize),
+        configured_epochs: usize,
+        sizes: (usize, usize, usize),
+        device: &ComputeDevice,
+        started: std::time::Instant,
+    ) -> Self {
+        let (stopped_early, best_epoch) = outcome;
+        let (samples, train_samples, validation_samples) = sizes;
+        let last = history.last().cloned();
+        let (backend, adapter) = device_names(device);
+        Self {
+            loss: last.as_ref().map_or(f64::NAN, |l| l.loss),
+            val_loss: last.and_then(|l| l.val_loss),
+            accuracy: None,
+            train_accuracy: None,
+            epochs: history.len(),
+            configured_epochs,
+            stopped_early,
+            best_epoch,
+            samples,
+            train_samples,
+            validation_samples,
+            backend,
+            adapter,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            history,
+            regression: None,
+            classification: None,
+        }
+    }
 }

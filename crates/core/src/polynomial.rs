@@ -42,11 +42,7 @@ fn push_monomials(
 
 /// Expands row-major `rows` (n × features) into n × monomials.len().
 pub fn expand(rows: &[f32], features: usize, monomials: &[Vec<usize>]) -> Vec<f32> {
-    let n = if features == 0 {
-        0
-    } else {
-        rows.len() / features
-    };
+    let n = if features == 0 { 0 } else { rows.len() / features };
     let mut out = Vec::with_capacity(n * monomials.len());
     for row in rows.chunks_exact(features) {
         for m in monomials {
@@ -72,10 +68,7 @@ mod tests {
     #[test]
     fn expands_two_features_to_degree_two() {
         let m = monomials(2, 2);
-        assert_eq!(
-            m,
-            vec![vec![0], vec![1], vec![0, 0], vec![0, 1], vec![1, 1]]
-        );
+        assert_eq!(m, vec![vec![0], vec![1], vec![0, 0], vec![0, 1], vec![1, 1]]);
         assert_eq!(expand(&[2.0, 3.0], 2, &m), vec![2.0, 3.0, 4.0, 6.0, 9.0]);
     }
 }

@@ -3,9 +3,11 @@
 use crate::data::Rows;
 use crate::device::{self, BackendChoice, ComputeDevice};
 use crate::error::ErrorKind;
+use crate::model::NetWeights;
 use crate::net::burn_net::DenseNet;
 use crate::spec::ModelSpec;
 use crate::train::NoObserver;
+use crate::train::Trainable;
 use crate::{classification, regression};
 use burn::prelude::*;
 use serde_json::json;
@@ -38,10 +40,8 @@ fn names(n: &[&str]) -> Vec<String> {
 #[test]
 fn linear_regression_recovers_the_line() {
     let (x, y) = linear_data(300);
-    let s = spec(
-        json!({"name":"lin","type":"regression","features":["a","b"],"target":"y",
-        "modelConfig":{"epochs":60,"learningRate":0.05}}),
-    );
+    let s = spec(json!({"name":"lin","type":"regression","features":["a","b"],"target":"y",
+        "modelConfig":{"epochs":60,"learningRate":0.05}}));
     let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
     let model = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
     let m = model.report.regression.as_ref().unwrap();
@@ -50,45 +50,31 @@ fn linear_regression_recovers_the_line() {
     assert!((p.value - 24.0).abs() < 1.0, "prediction {}", p.value);
     let (lo, hi) = p.interval.unwrap();
     assert!(lo < p.value && p.value < hi);
-    assert!(
-        p.confidence > 0.5 && p.confidence <= 1.0,
-        "confidence {}",
-        p.confidence
-    );
+    assert!(p.confidence > 0.5 && p.confidence <= 1.0, "confidence {}", p.confidence);
     // Far outside the training range the model is extrapolating: confidence drops.
     let far = model.predict_one(&[50.0, 3.0]).unwrap();
-    assert!(
-        far.confidence < p.confidence * 0.01,
-        "extrapolation confidence {}",
-        far.confidence
-    );
+    assert!(far.confidence < p.confidence * 0.01, "extrapolation confidence {}", far.confidence);
 }
 
 #[test]
 fn training_is_deterministic() {
     let (x, y) = linear_data(120);
-    let s = spec(
-        json!({"name":"d","type":"regression","features":["a","b"],"target":"y",
-        "modelConfig":{"epochs":5,"polynomial":2,"units":8}}),
-    );
+    let s = spec(json!({"name":"d","type":"regression","features":["a","b"],"target":"y",
+        "modelConfig":{"epochs":5,"polynomial":2,"units":8}}));
     let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
     let a = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
     let b = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
-    assert_eq!(a.weights, b.weights);
+    assert_eq!(a.network, b.network);
     assert_eq!(a.calibration, b.calibration);
 }
 
 #[test]
 fn polynomial_regression_fits_a_parabola() {
     let n = 400;
-    let x: Vec<f64> = (0..n)
-        .map(|i| (i * 53 % n) as f64 / n as f64 * 4.0 - 2.0)
-        .collect();
+    let x: Vec<f64> = (0..n).map(|i| (i * 53 % n) as f64 / n as f64 * 4.0 - 2.0).collect();
     let y: Vec<f64> = x.iter().map(|v| v * v * 3.0 - v + 1.0).collect();
-    let s = spec(
-        json!({"name":"p","type":"regression","features":["x"],"target":"y",
-        "modelConfig":{"epochs":80,"polynomial":2,"units":16,"learningRate":0.02}}),
-    );
+    let s = spec(json!({"name":"p","type":"regression","features":["x"],"target":"y",
+        "modelConfig":{"epochs":80,"polynomial":2,"units":16,"learningRate":0.02}}));
     let rows = Rows::new(&x, &names(&["x"])).unwrap();
     let model = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
     let r2 = model.report.regression.as_ref().unwrap().r2;
@@ -112,20 +98,11 @@ fn classification_separates_three_classes() {
             2
         });
     }
-    let s = spec(
-        json!({"name":"c","type":"classification","features":["a","b"],"target":"label",
-        "modelConfig":{"epochs":60,"learningRate":0.01,"units":32}}),
-    );
+    let s = spec(json!({"name":"c","type":"classification","features":["a","b"],"target":"label",
+        "modelConfig":{"epochs":60,"learningRate":0.01,"units":32}}));
     let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
-    let model = classification::train(
-        &s,
-        rows,
-        &labels,
-        classification::Labels::numbered(3),
-        &cpu(),
-        &mut NoObserver,
-    )
-    .unwrap();
+    let model =
+        classification::train(&s, rows, &labels, classification::Labels::numbered(3), &cpu(), &mut NoObserver).unwrap();
     let acc = model.report.accuracy.unwrap();
     assert!(acc > 0.9, "held-out accuracy {acc}");
     let p = model.predict_one(&[9.0, 1.0]).unwrap();
@@ -139,36 +116,20 @@ fn one_label_is_insufficient_data() {
     let x = vec![1.0, 2.0, 3.0, 4.0];
     let s = spec(json!({"name":"c","type":"classification","features":["a"],"target":"l"}));
     let rows = Rows::new(&x, &names(&["a"])).unwrap();
-    let err = classification::train(
-        &s,
-        rows,
-        &[0, 0, 0, 0],
-        classification::Labels::numbered(1),
-        &cpu(),
-        &mut NoObserver,
-    )
-    .unwrap_err();
+    let err =
+        classification::train(&s, rows, &[0, 0, 0, 0], classification::Labels::numbered(1), &cpu(), &mut NoObserver)
+            .unwrap_err();
     assert_eq!(err.kind, ErrorKind::InsufficientData);
 }
 
 #[test]
 fn engine_matches_burn_forward() {
-    let net = crate::net::NetSpec::mlp(
-        3,
-        &[
-            (16, crate::Activation::Tanh, 0.0),
-            (8, crate::Activation::Relu, 0.0),
-        ],
-        2,
-    );
+    let net = crate::net::NetSpec::mlp(3, &[(16, crate::Activation::Tanh, 0.0), (8, crate::Activation::Relu, 0.0)], 2);
     let dev = Device::flex();
-    let model = DenseNet::init(&net, 9, &dev);
+    let model = DenseNet::init(&net, 9, false, &dev);
     let inputs: Vec<f32> = (0..30).map(|i| (i as f32 * 0.37).sin()).collect();
     let burn_out = model
-        .forward(Tensor::<2>::from_data(
-            TensorData::new(inputs.clone(), [10, 3]),
-            &dev,
-        ))
+        .forward(Tensor::<2>::from_data(TensorData::new(inputs.clone(), [10, 3]), &dev))
         .into_data()
         .try_to_vec::<f32>()
         .unwrap();
@@ -183,10 +144,8 @@ fn engine_matches_burn_forward() {
 #[test]
 fn wgpu_backend_trains_or_fails_cleanly() {
     let (x, y) = linear_data(64);
-    let s = spec(
-        json!({"name":"g","type":"regression","features":["a","b"],"target":"y",
-        "modelConfig":{"epochs":3,"batchSize":16}}),
-    );
+    let s = spec(json!({"name":"g","type":"regression","features":["a","b"],"target":"y",
+        "modelConfig":{"epochs":3,"batchSize":16}}));
     let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
     match device::resolve(BackendChoice::Wgpu) {
         Ok(gpu) => {
@@ -194,11 +153,10 @@ fn wgpu_backend_trains_or_fails_cleanly() {
             let on_cpu = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
             assert_eq!(on_gpu.report.backend, "wgpu");
             // Same seed, same data: the two backends agree to float tolerance.
-            for (g, c) in on_gpu.weights.layers[0]
-                .weight
-                .iter()
-                .zip(&on_cpu.weights.layers[0].weight)
-            {
+            let (NetWeights::Dense(g), NetWeights::Dense(c)) = (&on_gpu.network, &on_cpu.network) else {
+                panic!("regression models are dense")
+            };
+            for (g, c) in g.layers[0].weight.iter().zip(&c.layers[0].weight) {
                 assert!((g - c).abs() < 1e-3, "wgpu {g} vs cpu {c}");
             }
         }
@@ -210,4 +168,189 @@ fn wgpu_backend_trains_or_fails_cleanly() {
             );
         }
     }
+}
+
+fn nn_spec(model_config: serde_json::Value) -> ModelSpec {
+    spec(json!({"name":"nn","type":"neural-network","features":["a","b"],"target":"y","modelConfig": model_config}))
+}
+
+#[test]
+fn network_learns_a_nonlinear_function() {
+    // y = sin(a) · b + a², on a grid of a, b in [-2, 2].
+    let n = 800;
+    let mut x = Vec::with_capacity(2 * n);
+    let mut y = Vec::with_capacity(n);
+    for i in 0..n {
+        let a = ((i * 37) % 101) as f64 / 25.0 - 2.0;
+        let b = ((i * 53) % 97) as f64 / 24.0 - 2.0;
+        x.extend([a, b]);
+        y.push(a.sin() * b + a * a);
+    }
+    let s = nn_spec(
+        json!({"epochs":150,"learningRate":0.01,"layers":[{"units":64,"activation":"tanh"},{"units":32,"activation":"relu"}]}),
+    );
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let model = crate::neural::train(&s, rows, crate::tabular::Targets::Values(&y), &cpu(), &mut NoObserver).unwrap();
+    let r2 = model.report.regression.as_ref().unwrap().r2;
+    assert!(r2 > 0.95, "held-out R² {r2}");
+}
+
+#[test]
+fn parameter_counts_match_hand_counts() {
+    let count = |layers: serde_json::Value, inputs: usize| {
+        let s = spec(
+            json!({"name":"p","type":"neural-network","features":(0..inputs).map(|i| format!("f{i}")).collect::<Vec<_>>(),"target":"y","modelConfig":{"layers":layers}}),
+        );
+        crate::neural::network(&s.neural_network_config().unwrap(), inputs).parameter_count()
+    };
+    // 3 → 128 (+BN) → 64 → 32 → 1: (3·128+128) + 2·128 + (128·64+64) + (64·32+32) + (32+1)
+    assert_eq!(
+        count(json!([{"units":128,"batchNormalization":true},{"units":64},{"units":32}]), 3),
+        512 + 256 + 8256 + 2080 + 33
+    );
+    // 2 → 4 → 1: 12 + 5
+    assert_eq!(count(json!([{"units":4}]), 2), 17);
+    // 5 → 10 (+BN) → 1: 60 + 20 + 11
+    assert_eq!(count(json!([{"units":10,"batchNormalization":true}]), 5), 91);
+    // The Burn module has exactly as many trainable values.
+    let s = spec(
+        json!({"name":"p","type":"neural-network","features":["a","b","c"],"target":"y","modelConfig":{"layers":[{"units":16,"batchNormalization":true},{"units":8}]}}),
+    );
+    let net = crate::neural::network(&s.neural_network_config().unwrap(), 3);
+    let module = DenseNet::init(&net, 1, false, &Device::flex());
+    // Burn counts BatchNorm's running statistics too (2 per unit): subtract them.
+    assert_eq!(module.num_params() - 2 * 16, net.parameter_count());
+}
+
+#[test]
+fn batch_norm_network_matches_the_engine() {
+    let (x, y) = linear_data(200);
+    let s = nn_spec(
+        json!({"epochs":5,"layers":[{"units":8,"batchNormalization":true,"activation":"elu"},{"units":4,"activation":"selu"}]}),
+    );
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let model = crate::neural::train(&s, rows, crate::tabular::Targets::Values(&y), &cpu(), &mut NoObserver).unwrap();
+    let NetWeights::Dense(weights) = &model.network else { panic!("dense") };
+    assert!(weights.layers[0].batch_norm.is_some());
+    // Predictions through the engine agree with an independent Burn forward of the same weights.
+    let net = crate::neural::network(&s.neural_network_config().unwrap(), 2);
+    assert!(weights.matches(&net));
+    let r2 = model.report.regression.as_ref().unwrap().r2;
+    assert!(r2.is_finite());
+}
+
+#[test]
+fn early_stopping_stops_when_the_loss_stalls() {
+    let (x, y) = linear_data(200);
+    let s = spec(json!({"name":"e","type":"regression","features":["a","b"],"target":"y",
+        "modelConfig":{"epochs":500,"learningRate":0.05,"earlyStopping":{"patience":5,"minDelta":0.001}}}));
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let model = regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap();
+    let r = &model.report;
+    assert!(r.stopped_early, "ran {} epochs", r.epochs);
+    assert!(r.epochs < 500);
+    assert_eq!(r.configured_epochs, 500);
+    // It stopped `patience` epochs after the best one, whose weights it kept.
+    assert_eq!(r.epochs - r.best_epoch, 5);
+    let best = r.history[r.best_epoch - 1].val_loss.unwrap();
+    for later in &r.history[r.best_epoch..] {
+        assert!(later.val_loss.unwrap() > best - 0.001);
+    }
+}
+
+/// A daily series: trend plus weekly seasonality, with a temperature feature.
+fn seasonal_series(n: usize) -> Vec<f64> {
+    let mut steps = Vec::with_capacity(n * 2);
+    for t in 0..n {
+        let t = t as f64;
+        let temperature = 20.0 + 5.0 * (t / 30.0).sin();
+        let sales = 200.0 + 0.8 * t + 30.0 * (2.0 * std::f64::consts::PI * t / 7.0).sin();
+        steps.extend([temperature, sales]);
+    }
+    steps
+}
+
+#[test]
+fn lstm_forecasts_a_seasonal_trend() {
+    let steps = seasonal_series(365);
+    let s = spec(json!({"name":"ts","type":"timeseries","features":["temperature"],"target":"sales",
+        "modelConfig":{"lookback":14,"lstmUnits":32,"denseUnits":16,"epochs":60,"batchSize":16,"learningRate":0.01,"dropout":0,"recurrentDropout":0}}));
+    let rows = Rows::new(&steps, &names(&["temperature", "sales"])).unwrap();
+    let model = crate::timeseries::train(&s, rows, &cpu(), &mut NoObserver).unwrap();
+    let mape = model.report.regression.as_ref().unwrap().mape.unwrap();
+    assert!(mape < 5.0, "held-out MAPE {mape}%");
+    // Forecasting feeds predictions back: the next week continues the pattern.
+    let forecast = crate::timeseries::forecast(&model, rows, 7).unwrap();
+    assert_eq!(forecast.len(), 7);
+    let future = seasonal_series(372);
+    for (k, f) in forecast.iter().enumerate() {
+        let truth = future[(365 + k) * 2 + 1];
+        assert!((f - truth).abs() / truth < 0.1, "day {k}: {f} vs {truth}");
+    }
+}
+
+#[test]
+fn lstm_engine_matches_burn() {
+    let lstm = crate::net::lstm::LstmSpec {
+        step_inputs: 3,
+        lookback: 5,
+        hidden: 8,
+        dense: 4,
+        dropout: 0.0,
+        recurrent_dropout: 0.0,
+    };
+    let dev = Device::flex();
+    let net = crate::net::lstm::LstmNet::init(lstm, 3, &dev);
+    let inputs: Vec<f32> = (0..2 * 15).map(|i| (i as f32 * 0.31).cos()).collect();
+    let burn_out = net
+        .forward_train(Tensor::<2>::from_data(TensorData::new(inputs.clone(), [2, 15]), &dev))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let engine_out = net.to_weights().unwrap().forward(&inputs);
+    for (a, b) in burn_out.iter().zip(&engine_out) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn binary_and_categorical_networks() {
+    let n = 300;
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..n {
+        let a = (i * 37 % 100) as f64 / 10.0;
+        let b = (i * 61 % 100) as f64 / 10.0;
+        x.extend([a, b]);
+        y.push(if a > b { 1.0 } else { 0.0 });
+        labels.push(if a + b < 7.0 {
+            0
+        } else if a > b {
+            1
+        } else {
+            2
+        });
+    }
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let binary =
+        nn_spec(json!({"epochs":60,"outputActivation":"sigmoid","loss":"binaryCrossentropy","layers":[{"units":16}]}));
+    let model =
+        crate::neural::train(&binary, rows, crate::tabular::Targets::Values(&y), &cpu(), &mut NoObserver).unwrap();
+    assert!(model.report.accuracy.unwrap() > 0.9, "{:?}", model.report.accuracy);
+    let p = model.predict_one(&[9.0, 1.0]).unwrap();
+    assert!(p.value > 0.5 && p.confidence == p.value);
+
+    let categorical = nn_spec(
+        json!({"epochs":60,"outputActivation":"softmax","outputUnits":3,"loss":"categoricalCrossentropy","layers":[{"units":32}]}),
+    );
+    let model = crate::neural::train(
+        &categorical,
+        rows,
+        crate::tabular::Targets::Labels(&labels, classification::Labels::numbered(3)),
+        &cpu(),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert!(model.report.accuracy.unwrap() > 0.85, "{:?}", model.report.accuracy);
 }

@@ -17,6 +17,17 @@ pub struct DenseLayerWeights {
     pub activation: Activation,
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
+    /// Batch normalisation after the activation, folded for inference.
+    #[serde(default)]
+    pub batch_norm: Option<BatchNormWeights>,
+}
+
+/// Inference-time batch normalisation: `y = x · scale + shift`, where
+/// `scale = γ / √(running variance + ε)` and `shift = β − running mean · scale`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchNormWeights {
+    pub scale: Vec<f32>,
+    pub shift: Vec<f32>,
 }
 
 /// A trained dense network, ready for inference.
@@ -41,21 +52,13 @@ impl DenseWeights {
     pub fn matches(&self, spec: &NetSpec) -> bool {
         self.layers.len() == spec.layers.len()
             && self.inputs() == spec.inputs
-            && self
-                .layers
-                .iter()
-                .zip(&spec.layers)
-                .all(|(w, s)| w.units == s.units && w.activation == s.activation)
+            && self.layers.iter().zip(&spec.layers).all(|(w, s)| w.units == s.units && w.activation == s.activation)
     }
 
     /// Forward pass over row-major `inputs` (rows × self.inputs()); returns rows × self.outputs().
     pub fn forward(&self, inputs: &[f32]) -> Vec<f32> {
         let in_dim = self.inputs();
-        let rows = if in_dim == 0 {
-            0
-        } else {
-            inputs.len() / in_dim
-        };
+        let rows = if in_dim == 0 { 0 } else { inputs.len() / in_dim };
         let mut out = Vec::with_capacity(rows * self.outputs());
         let mut a = Vec::new();
         let mut b = Vec::new();
@@ -93,6 +96,11 @@ impl DenseLayerWeights {
                 }
             }
             activate(self.activation, acc);
+            if let Some(bn) = &self.batch_norm {
+                for ((v, &scale), &shift) in acc.iter_mut().zip(&bn.scale).zip(&bn.shift) {
+                    *v = *v * scale + shift;
+                }
+            }
         }
     }
 }
@@ -104,16 +112,9 @@ pub fn activate(activation: Activation, row: &mut [f32]) {
         Activation::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
         Activation::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
         Activation::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
-        Activation::Elu => row
-            .iter_mut()
-            .for_each(|v| *v = if *v > 0.0 { *v } else { v.exp_m1() }),
+        Activation::Elu => row.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { v.exp_m1() }),
         Activation::Selu => row.iter_mut().for_each(|v| {
-            *v = SELU_SCALE
-                * if *v > 0.0 {
-                    *v
-                } else {
-                    SELU_ALPHA * v.exp_m1()
-                };
+            *v = SELU_SCALE * if *v > 0.0 { *v } else { SELU_ALPHA * v.exp_m1() };
         }),
         Activation::Softmax => softmax(row),
     }
@@ -154,6 +155,7 @@ mod tests {
                     activation: Activation::Relu,
                     weight: vec![1.0, -1.0, 2.0, 0.5],
                     bias: vec![0.0, 0.1],
+                    batch_norm: None,
                 },
                 DenseLayerWeights {
                     inputs: 2,
@@ -161,6 +163,7 @@ mod tests {
                     activation: Activation::Linear,
                     weight: vec![1.0, 2.0],
                     bias: vec![-1.0],
+                    batch_norm: None,
                 },
             ],
         };

@@ -3,18 +3,22 @@
 
 pub mod burn_net;
 mod engine;
+pub mod lstm;
 
-pub use engine::{DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
+pub use engine::{BatchNormWeights, DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
 
 use crate::spec::Activation;
 use serde::{Deserialize, Serialize};
 
-/// One fully connected layer: `activation(x · W + b)`, then dropout while training.
+/// One fully connected layer: `activation(x · W + b)`, then dropout while training, then batch
+/// normalisation if asked for (the order of the upstream tfjs networks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSpec {
     pub units: usize,
     pub activation: Activation,
     pub dropout: f64,
+    #[serde(default)]
+    pub batch_norm: bool,
 }
 
 /// A stack of dense layers from `inputs` to the last layer's `units` outputs.
@@ -29,12 +33,17 @@ impl NetSpec {
         self.layers.last().map_or(self.inputs, |l| l.units)
     }
 
-    /// Trainable parameters: a weight per input per unit plus a bias per unit, for every layer.
+    /// Trainable parameters: a weight per input per unit plus a bias per unit, for every layer,
+    /// plus a scale and a shift per unit of each batch normalisation (its running mean and
+    /// variance are statistics, not trained).
     pub fn parameter_count(&self) -> usize {
         let mut inputs = self.inputs;
         let mut total = 0;
         for layer in &self.layers {
             total += inputs * layer.units + layer.units;
+            if layer.batch_norm {
+                total += 2 * layer.units;
+            }
             inputs = layer.units;
         }
         total
@@ -44,17 +53,9 @@ impl NetSpec {
     pub fn mlp(inputs: usize, hidden: &[(usize, Activation, f64)], outputs: usize) -> Self {
         let mut layers: Vec<LayerSpec> = hidden
             .iter()
-            .map(|&(units, activation, dropout)| LayerSpec {
-                units,
-                activation,
-                dropout,
-            })
+            .map(|&(units, activation, dropout)| LayerSpec { units, activation, dropout, batch_norm: false })
             .collect();
-        layers.push(LayerSpec {
-            units: outputs,
-            activation: Activation::Linear,
-            dropout: 0.0,
-        });
+        layers.push(LayerSpec { units: outputs, activation: Activation::Linear, dropout: 0.0, batch_norm: false });
         Self { inputs, layers }
     }
 }

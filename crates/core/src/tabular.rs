@@ -1,0 +1,265 @@
+//! Training for models over independent rows (regression, classification, custom networks):
+//! normalise, optionally expand, split, fit a dense network, then measure and calibrate on the
+//! held-out rows. The model types differ only in the [`Plan`] they hand to [`train`].
+
+use crate::data::{MinMax, Normalizer, Rows, Split, gather};
+use crate::device::ComputeDevice;
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{classification_metrics, regression_metrics};
+use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
+use crate::net::NetSpec;
+use crate::net::burn_net::DenseNet;
+use crate::polynomial;
+use crate::spec::{ModelKind, ModelSpec, TrainConfig};
+use crate::train::{Examples, LossKind, TrainingObserver, fit};
+use std::time::Instant;
+
+/// How one model type trains.
+pub struct Plan {
+    pub kind: ModelKind,
+    /// Polynomial degree of the input expansion (1 = none).
+    pub polynomial: usize,
+    /// Builds the network for the (expanded) input width and the number of outputs.
+    pub network: Box<dyn Fn(usize, usize) -> NetSpec>,
+    pub loss: LossKind,
+    pub head: Head,
+    pub train: TrainConfig,
+    /// Coverage of the prediction interval (value heads).
+    pub coverage: f64,
+}
+
+/// The label vocabulary: original values and their JavaScript property keys, by class index.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub values: Vec<serde_json::Value>,
+    pub keys: Vec<String>,
+}
+
+impl Labels {
+    /// Labels named by their index (for tests and callers without original values).
+    pub fn numbered(classes: usize) -> Self {
+        Self {
+            values: (0..classes).map(serde_json::Value::from).collect(),
+            keys: (0..classes).map(|i| i.to_string()).collect(),
+        }
+    }
+}
+
+/// What the rows are labelled with.
+pub enum Targets<'a> {
+    /// Numbers (value heads), or 0/1 (probability heads).
+    Values(&'a [f64]),
+    /// Class indices into the vocabulary (label heads).
+    Labels(&'a [u32], Labels),
+}
+
+impl Targets<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Targets::Values(v) => v.len(),
+            Targets::Labels(l, _) => l.len(),
+        }
+    }
+}
+
+pub fn train(
+    spec: &ModelSpec,
+    plan: Plan,
+    rows: Rows<'_>,
+    targets: Targets<'_>,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+) -> Result<TrainedModel> {
+    let started = Instant::now();
+    let n = rows.len();
+    if targets.len() != n {
+        return Err(Error::data(format!("got {n} rows but {} targets", targets.len())));
+    }
+    let mut normalizer = Normalizer::fit(rows);
+    let (y, outputs, labels) = encode_targets(spec, &plan, targets, &mut normalizer)?;
+    if n < 2 {
+        return Err(insufficient(spec, n));
+    }
+    let scaled = normalizer.scale_rows(rows);
+    let inputs = if plan.polynomial > 1 {
+        polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, plan.polynomial))
+    } else {
+        scaled
+    };
+    let in_dim = inputs.len() / n;
+
+    let split = Split::new(n, plan.train.validation_split, plan.train.seed);
+    let (train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
+    let (val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
+    let net = (plan.network)(in_dim, outputs);
+    let fused = matches!(plan.loss, LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy);
+    let seed = plan.train.seed;
+    let outcome = fit(
+        |dev| DenseNet::init(&net, seed, fused, dev),
+        plan.loss,
+        Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() },
+        Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() }),
+        outputs,
+        &plan.train,
+        device,
+        observer,
+    )?;
+    let weights = outcome.model.to_weights()?;
+
+    // Measure on the held-out rows: the model never saw them, so their errors are honest.
+    let (measured, measured_x, source) = if split.validation.is_empty() {
+        (&split.train, &train_x, "training")
+    } else {
+        (&split.validation, &val_x, "validation")
+    };
+    let predicted = weights.forward(measured_x);
+    let mut report = TrainReport::from_fit(
+        outcome.history,
+        (outcome.stopped_early, outcome.best_epoch),
+        plan.train.epochs,
+        (n, split.train.len(), split.validation.len()),
+        device,
+        started,
+    );
+    let mut calibration = None;
+    match plan.head {
+        Head::Value => {
+            let scale = normalizer.target.expect("value heads have a target scale");
+            let actual: Vec<f64> = measured.iter().map(|&i| scale.unscale(y[i] as f64)).collect();
+            let values: Vec<f64> = predicted.iter().map(|&v| scale.unscale(v as f64)).collect();
+            calibration = Some(RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source));
+            report.regression = Some(regression_metrics(&actual, &values));
+        }
+        Head::Probability => {
+            let actual: Vec<u32> = measured.iter().map(|&i| y[i] as u32).collect();
+            let guessed: Vec<u32> = predicted.iter().map(|&p| u32::from(p >= 0.5)).collect();
+            let metrics = classification_metrics(&actual, &guessed, 2);
+            report.accuracy = Some(metrics.accuracy);
+            report.classification = Some(metrics);
+        }
+        Head::Labels => {
+            let argmax = |probabilities: &[f32]| -> Vec<u32> {
+                probabilities
+                    .chunks_exact(outputs)
+                    .map(|row| row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i as u32))
+                    .collect()
+            };
+            let class_of = |rows: &[usize]| -> Vec<u32> {
+                rows.iter()
+                    .map(|&i| y[i * outputs..(i + 1) * outputs].iter().position(|&v| v == 1.0).unwrap_or(0) as u32)
+                    .collect()
+            };
+            let k = outputs;
+            let train_metrics = classification_metrics(&class_of(&split.train), &argmax(&weights.forward(&train_x)), k);
+            let held_out = classification_metrics(&class_of(measured), &argmax(&predicted), k);
+            report.train_accuracy = Some(train_metrics.accuracy);
+            report.accuracy = Some(held_out.accuracy);
+            report.classification = Some(held_out);
+        }
+    }
+    Ok(TrainedModel {
+        format_version: FORMAT_VERSION,
+        kind: plan.kind,
+        features: spec.features.clone(),
+        target: spec.target.clone(),
+        normalizer,
+        polynomial: plan.polynomial,
+        lookback: 1,
+        parameters: net.parameter_count(),
+        network: NetWeights::Dense(weights),
+        head: plan.head,
+        labels: labels.values,
+        label_keys: labels.keys,
+        calibration,
+        report,
+    })
+}
+
+/// Targets as the network's `[rows, outputs]` training values; sets the target scale.
+fn encode_targets(
+    spec: &ModelSpec,
+    plan: &Plan,
+    targets: Targets<'_>,
+    normalizer: &mut Normalizer,
+) -> Result<(Vec<f32>, usize, Labels)> {
+    match (plan.head, targets) {
+        (Head::Value, Targets::Values(values)) => {
+            check_finite(spec, values)?;
+            let scale = MinMax::fit(values.iter().copied());
+            normalizer.target = Some(scale);
+            Ok((values.iter().map(|&t| scale.scale(t) as f32).collect(), 1, Labels::default()))
+        }
+        (Head::Probability, Targets::Values(values)) => {
+            if let Some(i) = values.iter().position(|&v| v != 0.0 && v != 1.0) {
+                return Err(Error::data(format!(
+                    "Target \"{}\" must be 0 or 1 (or a boolean) for 'binaryCrossentropy', got {} (row {i})",
+                    spec.target, values[i]
+                ))
+                .with("target", spec.target.clone()));
+            }
+            normalizer.target = Some(MinMax { min: 0.0, max: 1.0 });
+            Ok((values.iter().map(|&v| v as f32).collect(), 1, Labels::default()))
+        }
+        (Head::Labels, Targets::Labels(indices, labels)) => {
+            let k = labels.values.len();
+            if labels.keys.len() != k {
+                return Err(Error::data(format!("got {k} labels but {} label keys", labels.keys.len())));
+            }
+            if let Some(bad) = indices.iter().find(|&&l| l as usize >= k) {
+                return Err(Error::data(format!("label index {bad} is out of range for {k} labels")));
+            }
+            let mut seen = vec![false; k];
+            indices.iter().for_each(|&l| seen[l as usize] = true);
+            let present = seen.iter().filter(|&&s| s).count();
+            if present < 2 {
+                return Err(Error::new(
+                    ErrorKind::InsufficientData,
+                    format!(
+                        "Model \"{}\" needs rows of at least two different \"{}\" labels to learn to tell them apart, got {present}",
+                        spec.name, spec.target
+                    ),
+                )
+                .with("samples", indices.len())
+                .with("classes", present));
+            }
+            let outputs = (plan.network)(1, k).outputs();
+            if outputs < k {
+                return Err(Error::config(format!(
+                    "Model \"{}\" has {outputs} output units but the data has {k} labels; set `outputUnits: {k}`",
+                    spec.name
+                ))
+                .with("modelName", spec.name.clone()));
+            }
+            let mut one_hot = vec![0f32; indices.len() * outputs];
+            for (i, &l) in indices.iter().enumerate() {
+                one_hot[i * outputs + l as usize] = 1.0;
+            }
+            let mut labels = labels;
+            // Units beyond the labels seen still need names for the probability map.
+            for extra in k..outputs {
+                labels.values.push(serde_json::Value::Null);
+                labels.keys.push(format!("unit{extra}"));
+            }
+            normalizer.target = None;
+            Ok((one_hot, outputs, labels))
+        }
+        _ => Err(Error::training("the targets do not match the model's output (internal mismatch)")),
+    }
+}
+
+fn check_finite(spec: &ModelSpec, values: &[f64]) -> Result<()> {
+    match values.iter().position(|t| !t.is_finite()) {
+        Some(i) => {
+            Err(Error::data(format!("Target \"{}\" must be a finite number, got {} (row {i})", spec.target, values[i]))
+                .with("target", spec.target.clone())
+                .with("row", i))
+        }
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn insufficient(spec: &ModelSpec, n: usize) -> Error {
+    Error::new(ErrorKind::InsufficientData, format!("Model \"{}\" needs at least 2 rows to train, got {n}", spec.name))
+        .with("samples", n)
+        .with("minimum", 2)
+}

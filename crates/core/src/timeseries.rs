@@ -1,0 +1,149 @@
+//! Time series (`type: 'timeseries'`): an LSTM reads `lookback` consecutive records (features and
+//! target, in time order) and predicts the next record's target. Held-out windows are the most
+//! recent ones, so validation measures forecasting, not interpolation.
+
+use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
+use crate::device::ComputeDevice;
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{RegressionMetrics, regression_metrics};
+use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
+use crate::net::lstm::{LstmNet, LstmSpec};
+use crate::spec::{ModelKind, ModelSpec};
+use crate::train::{Examples, LossKind, TrainingObserver, fit};
+use std::time::Instant;
+
+/// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
+pub fn train(
+    spec: &ModelSpec,
+    steps: Rows<'_>,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+) -> Result<TrainedModel> {
+    let config = spec.timeseries_config()?;
+    let started = Instant::now();
+    let (n, lookback, columns) = (steps.len(), config.lookback, steps.columns);
+    if n < lookback + 1 {
+        return Err(Error::new(
+            ErrorKind::InsufficientData,
+            format!("Model \"{}\" needs at least lookback + 1 = {} records to train, got {n}", spec.name, lookback + 1),
+        )
+        .with("samples", n)
+        .with("minimum", lookback + 1));
+    }
+    let scales: Vec<MinMax> =
+        (0..columns).map(|c| MinMax::fit((0..n).map(|r| steps.values[r * columns + c]))).collect();
+    let target_scale = scales[columns - 1];
+    let normalizer = Normalizer { features: scales[..columns - 1].to_vec(), target: Some(target_scale) };
+    let scaled = scale_columns(steps, &scales);
+
+    // Window i: steps i .. i+lookback, predicting the target of step i+lookback.
+    let windows = n - lookback;
+    let per_window = lookback * columns;
+    let inputs: Vec<f32> =
+        (0..windows).flat_map(|i| scaled[i * columns..i * columns + per_window].iter().copied()).collect();
+    let targets: Vec<f32> = (0..windows).map(|i| scaled[(i + lookback) * columns + columns - 1]).collect();
+    let held_out = ((windows as f64 * config.train.validation_split).floor() as usize).min(windows - 1);
+    let train_rows: Vec<usize> = (0..windows - held_out).collect();
+    let valid_rows: Vec<usize> = (windows - held_out..windows).collect();
+    let (train_x, train_y) = (gather(&inputs, per_window, &train_rows), gather(&targets, 1, &train_rows));
+    let (val_x, val_y) = (gather(&inputs, per_window, &valid_rows), gather(&targets, 1, &valid_rows));
+
+    let lstm = LstmSpec {
+        step_inputs: columns,
+        lookback,
+        hidden: config.lstm_units,
+        dense: config.dense_units,
+        dropout: config.dropout,
+        recurrent_dropout: config.recurrent_dropout,
+    };
+    let seed = config.train.seed;
+    let outcome = fit(
+        |dev| LstmNet::init(lstm, seed, dev),
+        LossKind::MeanSquaredError,
+        Examples { inputs: &train_x, targets: &train_y, rows: train_rows.len() },
+        Some(Examples { inputs: &val_x, targets: &val_y, rows: valid_rows.len() }),
+        1,
+        &config.train,
+        device,
+        observer,
+    )?;
+    let weights = outcome.model.to_weights()?;
+
+    let (measured_x, measured_y, source) =
+        if valid_rows.is_empty() { (&train_x, &train_y, "training") } else { (&val_x, &val_y, "validation") };
+    let predicted: Vec<f64> = weights.forward(measured_x).iter().map(|&v| target_scale.unscale(v as f64)).collect();
+    let actual: Vec<f64> = measured_y.iter().map(|&v| target_scale.unscale(v as f64)).collect();
+    let mut report = TrainReport::from_fit(
+        outcome.history,
+        (outcome.stopped_early, outcome.best_epoch),
+        config.train.epochs,
+        (n, train_rows.len(), valid_rows.len()),
+        device,
+        started,
+    );
+    report.regression = Some(regression_metrics(&actual, &predicted));
+    Ok(TrainedModel {
+        format_version: FORMAT_VERSION,
+        kind: ModelKind::TimeSeries,
+        features: spec.features.clone(),
+        target: spec.target.clone(),
+        normalizer,
+        polynomial: 1,
+        lookback,
+        parameters: lstm.parameter_count(),
+        network: NetWeights::Lstm(weights),
+        head: Head::Value,
+        labels: Vec::new(),
+        label_keys: Vec::new(),
+        calibration: Some(RegressionCalibration::from_predictions(
+            &actual,
+            &predicted,
+            target_scale,
+            config.interval_coverage,
+            source,
+        )),
+        report,
+    })
+}
+
+/// Metrics of one-step forecasts over a time-ordered series: each window of `lookback` records
+/// predicts the next record's target (MAPE skips actual values of 0).
+pub fn evaluate(model: &TrainedModel, steps: Rows<'_>) -> Result<RegressionMetrics> {
+    let (lookback, columns) = (model.lookback, steps.columns);
+    if steps.len() <= lookback {
+        return Err(Error::data(format!(
+            "Evaluating a time series needs more than lookback = {lookback} records, got {}",
+            steps.len()
+        )));
+    }
+    let windows = steps.len() - lookback;
+    let inputs: Vec<f64> =
+        (0..windows).flat_map(|i| steps.values[i * columns..(i + lookback) * columns].iter().copied()).collect();
+    let actual: Vec<f64> = (0..windows).map(|i| steps.values[(i + lookback) * columns + columns - 1]).collect();
+    model.evaluate_values(model.rows(&inputs)?, &actual)
+}
+
+/// Forecasts `horizon` steps after the last `lookback` records of `history`, feeding each
+/// prediction back as the next step's target; the next step's features repeat the last record's.
+pub fn forecast(model: &TrainedModel, history: Rows<'_>, horizon: usize) -> Result<Vec<f64>> {
+    let (lookback, columns) = (model.lookback, history.columns);
+    if history.len() < lookback {
+        return Err(Error::data(format!(
+            "Forecasting needs at least lookback = {lookback} records, got {}",
+            history.len()
+        ))
+        .with("expected", lookback)
+        .with("got", history.len()));
+    }
+    let mut window: Vec<f64> = history.values[(history.len() - lookback) * columns..].to_vec();
+    let mut out = Vec::with_capacity(horizon);
+    for _ in 0..horizon {
+        let value = model.predict_one(&window)?.value;
+        out.push(value);
+        let mut next = window[(lookback - 1) * columns..].to_vec();
+        next[columns - 1] = value;
+        window.drain(..columns);
+        window.extend(next);
+    }
+    Ok(out)
+}

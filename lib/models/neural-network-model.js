@@ -1,0 +1,125 @@
+import { BaseModel } from './base-model.js';
+import { ModelConfigError } from '../errors.js';
+import { numericTargets } from '../dataset.js';
+import { evaluateLabels, labelBatchResults, labelMetrics, labelTargets } from './classification-model.js';
+import { DataValidationError } from '../errors.js';
+
+/**
+ * A custom network: hidden `layers`, an output layer and a loss. A numeric target is predicted
+ * like regression (with an interval); 'binaryCrossentropy' gives a probability;
+ * 'categoricalCrossentropy' a label with per-label probabilities.
+ */
+export class NeuralNetworkModel extends BaseModel {
+  get _predictsLabels() {
+    return this.config.modelConfig.loss === 'categoricalCrossentropy';
+  }
+
+  /** The labels of a categorical network, by output unit. */
+  get classes() {
+    return this._native.describe()?.classes ?? [];
+  }
+
+  _trainingData(records) {
+    const features = this._features(records, 'training');
+    if (this._predictsLabels) return { features, ...labelTargets(this, records) };
+    if (this.config.modelConfig.loss === 'binaryCrossentropy') {
+      return { features, targets: binaryTargets(records, this.config.target, this.config.name), nativeOptions: {} };
+    }
+    return { features, targets: numericTargets(records, this.config.target, { model: this.config.name }), nativeOptions: {} };
+  }
+
+  _batchResults(batch, n) {
+    if (this._predictsLabels) return labelBatchResults(batch, n);
+    const hasInterval = batch.lower.length === n;
+    return Array.from({ length: n }, (_, i) => ({
+      prediction: batch.values[i],
+      confidence: batch.confidence[i],
+      ...(hasInterval && { interval: [batch.lower[i], batch.upper[i]] }),
+    }));
+  }
+
+  /** Metrics on labelled records: R²/MAE/RMSE for numbers, a confusion matrix for labels. */
+  async evaluate(records) {
+    if (this._predictsLabels) return evaluateLabels(this, records);
+    const targets =
+      this.config.modelConfig.loss === 'binaryCrossentropy'
+        ? binaryTargets(records, this.config.target, this.config.name)
+        : numericTargets(records, this.config.target, { model: this.config.name });
+    return this._evaluate(records, targets);
+  }
+
+  async calculateR2Score(records) {
+    const { r2 } = await this.evaluate(records);
+    this.stats.r2 = r2;
+    return r2;
+  }
+
+  heldOutMetrics() {
+    const raw = super.heldOutMetrics();
+    return this._predictsLabels ? labelMetrics(raw, this.classes) : raw;
+  }
+
+  /** The network as configured: layers, output, loss and the real trainable parameter count. */
+  getArchitecture() {
+    const { layers, outputUnits, outputActivation, loss, metrics } = this.config.modelConfig;
+    return {
+      inputFeatures: [...this.config.features],
+      hiddenLayers: layers.map((layer, index) => ({ index, ...layer })),
+      outputLayer: { units: outputUnits, activation: outputActivation },
+      totalParameters: this.parameterCount,
+      loss,
+      metrics,
+    };
+  }
+
+  /** Appends a hidden layer; only before the network is trained. */
+  addLayer(layer) {
+    this._reconfigure('addLayer', { layers: [...this.config.modelConfig.layers, layer] });
+    return this;
+  }
+
+  /** Sets the output layer (`{ units, activation, loss, metrics }`); only before training. */
+  setOutput({ units, activation, loss, metrics } = {}) {
+    this._reconfigure('setOutput', {
+      ...(units !== undefined && { outputUnits: units }),
+      ...(activation !== undefined && { outputActivation: activation }),
+      ...(loss !== undefined && { loss }),
+      ...(metrics !== undefined && { metrics }),
+    });
+    return this;
+  }
+
+  _reconfigure(method, changes) {
+    if (this.isTrained) {
+      throw new ModelConfigError(`Cannot ${method}() after the network is trained; call it before train()`, {
+        model: this.config.name,
+      });
+    }
+    const previous = this._userModelConfig;
+    this._userModelConfig = { ...previous, ...changes };
+    try {
+      this._buildNative();
+    } catch (error) {
+      this._userModelConfig = previous;
+      this._buildNative();
+      throw error;
+    }
+  }
+}
+
+/** 0/1 targets for binary cross-entropy; booleans count as 0/1. */
+function binaryTargets(records, target, model) {
+  const out = new Float64Array(records.length);
+  records.forEach((record, r) => {
+    const value = record[target];
+    if (value === true || value === 1) out[r] = 1;
+    else if (value === false || value === 0) out[r] = 0;
+    else {
+      throw new DataValidationError(
+        `Target "${target}" must be 0, 1 or a boolean for 'binaryCrossentropy', got ${JSON.stringify(value)} (row ${r})`,
+        { model, target, row: r },
+      );
+    }
+  });
+  return out;
+}

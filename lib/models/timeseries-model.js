@@ -1,0 +1,134 @@
+import { BaseModel } from './base-model.js';
+import { DataValidationError, ModelConfigError, PredictionError, callNative } from '../errors.js';
+import { featureMatrix } from '../dataset.js';
+
+/** Fields that order a series when `timeField` is not given, in order of preference. */
+const TIME_FIELDS = ['timestamp', 'createdAt', 'date'];
+
+/**
+ * Forecasting with an LSTM over `lookback` consecutive records. Records are put in time order by
+ * `timeField` (default: the first of timestamp, createdAt, date that every record has), never by
+ * id: s3db.js lists records by id, which is random, and windows over that order mean nothing.
+ */
+export class TimeSeriesModel extends BaseModel {
+  constructor(config) {
+    super(config);
+    this.timeField = config.timeField ?? null;
+  }
+
+  /** The field that orders `records`; ModelConfigError when none can. */
+  _timeFieldOf(records) {
+    if (this.timeField) return this.timeField;
+    const found = TIME_FIELDS.find((field) => records.length > 0 && records.every((r) => r?.[field] != null));
+    if (!found) {
+      throw new ModelConfigError(
+        `Model "${this.config.name}" needs to know the order of its records: set \`timeField\` to a date or number field (none of ${TIME_FIELDS.join(', ')} is present on every record)`,
+        { model: this.config.name, modelName: this.config.name },
+      );
+    }
+    return found;
+  }
+
+  /** Records in time order, with their steps (features then target) as one row each. */
+  _steps(records, purpose) {
+    const field = this._timeFieldOf(records);
+    const keyed = records.map((record, row) => ({ record, time: timeValue(record?.[field], field, row, this.config.name) }));
+    keyed.sort((a, b) => a.time - b.time);
+    const sorted = keyed.map((k) => k.record);
+    const columns = [...this.config.features, this.config.target];
+    return featureMatrix(sorted, columns, { model: this.config.name, purpose });
+  }
+
+  _trainingData(records) {
+    return { features: this._steps(records, 'training'), targets: new Float64Array(0), nativeOptions: {} };
+  }
+
+  get lookback() {
+    return this.config.modelConfig.lookback;
+  }
+
+  _checkSequence(records) {
+    if (!Array.isArray(records) || records.length !== this.lookback) {
+      throw new DataValidationError(
+        `Time series prediction requires an array of exactly ${this.lookback} records (the lookback), got ${Array.isArray(records) ? records.length : typeof records}`,
+        { model: this.config.name, expected: this.lookback, got: Array.isArray(records) ? records.length : null },
+      );
+    }
+  }
+
+  /** Predicts the target of the record after `records` (exactly `lookback` records). */
+  predictSync(records) {
+    try {
+      this._checkSequence(records);
+      const steps = this._steps(records, 'prediction');
+      const result = callNative(() => this._native.predict(steps), PredictionError, { model: this.config.name });
+      this.stats.predictions++;
+      return result;
+    } catch (error) {
+      this.stats.errors++;
+      throw error;
+    }
+  }
+
+  /** Predicts for several sequences (each exactly `lookback` records). */
+  async predictBatch(sequences) {
+    if (!Array.isArray(sequences)) {
+      throw new PredictionError('predictBatch expects an array of record sequences', { model: this.config.name });
+    }
+    return Promise.all(sequences.map((sequence) => this.predict(sequence)));
+  }
+
+  /**
+   * Forecasts `steps` records ahead of `records` (at least `lookback`, the most recent used),
+   * feeding each prediction back; later steps repeat the last record's features.
+   * @returns {Promise<number[]>}
+   */
+  async predictMultiStep(records, steps = 1) {
+    if (!Array.isArray(records) || records.length < this.lookback) {
+      throw new DataValidationError(`Forecasting needs at least ${this.lookback} records, got ${records?.length ?? 0}`, {
+        model: this.config.name,
+        expected: this.lookback,
+      });
+    }
+    if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) {
+      throw new DataValidationError(`\`steps\` must be a whole number from 1 to 100000, got ${steps}`, { model: this.config.name });
+    }
+    const history = this._steps(records, 'prediction');
+    return callNative(() => this._native.forecast(history, steps), PredictionError, { model: this.config.name });
+  }
+
+  /** One-step forecast metrics over a series: `{ mape, mae, rmse, r2, samples }`. */
+  async evaluate(records) {
+    return this._evaluate(this._steps(records, 'prediction'), new Float64Array(0));
+  }
+
+  /** Mean absolute percentage error of one-step forecasts over `records` (actual 0s skipped). */
+  async calculateMAPE(records) {
+    const { mape } = await this.evaluate(records);
+    return mape ?? 0;
+  }
+
+  /** The native evaluation takes the series itself. */
+  async _evaluate(steps, targets) {
+    return callNative(() => this._native.evaluate(steps, targets), PredictionError, { model: this.config.name });
+  }
+
+  _batchResults() {
+    throw new PredictionError('time series batches are sequences', { model: this.config.name });
+  }
+}
+
+/** A record's time as a number: numbers as they are, dates and date strings as milliseconds. */
+function timeValue(value, field, row, model) {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw new DataValidationError(`Time field "${field}" must be a number, Date or date string, got ${JSON.stringify(value)} (row ${row})`, {
+    model,
+    feature: field,
+    row,
+  });
+}
