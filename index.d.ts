@@ -1,5 +1,5 @@
 // Public types of s3db-ml. The native layer's own declarations are generated into binding.d.ts.
-import type { Plugin, Database } from 's3db.js';
+import type { Plugin } from 's3db.js';
 import {
   MLError,
   ModelConfigError,
@@ -36,6 +36,26 @@ export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'linear'
 export type Label = string | number | boolean;
 export type DataRecord = Record<string, unknown>;
 
+export interface LayerConfig {
+  units: number;
+  activation?: Activation;
+  dropout?: number;
+  batchNormalization?: boolean;
+}
+
+export type LossName = 'meanSquaredError' | 'meanAbsoluteError' | 'binaryCrossentropy' | 'categoricalCrossentropy';
+
+export interface EarlyStoppingOptions {
+  /** Epochs without improvement before stopping (default 10). */
+  patience?: number;
+  /** Smallest decrease that counts as an improvement (default 0.001). */
+  minDelta?: number;
+  /** 'val_loss' (default; the training loss when nothing is held out) or 'loss'. */
+  monitor?: 'val_loss' | 'loss';
+  /** Keep the best epoch's weights (default true). */
+  restoreBestWeights?: boolean;
+}
+
 export interface ModelHyperParameters {
   /** Passes over the training rows (default 50). */
   epochs?: number;
@@ -57,12 +77,34 @@ export interface ModelHyperParameters {
   activation?: Activation;
   /** Classification: dropout after the first hidden layer (default 0.2). */
   dropout?: number;
-  /** Regression: coverage of the prediction interval (default 0.9). */
+  /** Regression, time series, numeric networks: coverage of the prediction interval (default 0.9). */
   intervalCoverage?: number;
+  /** Stop training when the monitored loss stops improving (every model type). */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Time series: records per prediction (default 10). */
+  lookback?: number;
+  /** Time series: LSTM size (default 50). */
+  lstmUnits?: number;
+  /** Time series: dense layer after the LSTM (default 25). */
+  denseUnits?: number;
+  /** Time series: dropout on the hidden state fed back at each step (default 0.2). */
+  recurrentDropout?: number;
+  /** Neural network: hidden layers (default 64 relu with dropout 0.2, then 32 relu with 0.1). */
+  layers?: LayerConfig[];
+  /** Neural network: output activation (default 'linear'). */
+  outputActivation?: Activation;
+  /** Neural network: output units (default 1; one per label with 'categoricalCrossentropy'). */
+  outputUnits?: number;
+  /** Neural network: loss (default 'meanSquaredError'). */
+  loss?: LossName;
+  /** Neural network: metric names, kept for reference. */
+  metrics?: string[];
 }
 
 export interface ModelConfig {
-  type: 'regression' | 'classification';
+  type: 'regression' | 'classification' | 'timeseries' | 'neural-network';
+  /** Time series: the field that orders records (default: timestamp, createdAt or date). */
+  timeField?: string;
   resource: string;
   features: string[];
   target: string;
@@ -98,7 +140,10 @@ export interface TrainResult {
   valLoss: number | null;
   /** Classification: held-out accuracy. Regression: null. */
   accuracy: number | null;
+  /** Epochs run (fewer than configured when early stopping ended training). */
   epochs: number;
+  stoppedEarly: boolean;
+  bestEpoch: number;
   samples: number;
   trainSamples: number;
   validationSamples: number;
@@ -106,6 +151,24 @@ export interface TrainResult {
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;
+}
+
+export interface TrainingProgress {
+  modelName: string;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss: number | null;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export interface TrainOptions {
+  backend?: Backend;
+  /** Aborting stops training within one batch; the previous model keeps serving. */
+  signal?: AbortSignal;
+  /** Called after every epoch; exceptions it throws are reported as warnings. */
+  onProgress?: (progress: TrainingProgress) => void;
 }
 
 export interface SkippedTraining {
@@ -176,7 +239,10 @@ export declare class BaseModel {
   readonly stats: Omit<ModelStats, 'isTrained' | 'config'>;
   readonly isTrained: boolean;
   readonly normalizer: Normalizer;
-  train(records: DataRecord[], options?: { backend?: Backend }): Promise<TrainResult>;
+  readonly parameterCount: number;
+  train(records: DataRecord[], options?: TrainOptions): Promise<TrainResult>;
+  trainWithEarlyStopping(records: DataRecord[], options?: EarlyStoppingOptions & TrainOptions): Promise<TrainResult>;
+  heldOutMetrics(): RegressionMetrics | Record<string, unknown>;
   predict(input: DataRecord): Promise<Prediction>;
   predictSync(input: DataRecord): Prediction;
   predictBatch(inputs: DataRecord[]): Promise<Prediction[]>;
@@ -199,6 +265,36 @@ export declare class ClassificationModel extends BaseModel {
   calculateConfusionMatrix(records: DataRecord[]): Promise<ConfusionMatrix>;
 }
 
+export interface TimeSeriesMetrics extends RegressionMetrics {}
+
+export interface Architecture {
+  inputFeatures: string[];
+  hiddenLayers: Array<Required<LayerConfig> & { index: number }>;
+  outputLayer: { units: number; activation: Activation };
+  /** Trainable parameters (batch normalisation counts its scale and shift). */
+  totalParameters: number;
+  loss: LossName;
+  metrics: string[];
+}
+
+export declare class TimeSeriesModel extends BaseModel {
+  readonly lookback: number;
+  /** `records`: exactly `lookback` records with features and target, in any order. */
+  predict(records: DataRecord[]): Promise<RegressionPrediction>;
+  predictMultiStep(records: DataRecord[], steps?: number): Promise<number[]>;
+  evaluate(records: DataRecord[]): Promise<TimeSeriesMetrics>;
+  calculateMAPE(records: DataRecord[]): Promise<number>;
+}
+
+export declare class NeuralNetworkModel extends BaseModel {
+  readonly classes: Label[];
+  getArchitecture(): Architecture;
+  addLayer(layer: LayerConfig): this;
+  setOutput(output: { units?: number; activation?: Activation; loss?: LossName; metrics?: string[] }): this;
+  evaluate(records: DataRecord[]): Promise<RegressionMetrics | (ConfusionMatrix & { perLabel: Record<string, unknown> })>;
+  calculateR2Score(records: DataRecord[]): Promise<number>;
+}
+
 export interface PluginStats {
   totalTrainings: number;
   totalPredictions: number;
@@ -211,13 +307,26 @@ export interface PluginStats {
 
 export declare class MLPlugin extends Plugin {
   constructor(options?: MLPluginOptions);
-  readonly models: Record<string, RegressionModel | ClassificationModel>;
+  /**
+   * Narrowed from the base class's `string | null`: s3db.js 21.6.2 types the `plugins` option and
+   * `usePlugin()` with `string | undefined`, so its own Plugin class is not accepted there.
+   * (Set by the database when the plugin is registered.)
+   */
+  instanceName: string;
+  /** Narrowed likewise (`null` in the class, `undefined` in the option's type). */
+  cronManager: NonNullable<Plugin['cronManager']>;
+  /** Widened likewise: s3db.js types the database given to plugins as `DatabaseRef`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  install(database: any): Promise<void>;
+  readonly models: Record<string, RegressionModel | ClassificationModel | TimeSeriesModel | NeuralNetworkModel>;
   readonly training: Map<string, boolean>;
   readonly backendInfo: BackendInfo | null;
-  install(database: Database): Promise<void>;
-  train(modelName: string, options?: { backend?: Backend }): Promise<TrainResult | SkippedTraining>;
-  retrain(modelName: string, options?: { backend?: Backend }): Promise<TrainResult | SkippedTraining>;
-  predict(modelName: string, input: DataRecord): Promise<Prediction>;
+  train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  /** Metrics of the model's kind on `data`, or on the rows held out of its last training. */
+  evaluate(modelName: string, options?: { data?: DataRecord[] }): Promise<Record<string, unknown>>;
+  /** A record for row models; exactly `lookback` records for a time series. */
+  predict(modelName: string, input: DataRecord | DataRecord[]): Promise<Prediction>;
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;

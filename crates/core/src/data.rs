@@ -16,7 +16,7 @@ impl<'a> Rows<'a> {
     /// Checks the shape and that every value is finite, naming the feature and row that is not.
     pub fn new(values: &'a [f64], names: &[String]) -> Result<Self> {
         let columns = names.len();
-        if columns == 0 || values.len() % columns != 0 {
+        if columns == 0 || !values.len().is_multiple_of(columns) {
             return Err(Error::data(format!(
                 "Expected rows of {columns} features ({}), got {} values",
                 names.join(", "),

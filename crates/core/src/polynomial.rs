@@ -42,7 +42,7 @@ fn push_monomials(
 
 /// Expands row-major `rows` (n × features) into n × monomials.len().
 pub fn expand(rows: &[f32], features: usize, monomials: &[Vec<usize>]) -> Vec<f32> {
-    let n = if features == 0 { 0 } else { rows.len() / features };
+    let n = rows.len().checked_div(features).unwrap_or(0);
     let mut out = Vec::with_capacity(n * monomials.len());
     for row in rows.chunks_exact(features) {
         for m in monomials {

@@ -58,7 +58,7 @@ impl DenseWeights {
     /// Forward pass over row-major `inputs` (rows × self.inputs()); returns rows × self.outputs().
     pub fn forward(&self, inputs: &[f32]) -> Vec<f32> {
         let in_dim = self.inputs();
-        let rows = if in_dim == 0 { 0 } else { inputs.len() / in_dim };
+        let rows = inputs.len().checked_div(in_dim).unwrap_or(0);
         let mut out = Vec::with_capacity(rows * self.outputs());
         let mut a = Vec::new();
         let mut b = Vec::new();

@@ -1,0 +1,45 @@
+// Compiled by __test__/types.spec.js with `tsc --noEmit`: the public types must describe real use.
+import { Database } from 's3db.js';
+import {
+  MLPlugin,
+  ModelNotTrainedError,
+  ComputeBackendUnavailableError,
+  TensorFlowDependencyError,
+  type RegressionPrediction,
+  type TrainResult,
+} from '../../index.js';
+
+async function main(): Promise<void> {
+  const ml = new MLPlugin({
+    backend: 'auto',
+    minTrainingSamples: 20,
+    models: {
+      price: { type: 'regression', resource: 'products', features: ['cost'], target: 'price', modelConfig: { polynomial: 2 } },
+      spam: { type: 'classification', resource: 'emails', features: ['links'], target: 'label', filter: (r) => r.links !== 0 },
+      sales: { type: 'timeseries', resource: 'sales', features: ['t'], target: 'y', timeField: 'day', modelConfig: { lookback: 7 } },
+      net: {
+        type: 'neural-network',
+        resource: 'data',
+        features: ['a', 'b'],
+        target: 'y',
+        modelConfig: { layers: [{ units: 8, batchNormalization: true }], loss: 'meanSquaredError', earlyStopping: { patience: 3 } },
+      },
+    },
+  });
+  const db = new Database({ connectionString: 'memory://bucket/app', plugins: [ml] });
+  await db.connect();
+  await db.usePlugin(new MLPlugin());
+  const controller = new AbortController();
+  const result = await ml.train('price', { signal: controller.signal, onProgress: (p) => console.log(p.epoch, p.loss) });
+  if (!('skipped' in result)) {
+    const trained: TrainResult = result;
+    console.log(trained.loss.toFixed(3), trained.stoppedEarly);
+  }
+  const p = (await ml.predict('price', { cost: 1 })) as RegressionPrediction;
+  console.log(p.interval[0] < p.interval[1]);
+  console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
+  const error: unknown = new ComputeBackendUnavailableError('x');
+  if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
+}
+
+void main;
