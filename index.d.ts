@@ -316,7 +316,6 @@ export declare class MLPlugin extends Plugin {
   /** Narrowed likewise (`null` in the class, `undefined` in the option's type). */
   cronManager: NonNullable<Plugin['cronManager']>;
   /** Widened likewise: s3db.js types the database given to plugins as `DatabaseRef`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   install(database: any): Promise<void>;
   readonly models: Record<string, RegressionModel | ClassificationModel | TimeSeriesModel | NeuralNetworkModel>;
   readonly training: Map<string, boolean>;
