@@ -8,6 +8,7 @@
 //! so predictions are microseconds, identical on every backend, and independent of device state.
 
 pub mod architecture;
+pub mod artifact;
 pub mod classification;
 pub mod data;
 pub mod device;
