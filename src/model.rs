@@ -5,7 +5,7 @@
 
 use crate::error::to_napi;
 use crate::runtime::{blocking, guarded};
-use napi::bindgen_prelude::{Float64Array, Function, PromiseRaw, Uint32Array};
+use napi::bindgen_prelude::{Buffer, Float64Array, Function, PromiseRaw, Uint32Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::data::Rows;
@@ -14,8 +14,8 @@ use s3db_ml_core::spec::EarlyStoppingParams;
 use s3db_ml_core::tabular::{Labels, Targets};
 use s3db_ml_core::train::{EpochStats, TrainingObserver};
 use s3db_ml_core::{
-    BackendChoice, ComputeDevice, Error, ErrorKind, ModelKind, ModelSpec, classification, device, neural, regression,
-    timeseries,
+    BackendChoice, ComputeDevice, Error, ErrorKind, ModelKind, ModelSpec, artifact, classification, device, neural,
+    regression, timeseries,
 };
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -280,6 +280,29 @@ impl NativeModel {
         self.abort.store(true, Ordering::Relaxed);
     }
 
+    /// The trained model as safetensors bytes: weights as named f32 tensors, everything else as a
+    /// JSON manifest in the header metadata.
+    #[napi]
+    pub fn export_safetensors(&self) -> napi::Result<Buffer> {
+        let model = self.require_trained().map_err(to_napi)?;
+        guarded(ErrorKind::Training, "export", || artifact::to_safetensors(&model)).map(Buffer::from).map_err(to_napi)
+    }
+
+    /// Restores a trained model from `exportSafetensors()` bytes. Rejects (`E_DATA_VALIDATION`,
+    /// `E_MODEL_CONFIG`) damaged bytes, another format version, or a model of another kind or
+    /// with other features than this one; the current model is untouched then.
+    #[napi]
+    pub fn import_safetensors(&self, bytes: Buffer) -> napi::Result<()> {
+        let model = guarded(ErrorKind::DataValidation, "import", || {
+            let model = artifact::from_safetensors(&bytes)?;
+            self.check_compatible(&model)?;
+            Ok(model)
+        })
+        .map_err(to_napi)?;
+        *self.trained.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+        Ok(())
+    }
+
     /// Forgets the trained state (`dispose()`; `retrain()` starts from here).
     #[napi]
     pub fn reset(&self) {
@@ -296,6 +319,25 @@ impl NativeModel {
             spec.validate()?;
         }
         Ok(spec)
+    }
+
+    /// An imported model must be of this model's kind, over the same features and target.
+    fn check_compatible(&self, model: &TrainedModel) -> s3db_ml_core::Result<()> {
+        let spec = &self.spec;
+        if model.kind != spec.kind || model.features != spec.features || model.target != spec.target {
+            return Err(Error::config(format!(
+                "Model \"{}\" is a {:?} model of {:?} from [{}]; the imported one is a {:?} model of {:?} from [{}]",
+                spec.name,
+                spec.kind,
+                spec.target,
+                spec.features.join(", "),
+                model.kind,
+                model.target,
+                model.features.join(", ")
+            ))
+            .with("modelName", spec.name.clone()));
+        }
+        Ok(())
     }
 
     fn current(&self) -> Option<Arc<TrainedModel>> {

@@ -354,3 +354,67 @@ fn binary_and_categorical_networks() {
     .unwrap();
     assert!(model.report.accuracy.unwrap() > 0.85, "{:?}", model.report.accuracy);
 }
+
+#[test]
+fn safetensors_round_trip_is_exact_for_every_network() {
+    let (x, y) = linear_data(120);
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let dense = crate::neural::train(
+        &nn_spec(json!({"epochs":3,"layers":[{"units":8,"batchNormalization":true},{"units":4}]})),
+        rows,
+        crate::tabular::Targets::Values(&y),
+        &cpu(),
+        &mut NoObserver,
+    )
+    .unwrap();
+    let steps = seasonal_series(60);
+    let ts = crate::timeseries::train(
+        &spec(json!({"name":"ts","type":"timeseries","features":["temperature"],"target":"sales","modelConfig":{"lookback":5,"lstmUnits":4,"denseUnits":3,"epochs":2}})),
+        Rows::new(&steps, &names(&["temperature", "sales"])).unwrap(),
+        &cpu(),
+        &mut NoObserver,
+    )
+    .unwrap();
+    for (model, input) in [(dense, vec![3.0, 4.0]), (ts, steps[..10].to_vec())] {
+        let bytes = crate::artifact::to_safetensors(&model).unwrap();
+        let back = crate::artifact::from_safetensors(&bytes).unwrap();
+        // Everything prediction depends on comes back bit for bit.
+        assert_eq!(back.network, model.network);
+        assert_eq!(back.normalizer, model.normalizer);
+        assert_eq!(back.calibration, model.calibration);
+        assert_eq!(back.predict_one(&input).unwrap(), model.predict_one(&input).unwrap());
+    }
+}
+
+#[test]
+fn damaged_safetensors_are_rejected_without_panicking() {
+    let (x, y) = linear_data(60);
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let s = spec(json!({"name":"r","type":"regression","features":["a","b"],"target":"y","modelConfig":{"epochs":2}}));
+    let bytes =
+        crate::artifact::to_safetensors(&regression::train(&s, rows, &y, &cpu(), &mut NoObserver).unwrap()).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated weights", bytes[..bytes.len() - 4].to_vec()),
+        ("only the length", bytes[..8].to_vec()),
+        ("truncated header", bytes[..8 + header_len / 2].to_vec()),
+        ("absurd header length", [u64::MAX.to_le_bytes().to_vec(), bytes[8..].to_vec()].concat()),
+    ];
+    let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
+    let rewrite = |from: &str, to: &str| {
+        let h = header.replacen(from, to, 1);
+        [(h.len() as u64).to_le_bytes().to_vec(), h.into_bytes(), bytes[8 + header_len..].to_vec()].concat()
+    };
+    cases.push(("wrong shape", rewrite("\"shape\":[2,1]", "\"shape\":[3,1]")));
+    cases.push(("wrong dtype", rewrite("\"F32\"", "\"F16\"")));
+    cases.push(("other format version", rewrite("\"formatVersion\":\"1\"", "\"formatVersion\":\"99\"")));
+    cases.push((
+        "wrong feature count",
+        rewrite("\\\"features\\\":[\\\"a\\\",\\\"b\\\"]", "\\\"features\\\":[\\\"a\\\"]"),
+    ));
+    for (what, bad) in cases {
+        let err = crate::artifact::from_safetensors(&bad).expect_err(what);
+        assert!(matches!(err.kind, ErrorKind::DataValidation | ErrorKind::ModelConfig), "{what}: {err}");
+    }
+}
