@@ -1,8 +1,10 @@
 // What every model shares: its configuration, its native counterpart, statistics, and the
-// record → typed array conversion before each native call.
+// record → typed array conversion before each native call. Training takes records (`train`) or
+// rows already converted page by page (`trainArrays`, what the plugin uses).
 import { native } from '../native.js';
 import {
   callNative,
+  DataValidationError,
   InsufficientDataError,
   MLError,
   ModelConfigError,
@@ -10,7 +12,7 @@ import {
   TrainingAbortedError,
   TrainingError,
 } from '../errors.js';
-import { featureMatrix } from '../dataset.js';
+import { featureMatrix, TrainingSet } from '../dataset.js';
 
 export class BaseModel {
   /**
@@ -60,9 +62,24 @@ export class BaseModel {
     return featureMatrix(records, this.config.features, { model: this.config.name, purpose });
   }
 
-  /** Subclasses: `{ targets, options }` for the native trainer. */
-  _trainingTargets() {
+  /** Subclasses: whether targets are class labels (true) or numbers (false). */
+  get _labelTargets() {
     throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /** Subclasses: the native trainer's options for these targets (`labels` for classification). */
+  _nativeTrainOptions(_data) {
+    throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /** An empty TrainingSet for this model's features and target: `add()` pages, then `trainArrays(set.finish())`. */
+  createTrainingSet() {
+    return new TrainingSet({
+      features: this.config.features,
+      target: this.config.target,
+      labels: this._labelTargets,
+      model: this.config.name,
+    });
   }
 
   /**
@@ -71,13 +88,24 @@ export class BaseModel {
    * `{ modelName, epoch, epochs, loss, valLoss, elapsedMs, etaMs }` after every epoch.
    * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
    */
-  async train(records, { backend, signal, onProgress } = {}) {
-    const modelName = this.config.name;
+  async train(records, options = {}) {
     if (!Array.isArray(records) || records.length === 0) {
-      throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
+      throw new InsufficientDataError('No training data provided', { model: this.config.name, samples: 0, minimum: 1 });
     }
-    const features = this._features(records, 'training');
-    const { targets, nativeOptions } = this._trainingTargets(records);
+    const set = this.createTrainingSet();
+    set.add(records);
+    return this.trainArrays(set.finish(), options);
+  }
+
+  /**
+   * Trains on rows already converted: `features` row-major (samples × features.length), `targets`
+   * one per row (class indices into `labels` for classification). Options as for `train`.
+   * @param {{ features: Float64Array, targets: Float64Array, labels?: Array<string|number|boolean> }} data
+   */
+  async trainArrays(data, { backend, signal, onProgress } = {}) {
+    const modelName = this.config.name;
+    const { features, targets } = this._checkArrays(data);
+    const nativeOptions = this._nativeTrainOptions(data);
     if (signal?.aborted) {
       throw new TrainingAbortedError(`Training of "${modelName}" was aborted before it started`, { modelName });
     }
@@ -100,6 +128,26 @@ export class BaseModel {
     this.stats.loss = report.loss;
     this.stats.accuracy = report.accuracy ?? null;
     return this._result(report);
+  }
+
+  /** The shapes the native trainer expects; a mismatch here would otherwise surface as a napi error. */
+  _checkArrays(data) {
+    const modelName = this.config.name;
+    const { features, targets } = data ?? {};
+    if (!(features instanceof Float64Array) || !(targets instanceof Float64Array)) {
+      throw new DataValidationError('trainArrays expects Float64Array `features` and `targets`', { model: modelName });
+    }
+    if (targets.length === 0) {
+      throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
+    }
+    const columns = this.config.features.length;
+    if (features.length !== targets.length * columns) {
+      throw new DataValidationError(
+        `trainArrays: ${features.length} feature values for ${targets.length} targets (expected ${targets.length * columns}: ${columns} features per row)`,
+        { model: modelName, expected: targets.length * columns, got: features.length },
+      );
+    }
+    return { features, targets };
   }
 
   _result(report) {

@@ -1,5 +1,6 @@
 import { BaseModel } from './base-model.js';
-import { labelIndices, labelVocabulary } from '../dataset.js';
+import { labelIndices } from '../dataset.js';
+import { DataValidationError } from '../errors.js';
 
 /** Binary and multi-class classification with string, boolean or number labels. */
 export class ClassificationModel extends BaseModel {
@@ -8,13 +9,23 @@ export class ClassificationModel extends BaseModel {
     return this._native.describe()?.classes ?? [];
   }
 
-  _trainingTargets(records) {
+  get _labelTargets() {
+    return true;
+  }
+
+  /** Targets are class indices into `labels` (the vocabulary, in class order). */
+  _nativeTrainOptions({ labels, targets }) {
     const model = this.config.name;
-    const labels = labelVocabulary(records, this.config.target, { model });
-    return {
-      targets: labelIndices(records, this.config.target, labels, { model }),
-      nativeOptions: { labels, labelKeys: labels.map(String) },
-    };
+    if (!Array.isArray(labels) || labels.length === 0) {
+      throw new DataValidationError('Classification training needs `labels`: the label of each class index', { model });
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      if (!Number.isInteger(t) || t < 0 || t >= labels.length) {
+        throw new DataValidationError(`Target ${i} is ${t}, not a class index below ${labels.length}`, { model, row: i });
+      }
+    }
+    return { labels, labelKeys: labels.map(String) };
   }
 
   _batchResults(batch, n) {

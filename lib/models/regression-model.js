@@ -3,8 +3,12 @@ import { numericTargets } from '../dataset.js';
 
 /** Linear (`polynomial: 1`) or polynomial (2..5) regression with calibrated intervals. */
 export class RegressionModel extends BaseModel {
-  _trainingTargets(records) {
-    return { targets: numericTargets(records, this.config.target, { model: this.config.name }), nativeOptions: {} };
+  get _labelTargets() {
+    return false;
+  }
+
+  _nativeTrainOptions() {
+    return {};
   }
 
   _batchResults(batch, n) {
