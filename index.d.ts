@@ -1,5 +1,6 @@
 // Public types of s3db-ml. The native layer's own declarations are generated into binding.d.ts.
 import type { Plugin, Database } from 's3db.js';
+import 's3db.js';
 import {
   MLError,
   ModelConfigError,
@@ -66,9 +67,17 @@ export interface ModelConfig {
   resource: string;
   features: string[];
   target: string;
+  /** Train on this partition of the resource only. */
   partition?: { name: string; values?: Record<string, unknown> };
+  /** Applied to every record, page by page, before `map`. */
   filter?: (record: DataRecord) => boolean;
   map?: (record: DataRecord) => DataRecord;
+  /** Enables `trainAfterInserts` and `trainInterval`. */
+  autoTrain?: boolean;
+  /** Retrain after this many new records (insert, insertMany, upserts that create). */
+  trainAfterInserts?: number;
+  /** Retrain every this many milliseconds (1 to 2^31-1), until the plugin stops. */
+  trainInterval?: number;
   /** Overrides the plugin's `minTrainingSamples`. */
   minSamples?: number;
   /** Overrides the plugin's `backend`. */
@@ -106,6 +115,34 @@ export interface TrainResult {
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;
+}
+
+/** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
+export interface TrainingProgress {
+  modelName: string;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss?: number;
+  elapsedMs: number;
+  etaMs: number;
+}
+
+export interface TrainOptions {
+  backend?: Backend;
+  /** Aborting rejects with TrainingAbortedError; the previous model keeps serving. */
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void;
+}
+
+/** Training rows already converted (see `BaseModel.trainArrays`). */
+export interface TrainingArrays {
+  /** Row-major, `targets.length × features.length` values. */
+  features: Float64Array;
+  /** Regression: target values. Classification: class indices into `labels`. */
+  targets: Float64Array;
+  /** Classification: the label of each class index. */
+  labels?: Label[];
 }
 
 export interface SkippedTraining {
@@ -176,7 +213,8 @@ export declare class BaseModel {
   readonly stats: Omit<ModelStats, 'isTrained' | 'config'>;
   readonly isTrained: boolean;
   readonly normalizer: Normalizer;
-  train(records: DataRecord[], options?: { backend?: Backend }): Promise<TrainResult>;
+  train(records: DataRecord[], options?: TrainOptions): Promise<TrainResult>;
+  trainArrays(data: TrainingArrays, options?: TrainOptions): Promise<TrainResult>;
   predict(input: DataRecord): Promise<Prediction>;
   predictSync(input: DataRecord): Prediction;
   predictBatch(inputs: DataRecord[]): Promise<Prediction[]>;
@@ -203,6 +241,10 @@ export interface PluginStats {
   totalTrainings: number;
   totalPredictions: number;
   totalErrors: number;
+  /** Trainings started by `trainAfterInserts` / `trainInterval` that completed. */
+  autoTrainings: number;
+  /** Auto-trainings that failed (each also emitted as `plg:ml:training-error`). */
+  autoTrainingErrors: number;
   startedAt: string | null;
   models: number;
   trainedModels: number;
@@ -213,14 +255,59 @@ export declare class MLPlugin extends Plugin {
   constructor(options?: MLPluginOptions);
   readonly models: Record<string, RegressionModel | ClassificationModel>;
   readonly training: Map<string, boolean>;
+  /** Records inserted since each auto-training model's last insert-triggered training. */
+  readonly insertCounters: Map<string, number>;
   readonly backendInfo: BackendInfo | null;
   install(database: Database): Promise<void>;
-  train(modelName: string, options?: { backend?: Backend }): Promise<TrainResult | SkippedTraining>;
-  retrain(modelName: string, options?: { backend?: Backend }): Promise<TrainResult | SkippedTraining>;
+  train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
   predict(modelName: string, input: DataRecord): Promise<Prediction>;
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;
+}
+
+/** `plg:ml:training-error`: an auto-training failed (nothing awaits it, so it is never thrown). */
+export interface TrainingErrorEvent {
+  modelName: string;
+  trigger: 'inserts' | 'interval';
+  error: Error;
+}
+
+/** `learn()` options: any model configuration key, plus `signal`/`onProgress` for this training. */
+export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & TrainOptions;
+
+export type LearnResult = (TrainResult | SkippedTraining) & {
+  modelName: string;
+  type: ModelConfig['type'];
+  features: string[];
+  target: string;
+};
+
+/** `resource.ml`: the models of one resource, by target attribute. */
+export interface ResourceML {
+  /**
+   * Trains the resource's model for `target`, first creating `{resource}_{target}_auto` with a
+   * detected type (numbers: regression, strings/booleans: classification) and numeric features.
+   */
+  learn(target: string, options?: LearnOptions): Promise<LearnResult>;
+  predict(input: DataRecord, target: string): Promise<Prediction>;
+  train(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
+  stats(target: string): ModelStats;
+  /** Model persistence is not available yet: these reject with an MLError (501). */
+  versions(target: string): Promise<unknown>;
+  rollback(target: string, version?: number | null): Promise<unknown>;
+  compare(target: string, v1: number, v2: number): Promise<unknown>;
+  export(target: string): Promise<unknown>;
+  import(target: string, data: unknown): Promise<unknown>;
+}
+
+declare module 's3db.js' {
+  interface Resource {
+    /** Routes to the first MLPlugin installed on the resource's database; throws MLError without one. */
+    readonly ml: ResourceML;
+  }
 }
 
 /** Which compute backend `choice` resolves to on this machine. */

@@ -1,7 +1,15 @@
 // Training data: every record, read page by page (1000 records a page) on each client, one
 // partition only when the model names one, and filter/map applied to every page.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MLPlugin, InsufficientDataError, TrainingError, TrainingAbortedError } from '../index.js';
+import {
+  MLPlugin,
+  ClassificationModel,
+  RegressionModel,
+  DataValidationError,
+  InsufficientDataError,
+  TrainingError,
+  TrainingAbortedError,
+} from '../index.js';
 import { memoryDatabase, fileDatabase, s3Database, productRows, seeded } from './support/db.js';
 
 const fast = { epochs: 2, batchSize: 256 };
@@ -159,6 +167,34 @@ describe('classification across pages', () => {
     expect(ml.models.zone.classes).toEqual(['amber', 'high', 'low']);
     expect((await ml.predict('zone', { x: 1, y: 0.5 })).prediction).toBe('low');
     expect((await ml.predict('zone', { x: 6, y: 0.5 })).prediction).toBe('high');
+  });
+});
+
+describe('trainArrays', () => {
+  const spec = { resource: 'r', features: ['x'], target: 'y', backend: 'cpu', modelConfig: { epochs: 30, batchSize: 8, learningRate: 0.05 } };
+
+  it('trains on converted rows like train() on the same records', async () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({ x: i, y: 2 * i + 1 }));
+    const fromRecords = new RegressionModel({ name: 'a', type: 'regression', ...spec });
+    const fromArrays = new RegressionModel({ name: 'b', type: 'regression', ...spec });
+    await fromRecords.train(records);
+    const result = await fromArrays.trainArrays({
+      features: Float64Array.from(records, (r) => r.x),
+      targets: Float64Array.from(records, (r) => r.y),
+    });
+    expect(result.samples).toBe(40);
+    expect(await fromArrays.predict({ x: 10 })).toEqual(await fromRecords.predict({ x: 10 }));
+  });
+
+  it('checks shapes and class indices', async () => {
+    const regression = new RegressionModel({ name: 'r', type: 'regression', ...spec });
+    await expect(regression.trainArrays({ features: new Float64Array(3), targets: new Float64Array(2) })).rejects.toBeInstanceOf(DataValidationError);
+    await expect(regression.trainArrays({ features: [1, 2], targets: [1, 2] })).rejects.toBeInstanceOf(DataValidationError);
+    await expect(regression.trainArrays({ features: new Float64Array(0), targets: new Float64Array(0) })).rejects.toBeInstanceOf(InsufficientDataError);
+    const classifier = new ClassificationModel({ name: 'c', type: 'classification', ...spec });
+    const features = new Float64Array([1, 2, 3]);
+    await expect(classifier.trainArrays({ features, targets: new Float64Array([0, 1, 2]), labels: ['a', 'b'] })).rejects.toThrow(/not a class index below 2/);
+    await expect(classifier.trainArrays({ features, targets: new Float64Array([0, 1, 1]) })).rejects.toThrow(/needs `labels`/);
   });
 });
 

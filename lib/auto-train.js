@@ -9,6 +9,10 @@
 // A resource can appear three ways: it exists at install (`usePlugin` after `connect`), it is
 // created later (`db:resource-created`), or it is restored from s3db.json by `connect()`, which
 // emits nothing per resource (so the plugin attaches at `db:connected`).
+//
+// A model with a `partition` reads partition references, which s3db.js writes after the insert
+// returns unless the resource has `asyncPartitions: false`: a training that the last inserts
+// trigger may miss those records (they are in the next one).
 
 export class AutoTrainer {
   /** @param {import('./plugin.js').MLPlugin} plugin */

@@ -319,6 +319,9 @@ export class MLPlugin extends Plugin {
       });
     }
     const samples = await resource.list({ limit: 100 });
+    // A concurrent learn() of the same target may have created the model during that read.
+    const created = this._findModelForResource(resourceName, target);
+    if (created) return created;
     const { type: chosenType, features: chosenFeatures, modelConfig, ...rest } = options;
     // Options of this one training, not of the model.
     delete rest.signal;
