@@ -52,6 +52,17 @@ export declare class NativeModel {
   resolvedConfig(): any
   /** Stops the running training at its next batch; it then rejects with `E_ABORTED`. */
   abortTraining(): void
+  /**
+   * The trained model as safetensors bytes: weights as named f32 tensors, everything else as a
+   * JSON manifest in the header metadata.
+   */
+  exportSafetensors(): Buffer
+  /**
+   * Restores a trained model from `exportSafetensors()` bytes. Rejects (`E_DATA_VALIDATION`,
+   * `E_MODEL_CONFIG`) damaged bytes, another format version, or a model of another kind or
+   * with other features than this one; the current model is untouched then.
+   */
+  importSafetensors(bytes: Buffer): void
   /** Forgets the trained state (`dispose()`; `retrain()` starts from here). */
   reset(): void
 }

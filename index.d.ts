@@ -1,5 +1,6 @@
 // Public types of s3db-ml. The native layer's own declarations are generated into binding.d.ts.
 import type { Plugin } from 's3db.js';
+import 's3db.js';
 import {
   MLError,
   ModelConfigError,
@@ -108,9 +109,17 @@ export interface ModelConfig {
   resource: string;
   features: string[];
   target: string;
+  /** Train on this partition of the resource only. */
   partition?: { name: string; values?: Record<string, unknown> };
+  /** Applied to every record, page by page, before `map`. */
   filter?: (record: DataRecord) => boolean;
   map?: (record: DataRecord) => DataRecord;
+  /** Enables `trainAfterInserts` and `trainInterval`. */
+  autoTrain?: boolean;
+  /** Retrain after this many new records (insert, insertMany, upserts that create). */
+  trainAfterInserts?: number;
+  /** Retrain every this many milliseconds (1 to 2^31-1), until the plugin stops. */
+  trainInterval?: number;
   /** Overrides the plugin's `minTrainingSamples`. */
   minSamples?: number;
   /** Overrides the plugin's `backend`. */
@@ -153,22 +162,36 @@ export interface TrainResult {
   metrics: Record<string, unknown> | null;
 }
 
+/** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
 export interface TrainingProgress {
   modelName: string;
   epoch: number;
   epochs: number;
   loss: number;
-  valLoss: number | null;
+  /** Absent when no rows were held out. */
+  valLoss?: number;
   elapsedMs: number;
   etaMs: number;
 }
 
 export interface TrainOptions {
   backend?: Backend;
-  /** Aborting stops training within one batch; the previous model keeps serving. */
+  /** Aborting stops training within one batch (TrainingAbortedError); the previous model keeps serving. */
   signal?: AbortSignal;
   /** Called after every epoch; exceptions it throws are reported as warnings. */
   onProgress?: (progress: TrainingProgress) => void;
+  /** Early stopping for this training only. */
+  earlyStopping?: EarlyStoppingOptions;
+}
+
+/** Training rows already converted (see `BaseModel.trainArrays`). */
+export interface TrainingArrays {
+  /** Row-major, `targets.length × features.length` values. */
+  features: Float64Array;
+  /** Regression: target values. Classification: class indices into `labels`. */
+  targets: Float64Array;
+  /** Classification: the label of each class index. */
+  labels?: Label[];
 }
 
 export interface SkippedTraining {
@@ -241,6 +264,7 @@ export declare class BaseModel {
   readonly normalizer: Normalizer;
   readonly parameterCount: number;
   train(records: DataRecord[], options?: TrainOptions): Promise<TrainResult>;
+  trainArrays(data: TrainingArrays, options?: TrainOptions): Promise<TrainResult>;
   trainWithEarlyStopping(records: DataRecord[], options?: EarlyStoppingOptions & TrainOptions): Promise<TrainResult>;
   heldOutMetrics(): RegressionMetrics | Record<string, unknown>;
   predict(input: DataRecord): Promise<Prediction>;
@@ -299,6 +323,10 @@ export interface PluginStats {
   totalTrainings: number;
   totalPredictions: number;
   totalErrors: number;
+  /** Trainings started by `trainAfterInserts` / `trainInterval` that completed. */
+  autoTrainings: number;
+  /** Auto-trainings that failed (each also emitted as `plg:ml:training-error`). */
+  autoTrainingErrors: number;
   startedAt: string | null;
   models: number;
   trainedModels: number;
@@ -319,6 +347,8 @@ export declare class MLPlugin extends Plugin {
   install(database: any): Promise<void>;
   readonly models: Record<string, RegressionModel | ClassificationModel | TimeSeriesModel | NeuralNetworkModel>;
   readonly training: Map<string, boolean>;
+  /** Records inserted since each auto-training model's last insert-triggered training. */
+  readonly insertCounters: Map<string, number>;
   readonly backendInfo: BackendInfo | null;
   train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
   retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
@@ -329,6 +359,49 @@ export declare class MLPlugin extends Plugin {
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;
+}
+
+/** `plg:ml:training-error`: an auto-training failed (nothing awaits it, so it is never thrown). */
+export interface TrainingErrorEvent {
+  modelName: string;
+  trigger: 'inserts' | 'interval';
+  error: Error;
+}
+
+/** `learn()` options: any model configuration key, plus `signal`/`onProgress` for this training. */
+export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & TrainOptions;
+
+export type LearnResult = (TrainResult | SkippedTraining) & {
+  modelName: string;
+  type: ModelConfig['type'];
+  features: string[];
+  target: string;
+};
+
+/** `resource.ml`: the models of one resource, by target attribute. */
+export interface ResourceML {
+  /**
+   * Trains the resource's model for `target`, first creating `{resource}_{target}_auto` with a
+   * detected type (numbers: regression, strings/booleans: classification) and numeric features.
+   */
+  learn(target: string, options?: LearnOptions): Promise<LearnResult>;
+  predict(input: DataRecord, target: string): Promise<Prediction>;
+  train(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
+  stats(target: string): ModelStats;
+  /** Model persistence is not available yet: these reject with an MLError (501). */
+  versions(target: string): Promise<unknown>;
+  rollback(target: string, version?: number | null): Promise<unknown>;
+  compare(target: string, v1: number, v2: number): Promise<unknown>;
+  export(target: string): Promise<unknown>;
+  import(target: string, data: unknown): Promise<unknown>;
+}
+
+declare module 's3db.js' {
+  interface Resource {
+    /** Routes to the first MLPlugin installed on the resource's database; throws MLError without one. */
+    readonly ml: ResourceML;
+  }
 }
 
 /** Which compute backend `choice` resolves to on this machine. */

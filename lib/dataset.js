@@ -1,6 +1,7 @@
 // Turns s3db.js records into the contiguous typed arrays the native side trains and predicts on,
 // with the checks that produce the seed's DataValidationError messages. Plain arrays never cross
-// the boundary row by row.
+// the boundary row by row. `TrainingSet` does this page by page, so that training on a large
+// resource holds typed arrays, not record objects.
 import { DataValidationError } from './errors.js';
 
 function describe(value) {
@@ -14,7 +15,7 @@ function describe(value) {
  * Missing features, non-numbers, null and non-finite numbers are DataValidationErrors that name
  * the feature (and the record, when it has an id).
  */
-export function featureMatrix(records, features, { model, purpose = 'prediction' } = {}) {
+export function featureMatrix(records, features, { model, purpose = 'prediction', firstRow = 0 } = {}) {
   const columns = features.length;
   const out = new Float64Array(records.length * columns);
   for (let r = 0; r < records.length; r++) {
@@ -36,20 +37,20 @@ export function featureMatrix(records, features, { model, purpose = 'prediction'
       if (value === undefined) {
         const missingFeatures = features.filter((f) => record[f] === undefined);
         const where = purpose === 'training' ? ' in training data' : '';
-        throw new DataValidationError(`Missing features${where}: ${missingFeatures.join(', ')}${recordLabel(record, r)}`, {
+        throw new DataValidationError(`Missing features${where}: ${missingFeatures.join(', ')}${recordLabel(record, firstRow + r)}`, {
           model,
           missingFeatures,
-          row: r,
+          row: firstRow + r,
           recordId: record.id,
         });
       }
       const got = typeof value === 'number' ? String(value) : describe(value);
-      throw new DataValidationError(`Feature "${feature}" must be a finite number, got ${got}${recordLabel(record, r)}`, {
+      throw new DataValidationError(`Feature "${feature}" must be a finite number, got ${got}${recordLabel(record, firstRow + r)}`, {
         model,
         feature,
         value: typeof value === 'number' ? String(value) : value,
         type: describe(value),
-        row: r,
+        row: firstRow + r,
         recordId: record.id,
       });
     }
@@ -62,16 +63,16 @@ function recordLabel(record, row) {
 }
 
 /** Float64Array of numeric targets. */
-export function numericTargets(records, target, { model } = {}) {
+export function numericTargets(records, target, { model, firstRow = 0 } = {}) {
   const out = new Float64Array(records.length);
   for (let r = 0; r < records.length; r++) {
     const value = records[r][target];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const problem = value === undefined ? `Missing target "${target}"` : `Target "${target}" must be a finite number, got ${typeof value === 'number' ? value : describe(value)}`;
-      throw new DataValidationError(`${problem} in training data${recordLabel(records[r], r)}`, {
+      throw new DataValidationError(`${problem} in training data${recordLabel(records[r], firstRow + r)}`, {
         model,
         target,
-        row: r,
+        row: firstRow + r,
         recordId: records[r].id,
       });
     }
@@ -86,30 +87,25 @@ function labelKey(value) {
 }
 
 /**
- * Label vocabulary from training records: sorted like the upstream plugin (`[...new Set()].sort()`,
- * i.e. by string), keeping each label's original type. Labels must be strings, numbers or booleans.
+ * Order of the label vocabulary, like the upstream plugin (`[...new Set()].sort()`, i.e. by string),
+ * with the JavaScript type as a tie-breaker so that 1, '1' and true keep a stable order.
  */
-export function labelVocabulary(records, target, { model } = {}) {
-  const seen = new Map();
-  for (let r = 0; r < records.length; r++) {
-    const value = records[r][target];
-    const type = typeof value;
-    if (!(type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value)))) {
-      const problem = value === undefined ? `Missing target "${target}"` : `Label "${target}" must be a string, boolean or number, got ${describe(value)}`;
-      throw new DataValidationError(`${problem} in training data${recordLabel(records[r], r)}`, {
-        model,
-        target,
-        row: r,
-        recordId: records[r].id,
-      });
-    }
-    const key = labelKey(value);
-    if (!seen.has(key)) seen.set(key, value);
-  }
-  return [...seen.values()].sort((a, b) => {
-    const sa = String(a);
-    const sb = String(b);
-    return sa < sb ? -1 : sa > sb ? 1 : typeof a < typeof b ? -1 : typeof a > typeof b ? 1 : 0;
+function compareLabels(a, b) {
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : typeof a < typeof b ? -1 : typeof a > typeof b ? 1 : 0;
+}
+
+/** Labels must be strings, numbers or booleans: anything else is a DataValidationError. */
+function checkLabel(value, record, row, target, model) {
+  const type = typeof value;
+  if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) return;
+  const problem = value === undefined ? `Missing target "${target}"` : `Label "${target}" must be a string, boolean or number, got ${describe(value)}`;
+  throw new DataValidationError(`${problem} in training data${recordLabel(record, row)}`, {
+    model,
+    target,
+    row,
+    recordId: record.id,
   });
 }
 
@@ -130,6 +126,92 @@ export function labelIndices(records, target, classes, { model } = {}) {
       });
     }
     out[r] = i;
+  }
+  return out;
+}
+
+/**
+ * Training rows accumulated page by page: each `add(records)` converts one page to typed arrays at
+ * once, so the caller can drop the records; `finish()` concatenates the pages.
+ *
+ * Classification labels need their whole vocabulary before their final indices (the vocabulary is
+ * sorted), so pages store provisional indices in order of first appearance, and `finish()` remaps
+ * them. Only the distinct labels are kept as values.
+ */
+export class TrainingSet {
+  /**
+   * @param {{ features: string[], target: string, labels: boolean, model?: string }} spec
+   *   `labels`: true for classification targets, false for numeric ones.
+   */
+  constructor({ features, target, labels, model }) {
+    this.features = features;
+    this.target = target;
+    this.model = model;
+    this.samples = 0;
+    this._featureChunks = [];
+    this._targetChunks = [];
+    /** Classification: label key → { value, code } in order of first appearance. */
+    this._labels = labels ? new Map() : null;
+  }
+
+  /** Converts one page of records (already filtered and mapped) and keeps only the arrays. */
+  add(records) {
+    if (records.length === 0) return;
+    const firstRow = this.samples;
+    const { model } = this;
+    this._featureChunks.push(featureMatrix(records, this.features, { model, purpose: 'training', firstRow }));
+    this._targetChunks.push(
+      this._labels ? this._labelCodes(records, firstRow) : numericTargets(records, this.target, { model, firstRow }),
+    );
+    this.samples += records.length;
+  }
+
+  _labelCodes(records, firstRow) {
+    const out = new Float64Array(records.length);
+    for (let r = 0; r < records.length; r++) {
+      const value = records[r][this.target];
+      checkLabel(value, records[r], firstRow + r, this.target, this.model);
+      const key = labelKey(value);
+      let entry = this._labels.get(key);
+      if (!entry) {
+        entry = { value, code: this._labels.size };
+        this._labels.set(key, entry);
+      }
+      out[r] = entry.code;
+    }
+    return out;
+  }
+
+  /**
+   * `{ samples, features, targets, labels }`: row-major Float64Array features, Float64Array targets
+   * (class indices into `labels` for classification), and the sorted label vocabulary (or undefined).
+   */
+  finish() {
+    const features = concatFloat64(this._featureChunks);
+    const targets = concatFloat64(this._targetChunks);
+    this._featureChunks = [];
+    this._targetChunks = [];
+    if (!this._labels) return { samples: this.samples, features, targets, labels: undefined };
+    const entries = [...this._labels.values()].sort((a, b) => compareLabels(a.value, b.value));
+    const finalIndex = new Float64Array(entries.length);
+    entries.forEach((entry, i) => {
+      finalIndex[entry.code] = i;
+    });
+    for (let i = 0; i < targets.length; i++) targets[i] = finalIndex[targets[i]];
+    return { samples: this.samples, features, targets, labels: entries.map((e) => e.value) };
+  }
+}
+
+/** One Float64Array from several (no copy when there is only one). */
+export function concatFloat64(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Float64Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
   }
   return out;
 }

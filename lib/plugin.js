@@ -1,6 +1,7 @@
-// The s3db.js plugin: model registry, training pipeline (read → filter → map → check → train),
-// predictions, statistics and events. The maths runs in the native engine; this file wires it to
-// s3db.js's lifecycle and keeps the upstream MLPlugin's public surface.
+// The s3db.js plugin: model registry, training pipeline (read pages → filter → map → typed arrays
+// → check → train), predictions, statistics, events, auto-training and `resource.ml`. The maths
+// runs in the native engine; this file wires it to s3db.js's lifecycle and keeps the upstream
+// MLPlugin's public surface.
 import { Plugin } from 's3db.js';
 import { native } from './native.js';
 import {
@@ -15,6 +16,9 @@ import { RegressionModel } from './models/regression-model.js';
 import { ClassificationModel } from './models/classification-model.js';
 import { TimeSeriesModel } from './models/timeseries-model.js';
 import { NeuralNetworkModel } from './models/neural-network-model.js';
+import { readTrainingSet } from './training-data.js';
+import { AutoTrainer } from './auto-train.js';
+import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -23,6 +27,8 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
+/** setInterval's longest delay: a longer one fires at once (Node clamps it to 1 ms). */
+const MAX_INTERVAL_MS = 2 ** 31 - 1;
 
 export class MLPlugin extends Plugin {
   /**
@@ -46,7 +52,8 @@ export class MLPlugin extends Plugin {
       });
     }
     this.config = {
-      models,
+      // A copy: learn() adds models, and the caller's object is not ours to change.
+      models: { ...models },
       logLevel: this.logLevel,
       minTrainingSamples,
       saveModel,
@@ -58,9 +65,19 @@ export class MLPlugin extends Plugin {
     this.models = {};
     /** modelName → true while that model trains. */
     this.training = new Map();
-    this.stats = { totalTrainings: 0, totalPredictions: 0, totalErrors: 0, startedAt: null };
+    this.stats = {
+      totalTrainings: 0,
+      totalPredictions: 0,
+      totalErrors: 0,
+      autoTrainings: 0,
+      autoTrainingErrors: 0,
+      startedAt: null,
+    };
     /** How `backend` resolved on this machine (set on install). */
     this.backendInfo = null;
+    this._autoTrainer = new AutoTrainer(this);
+    /** modelName → records inserted since its last insert-triggered training (as upstream exposes it). */
+    this.insertCounters = this._autoTrainer.insertCounters;
     for (const [name, config] of Object.entries(models)) {
       this._createModel(name, config);
     }
@@ -68,11 +85,17 @@ export class MLPlugin extends Plugin {
 
   async onInstall() {
     this.backendInfo = await callNative(() => native().backendInfo(this.config.backend));
+    // resource.ml routes to the first MLPlugin installed on a database, as upstream.
+    this.database._mlPlugin ??= this;
+    defineResourceAccessor();
+    this._autoTrainer.start();
     this.stats.startedAt = new Date().toISOString();
     this.emit('db:plugin:installed', { plugin: 'MLPlugin', models: Object.keys(this.models) });
   }
 
   async onStop() {
+    this._autoTrainer.stop();
+    if (this.database?._mlPlugin === this) delete this.database._mlPlugin;
     for (const model of Object.values(this.models)) model.dispose();
   }
 
@@ -104,6 +127,7 @@ export class MLPlugin extends Plugin {
         throw new ModelConfigError(`Model "${name}": \`${fn}\` must be a function`, { modelName: name });
       }
     }
+    checkAutoTraining(name, config);
     const backend = config.backend ?? this.config.backend;
     if (!BACKENDS.includes(backend)) {
       throw new ModelConfigError(`Model "${name}": \`backend\` must be one of ${BACKENDS.join(', ')}`, { modelName: name, backend });
@@ -134,8 +158,8 @@ export class MLPlugin extends Plugin {
     return model;
   }
 
-  /** Every record the model trains on: all of the resource (or its partition), then filter, then map. */
-  async _trainingRecords(modelName) {
+  /** The resource a model trains on (ModelNotFoundError when it does not exist). */
+  _resourceOf(modelName) {
     const config = this.config.models[modelName];
     const resource = this.database?.resources?.[config.resource];
     if (!resource) {
@@ -144,26 +168,13 @@ export class MLPlugin extends Plugin {
         resource: config.resource,
       });
     }
-    let records;
-    try {
-      records = config.partition?.name
-        ? await readPartition(resource, config.partition)
-        : await resource.getAll();
-    } catch (error) {
-      throw new TrainingError(`Failed to fetch training data for "${modelName}": ${error.message}`, {
-        modelName,
-        resource: config.resource,
-        partition: config.partition?.name,
-        originalError: error.message,
-      });
-    }
-    if (config.filter) records = records.filter((record) => callUser(config.filter, record, modelName, 'filter'));
-    if (config.map) records = records.map((record) => callUser(config.map, record, modelName, 'map'));
-    return records;
+    return resource;
   }
 
   /**
-   * Trains a model on its resource's data.
+   * Trains a model on every record of its resource (or its `partition`), after `filter` and `map`.
+   * Records are read and converted page by page, so memory holds typed arrays, not records.
+   * `options`: `{ backend, signal, onProgress }` (see BaseModel.train).
    * @returns {Promise<object>} `{ loss, accuracy, epochs, samples, ... }`, or
    *   `{ skipped: true, reason: 'already_training' }` when it is already training.
    */
@@ -172,17 +183,24 @@ export class MLPlugin extends Plugin {
     if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
     this.training.set(modelName, true);
     try {
-      const records = await this._trainingRecords(modelName);
+      const data = await readTrainingSet({
+        resource: this._resourceOf(modelName),
+        config: this.config.models[modelName],
+        model,
+        modelName,
+        signal: options.signal,
+      });
       const minimum = model.config.minSamples;
-      if (records.length < minimum) {
+      if (data.samples < minimum) {
         throw new InsufficientDataError(
-          `Insufficient training data: ${records.length} samples (minimum: ${minimum})`,
-          { modelName, model: modelName, samples: records.length, minimum },
+          `Insufficient training data: ${data.samples} samples (minimum: ${minimum})`,
+          { modelName, model: modelName, samples: data.samples, minimum },
         );
       }
-      const result = await model.train(records, {
+      const result = await model.trainArrays(data, {
         backend: options.backend,
         signal: options.signal,
+        earlyStopping: options.earlyStopping,
         onProgress: (progress) => {
           this.emit('plg:ml:training-progress', progress);
           options.onProgress?.(progress);
@@ -200,6 +218,16 @@ export class MLPlugin extends Plugin {
       });
     } finally {
       this.training.set(modelName, false);
+    }
+  }
+
+  /** An auto-training failed: nobody awaits it, so it is counted and emitted, never thrown. */
+  _autoTrainingFailed(modelName, trigger, error) {
+    this.stats.autoTrainingErrors++;
+    try {
+      this.emit('plg:ml:training-error', { modelName, trigger, error });
+    } catch (listenerError) {
+      process.emitWarning(`s3db-ml: a plg:ml:training-error listener threw: ${listenerError?.message ?? listenerError}`);
     }
   }
 
@@ -262,33 +290,117 @@ export class MLPlugin extends Plugin {
       backend: this.backendInfo,
     };
   }
-}
 
-/** Runs a user's filter/map; its exception becomes a TrainingError naming the record. */
-function callUser(fn, record, modelName, kind) {
-  try {
-    return fn(record);
-  } catch (error) {
-    throw new TrainingError(`The \`${kind}\` function of model "${modelName}" threw on record ${record?.id ?? '(no id)'}: ${error?.message ?? error}`, {
-      modelName,
-      recordId: record?.id,
-      originalError: String(error?.message ?? error),
-    });
+  // ---- resource.ml (contract §5.5): the accessor in resource-api.js calls these by name ----
+
+  /** The model of `resourceName` that predicts `target` (the last configured one wins), or null. */
+  _findModelForResource(resourceName, target) {
+    let found = null;
+    for (const [name, config] of Object.entries(this.config.models)) {
+      if (config.resource === resourceName && config.target === target) found = name;
+    }
+    return found;
+  }
+
+  /** Like `_findModelForResource`, but a missing model is a ModelNotFoundError. */
+  _requireModelForResource(resourceName, target) {
+    const modelName = this._findModelForResource(resourceName, target);
+    if (!modelName) {
+      throw new ModelNotFoundError(`No model found for resource "${resourceName}" with target "${target}"`, {
+        resourceName,
+        targetAttribute: target,
+        availableModels: Object.keys(this.models),
+      });
+    }
+    return modelName;
+  }
+
+  /**
+   * Zero-config training (contract §5.6): creates `{resource}_{target}_auto` with a detected type
+   * and features the first time, retrains the existing model afterwards. Both return `modelName`.
+   * `options`: any model configuration key, plus `signal`/`onProgress` for this training.
+   */
+  async _resourceLearn(resourceName, target, options = {}) {
+    const modelName = this._findModelForResource(resourceName, target) ?? (await this._learnModel(resourceName, target, options));
+    const { type, features } = this.config.models[modelName];
+    return { modelName, type, features, target, ...(await this.train(modelName, options)) };
+  }
+
+  /** Creates the auto model of `learn()` (validated like a configured one) and returns its name. */
+  async _learnModel(resourceName, target, options) {
+    const resource = this.database?.resources?.[resourceName];
+    if (!resource) {
+      throw new ModelConfigError(`Resource "${resourceName}" not found`, {
+        resourceName,
+        availableResources: Object.keys(this.database?.resources ?? {}),
+      });
+    }
+    const samples = await resource.list({ limit: 100 });
+    // A concurrent learn() of the same target may have created the model during that read.
+    const created = this._findModelForResource(resourceName, target);
+    if (created) return created;
+    const { type: chosenType, features: chosenFeatures, modelConfig, ...rest } = options;
+    // Options of this one training, not of the model.
+    delete rest.signal;
+    delete rest.onProgress;
+    const type = chosenType ?? detectType(samples, target);
+    const config = {
+      autoTrain: false,
+      saveModel: true,
+      saveTrainingData: false,
+      ...rest,
+      type,
+      resource: resourceName,
+      features: chosenFeatures?.length ? chosenFeatures : selectFeatures(resource, target, samples),
+      target,
+      modelConfig: learnModelConfig(type, samples.length, modelConfig),
+    };
+    const modelName = `${resourceName}_${target}_auto`;
+    this._addModel(modelName, config);
+    return modelName;
+  }
+
+  /** Registers a model created while running (its auto-training, if any, starts now). */
+  _addModel(modelName, config) {
+    this._createModel(modelName, config);
+    this.config.models[modelName] = config;
+    this._autoTrainer.setup(modelName);
+  }
+
+  async _resourcePredict(resourceName, input, target) {
+    return this.predict(this._requireModelForResource(resourceName, target), input);
+  }
+
+  async _resourceTrainModel(resourceName, target, options = {}) {
+    return this.train(this._requireModelForResource(resourceName, target), options);
+  }
+
+  _resourceListModels(resourceName) {
+    return Object.entries(this.config.models)
+      .filter(([, config]) => config.resource === resourceName)
+      .map(([name, config]) => ({
+        name,
+        type: config.type,
+        target: config.target,
+        features: config.features,
+        isTrained: this.models[name]?.isTrained ?? false,
+      }));
   }
 }
 
-/** All records of one partition, page by page (listPartition returns 1000 at most per call). */
-async function readPartition(resource, partition) {
-  const pageSize = 1000;
-  const records = [];
-  for (let offset = 0; ; offset += pageSize) {
-    const page = await resource.listPartition({
-      partition: partition.name,
-      partitionValues: partition.values ?? {},
-      limit: pageSize,
-      offset,
+/** `autoTrain` settings: counts and intervals that timers and counters can honour. */
+function checkAutoTraining(name, config) {
+  const { trainAfterInserts, trainInterval } = config;
+  if (trainAfterInserts !== undefined && !(Number.isInteger(trainAfterInserts) && trainAfterInserts > 0)) {
+    throw new ModelConfigError(`Model "${name}": \`trainAfterInserts\` must be a positive integer`, {
+      modelName: name,
+      trainAfterInserts,
     });
-    records.push(...page);
-    if (page.length < pageSize) return records;
+  }
+  if (trainInterval !== undefined && !(Number.isFinite(trainInterval) && trainInterval > 0 && trainInterval <= MAX_INTERVAL_MS)) {
+    throw new ModelConfigError(`Model "${name}": \`trainInterval\` must be a number of milliseconds between 1 and ${MAX_INTERVAL_MS}`, {
+      modelName: name,
+      trainInterval,
+    });
   }
 }

@@ -1,8 +1,10 @@
 // What every model shares: its configuration, its native counterpart, statistics, and the
-// record → typed array conversion before each native call.
+// record → typed array conversion before each native call. Training takes records (`train`) or
+// rows already converted page by page (`trainArrays`, what the plugin uses).
 import { native } from '../native.js';
 import {
   callNative,
+  DataValidationError,
   InsufficientDataError,
   MLError,
   ModelConfigError,
@@ -11,7 +13,7 @@ import {
   TrainingAbortedError,
   TrainingError,
 } from '../errors.js';
-import { featureMatrix } from '../dataset.js';
+import { featureMatrix, TrainingSet } from '../dataset.js';
 
 export class BaseModel {
   /**
@@ -68,9 +70,44 @@ export class BaseModel {
     return featureMatrix(records, this.config.features, { model: this.config.name, purpose });
   }
 
-  /** Subclasses: `{ features, targets, nativeOptions }` for the native trainer. */
-  _trainingData() {
+  /** Subclasses: whether targets are class labels (true) or numbers (false). */
+  get _labelTargets() {
     throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /** Subclasses: the native trainer's options for these targets (`labels` for classification). */
+  _nativeTrainOptions(_data) {
+    throw new MLError('BaseModel is abstract', { operation: 'train' });
+  }
+
+  /** Values per training row (the features; a time series adds its target). */
+  get _inputColumns() {
+    return this.config.features.length;
+  }
+
+  /** An empty TrainingSet for this model's features and target: `add()` pages, then `trainArrays(set.finish())`. */
+  createTrainingSet() {
+    return new TrainingSet({
+      features: this.config.features,
+      target: this.config.target,
+      labels: this._labelTargets,
+      model: this.config.name,
+    });
+  }
+
+  /**
+   * Trains on `records` (objects holding the features and the target) and swaps the new weights in.
+   * `signal` (an AbortSignal) stops training within one batch; `onProgress` receives
+   * `{ modelName, epoch, epochs, loss, valLoss, elapsedMs, etaMs }` after every epoch.
+   * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
+   */
+  async train(records, options = {}) {
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new InsufficientDataError('No training data provided', { model: this.config.name, samples: 0, minimum: 1 });
+    }
+    const set = this.createTrainingSet();
+    set.add(records);
+    return this.trainArrays(set.finish(), options);
   }
 
   /**
@@ -82,27 +119,15 @@ export class BaseModel {
     return this.train(records, { ...options, earlyStopping: { patience, minDelta, monitor, restoreBestWeights } });
   }
 
-  /** Held-out metrics of the last training (rows it never trained on). */
-  heldOutMetrics() {
-    const report = this._native.describe()?.report;
-    if (!report) {
-      throw new ModelNotTrainedError(`Model "${this.config.name}" is not trained yet`, { model: this.config.name });
-    }
-    return report.regression ?? report.classification;
-  }
-
   /**
-   * Trains on `records` (objects holding the features and the target) and swaps the new weights in.
-   * `signal` (an AbortSignal) stops training within one batch; `onProgress` receives
-   * `{ modelName, epoch, epochs, loss, valLoss, elapsedMs, etaMs }` after every epoch.
-   * @returns {Promise<{ loss: number, accuracy: number|null, epochs: number, samples: number }>}
+   * Trains on rows already converted: `features` row-major (samples × input columns), `targets`
+   * one per row (class indices into `labels` for classification). Options as for `train`.
+   * @param {{ samples?: number, features: Float64Array, targets: Float64Array, labels?: Array<string|number|boolean> }} data
    */
-  async train(records, { backend, signal, onProgress, earlyStopping } = {}) {
+  async trainArrays(data, { backend, signal, onProgress, earlyStopping } = {}) {
     const modelName = this.config.name;
-    if (!Array.isArray(records) || records.length === 0) {
-      throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
-    }
-    const { features, targets, nativeOptions } = this._trainingData(records);
+    const { features, targets } = this._checkArrays(data);
+    const nativeOptions = this._nativeTrainOptions(data);
     if (signal?.aborted) {
       throw new TrainingAbortedError(`Training of "${modelName}" was aborted before it started`, { modelName });
     }
@@ -128,6 +153,32 @@ export class BaseModel {
     return this._result(report);
   }
 
+  /** The shapes the native trainer expects; a mismatch here would otherwise surface as a napi error. */
+  _checkArrays(data) {
+    const modelName = this.config.name;
+    const { features, targets } = data ?? {};
+    if (!(features instanceof Float64Array) || !(targets instanceof Float64Array)) {
+      throw new DataValidationError('trainArrays expects Float64Array `features` and `targets`', { model: modelName });
+    }
+    const columns = this._inputColumns;
+    const rows = this._takesTargets ? targets.length : features.length / columns;
+    if (rows === 0) {
+      throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
+    }
+    if (features.length !== rows * columns) {
+      throw new DataValidationError(
+        `trainArrays: ${features.length} feature values for ${rows} rows (expected ${rows * columns}: ${columns} values per row)`,
+        { model: modelName, expected: rows * columns, got: features.length },
+      );
+    }
+    return { features, targets };
+  }
+
+  /** Whether training rows come with separate targets (a time series carries them in its rows). */
+  get _takesTargets() {
+    return true;
+  }
+
   _result(report) {
     return {
       loss: report.loss,
@@ -143,6 +194,15 @@ export class BaseModel {
       durationMs: report.durationMs,
       metrics: report.regression ?? report.classification ?? null,
     };
+  }
+
+  /** Held-out metrics of the last training (rows it never trained on). */
+  heldOutMetrics() {
+    const report = this._native.describe()?.report;
+    if (!report) {
+      throw new ModelNotTrainedError(`Model "${this.config.name}" is not trained yet`, { model: this.config.name });
+    }
+    return report.regression ?? report.classification;
   }
 
   /** Predicts one input object. */

@@ -1,5 +1,6 @@
 import { BaseModel } from './base-model.js';
-import { labelIndices, labelVocabulary } from '../dataset.js';
+import { labelIndices } from '../dataset.js';
+import { DataValidationError } from '../errors.js';
 
 /** Binary and multi-class classification with string, boolean or number labels. */
 export class ClassificationModel extends BaseModel {
@@ -8,8 +9,12 @@ export class ClassificationModel extends BaseModel {
     return this._native.describe()?.classes ?? [];
   }
 
-  _trainingData(records) {
-    return { features: this._features(records, 'training'), ...labelTargets(this, records) };
+  get _labelTargets() {
+    return true;
+  }
+
+  _nativeTrainOptions(data) {
+    return labelTrainOptions(this, data);
   }
 
   _batchResults(batch, n) {
@@ -35,14 +40,19 @@ export class ClassificationModel extends BaseModel {
   }
 }
 
-/** Label vocabulary and class indices of training records, for any model that predicts labels. */
-export function labelTargets(model, records) {
+/** Native options for label targets: class indices into `labels` (the vocabulary, in class order). */
+export function labelTrainOptions(model, { labels, targets }) {
   const name = model.config.name;
-  const labels = labelVocabulary(records, model.config.target, { model: name });
-  return {
-    targets: labelIndices(records, model.config.target, labels, { model: name }),
-    nativeOptions: { labels, labelKeys: labels.map(String) },
-  };
+  if (!Array.isArray(labels) || labels.length === 0) {
+    throw new DataValidationError('Training on labels needs `labels`: the label of each class index', { model: name });
+  }
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (!Number.isInteger(t) || t < 0 || t >= labels.length) {
+      throw new DataValidationError(`Target ${i} is ${t}, not a class index below ${labels.length}`, { model: name, row: i });
+    }
+  }
+  return { labels, labelKeys: labels.map(String) };
 }
 
 /** Native columnar label predictions → `{ prediction, confidence, probabilities }` objects. */

@@ -1,7 +1,7 @@
 import { BaseModel } from './base-model.js';
 import { ModelConfigError } from '../errors.js';
 import { numericTargets } from '../dataset.js';
-import { evaluateLabels, labelBatchResults, labelMetrics, labelTargets } from './classification-model.js';
+import { evaluateLabels, labelBatchResults, labelMetrics, labelTrainOptions } from './classification-model.js';
 import { DataValidationError } from '../errors.js';
 
 /**
@@ -19,13 +19,24 @@ export class NeuralNetworkModel extends BaseModel {
     return this._native.describe()?.classes ?? [];
   }
 
-  _trainingData(records) {
-    const features = this._features(records, 'training');
-    if (this._predictsLabels) return { features, ...labelTargets(this, records) };
-    if (this.config.modelConfig.loss === 'binaryCrossentropy') {
-      return { features, targets: binaryTargets(records, this.config.target, this.config.name), nativeOptions: {} };
-    }
-    return { features, targets: numericTargets(records, this.config.target, { model: this.config.name }), nativeOptions: {} };
+  get _isBinary() {
+    return this.config.modelConfig.loss === 'binaryCrossentropy';
+  }
+
+  /** Categorical and binary networks read their targets as labels (binary ones: 0/1/booleans). */
+  get _labelTargets() {
+    return this._predictsLabels || this._isBinary;
+  }
+
+  _nativeTrainOptions(data) {
+    return this._predictsLabels ? labelTrainOptions(this, data) : {};
+  }
+
+  /** Binary targets arrive as labels; the native side wants them as 0/1 numbers. */
+  async trainArrays(data, options) {
+    if (!this._isBinary || !data?.labels) return super.trainArrays(data, options);
+    const values = data.labels.map((label, i) => binaryValue(label, i, this.config.target, this.config.name));
+    return super.trainArrays({ ...data, targets: data.targets.map((t) => values[t]), labels: undefined }, options);
   }
 
   _batchResults(batch, n) {
@@ -41,10 +52,9 @@ export class NeuralNetworkModel extends BaseModel {
   /** Metrics on labelled records: R²/MAE/RMSE for numbers, a confusion matrix for labels. */
   async evaluate(records) {
     if (this._predictsLabels) return evaluateLabels(this, records);
-    const targets =
-      this.config.modelConfig.loss === 'binaryCrossentropy'
-        ? binaryTargets(records, this.config.target, this.config.name)
-        : numericTargets(records, this.config.target, { model: this.config.name });
+    const targets = this._isBinary
+      ? Float64Array.from(records, (r, i) => binaryValue(r?.[this.config.target], i, this.config.target, this.config.name))
+      : numericTargets(records, this.config.target, { model: this.config.name });
     return this._evaluate(records, targets);
   }
 
@@ -107,19 +117,12 @@ export class NeuralNetworkModel extends BaseModel {
   }
 }
 
-/** 0/1 targets for binary cross-entropy; booleans count as 0/1. */
-function binaryTargets(records, target, model) {
-  const out = new Float64Array(records.length);
-  records.forEach((record, r) => {
-    const value = record[target];
-    if (value === true || value === 1) out[r] = 1;
-    else if (value === false || value === 0) out[r] = 0;
-    else {
-      throw new DataValidationError(
-        `Target "${target}" must be 0, 1 or a boolean for 'binaryCrossentropy', got ${JSON.stringify(value)} (row ${r})`,
-        { model, target, row: r },
-      );
-    }
-  });
-  return out;
+/** A binary target as 0 or 1; booleans count as 0/1. */
+function binaryValue(value, row, target, model) {
+  if (value === true || value === 1) return 1;
+  if (value === false || value === 0) return 0;
+  throw new DataValidationError(
+    `Target "${target}" must be 0, 1 or a boolean for 'binaryCrossentropy', got ${JSON.stringify(value)} (row ${row})`,
+    { model, target, row },
+  );
 }

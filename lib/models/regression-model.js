@@ -3,12 +3,12 @@ import { numericTargets } from '../dataset.js';
 
 /** Linear (`polynomial: 1`) or polynomial (2..5) regression with calibrated intervals. */
 export class RegressionModel extends BaseModel {
-  _trainingData(records) {
-    return {
-      features: this._features(records, 'training'),
-      targets: numericTargets(records, this.config.target, { model: this.config.name }),
-      nativeOptions: {},
-    };
+  get _labelTargets() {
+    return false;
+  }
+
+  _nativeTrainOptions() {
+    return {};
   }
 
   _batchResults(batch, n) {

@@ -1,6 +1,6 @@
 import { BaseModel } from './base-model.js';
 import { DataValidationError, ModelConfigError, PredictionError, callNative } from '../errors.js';
-import { featureMatrix } from '../dataset.js';
+import { concatFloat64, featureMatrix } from '../dataset.js';
 
 /** Fields that order a series when `timeField` is not given, in order of preference. */
 const TIME_FIELDS = ['timestamp', 'createdAt', 'date'];
@@ -39,8 +39,25 @@ export class TimeSeriesModel extends BaseModel {
     return featureMatrix(sorted, columns, { model: this.config.name, purpose });
   }
 
-  _trainingData(records) {
-    return { features: this._steps(records, 'training'), targets: new Float64Array(0), nativeOptions: {} };
+  /** Training rows are steps (features then target); they are put in time order at the end. */
+  createTrainingSet() {
+    return new SeriesSet(this);
+  }
+
+  get _inputColumns() {
+    return this.config.features.length + 1;
+  }
+
+  get _takesTargets() {
+    return false;
+  }
+
+  get _labelTargets() {
+    return false;
+  }
+
+  _nativeTrainOptions() {
+    return {};
   }
 
   get lookback() {
@@ -115,6 +132,40 @@ export class TimeSeriesModel extends BaseModel {
 
   _batchResults() {
     throw new PredictionError('time series batches are sequences', { model: this.config.name });
+  }
+}
+
+/**
+ * Collects a series page by page (as typed arrays, with each record's time) and returns it in
+ * time order: s3db.js pages come in id order, which says nothing about time.
+ */
+class SeriesSet {
+  constructor(model) {
+    this.model = model;
+    this.samples = 0;
+    this._field = model.timeField;
+    this._steps = [];
+    this._times = [];
+  }
+
+  add(records) {
+    if (records.length === 0) return;
+    const { name, features, target } = this.model.config;
+    this._field ??= this.model._timeFieldOf(records);
+    const field = this._field;
+    this._times.push(Float64Array.from(records, (r, i) => timeValue(r?.[field], field, this.samples + i, name)));
+    this._steps.push(featureMatrix(records, [...features, target], { model: name, purpose: 'training', firstRow: this.samples }));
+    this.samples += records.length;
+  }
+
+  finish() {
+    const times = concatFloat64(this._times);
+    const steps = concatFloat64(this._steps);
+    const columns = this.model._inputColumns;
+    const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b]);
+    const features = new Float64Array(steps.length);
+    order.forEach((from, to) => features.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+    return { samples: this.samples, features, targets: new Float64Array(0) };
   }
 }
 

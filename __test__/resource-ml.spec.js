@@ -1,0 +1,132 @@
+// resource.ml and zero-config learn(): type and features detected from the resource, the caller's
+// modelConfig merged over the defaults, modelName returned every time.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MLPlugin, MLError, ModelConfigError, ModelNotFoundError } from '../index.js';
+import { memoryDatabase, productRows, emailRows } from './support/db.js';
+
+let db;
+let ml;
+
+beforeAll(async () => {
+  db = memoryDatabase();
+  await db.connect();
+  await (
+    await db.createResource({
+      name: 'products',
+      // `name` is a string and `createdAt` bookkeeping: neither may become a feature.
+      attributes: { name: 'string', cost: 'number', demand: 'number|optional', price: 'number' },
+      timestamps: true,
+    })
+  ).insertMany(productRows(120, 31).map((r, i) => ({ ...r, name: `p${i}` })));
+  await (
+    await db.createResource({
+      name: 'emails',
+      attributes: { wordCount: 'number', linkCount: 'number', capsRatio: 'number', label: 'string' },
+    })
+  ).insertMany(emailRows(120, 32));
+  ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu' });
+  await db.usePlugin(ml);
+});
+
+afterAll(async () => {
+  await db.disconnect();
+});
+
+describe('learn()', () => {
+  it('a numeric target is regression (timestamps notwithstanding), with the schema’s numeric features', async () => {
+    const first = await db.resources.products.ml.learn('price', { modelConfig: { epochs: 30, learningRate: 0.05 } });
+    expect(first).toMatchObject({
+      modelName: 'products_price_auto',
+      type: 'regression',
+      features: ['cost', 'demand'],
+      target: 'price',
+      samples: 120,
+      epochs: 30,
+    });
+    // The caller's settings refine the defaults instead of replacing them.
+    expect(ml.models.products_price_auto.config.modelConfig).toMatchObject({
+      epochs: 30,
+      learningRate: 0.05,
+      batchSize: 32,
+      validationSplit: 0.2,
+      polynomial: 1,
+    });
+
+    const second = await db.resources.products.ml.learn('price');
+    expect(second.modelName).toBe('products_price_auto');
+    expect(second.type).toBe('regression');
+    expect(second.samples).toBe(120);
+    expect(Object.keys(ml.models)).toEqual(['products_price_auto']);
+  });
+
+  it('a string target is classification', async () => {
+    const first = await db.resources.emails.ml.learn('label', { modelConfig: { epochs: 40 } });
+    expect(first).toMatchObject({ modelName: 'emails_label_auto', type: 'classification', features: ['wordCount', 'linkCount', 'capsRatio'] });
+    expect(first.accuracy).toBeGreaterThan(0.8);
+    expect(ml.models.emails_label_auto.classes).toEqual(['ham', 'spam']);
+    const second = await db.resources.emails.ml.learn('label');
+    expect(second.modelName).toBe('emails_label_auto');
+    expect(second.type).toBe('classification');
+  });
+
+  it('goes through the same validation as configured models', async () => {
+    const error = await db.resources.products.ml.learn('cost', { modelConfig: { polynomial: 9 } }).catch((e) => e);
+    expect(error).toBeInstanceOf(ModelConfigError);
+    expect(error.message).toMatch(/polynomial/);
+    expect(ml.models.products_cost_auto).toBeUndefined();
+    await expect(db.resources.emails.ml.learn('label2', { type: 'banana' })).rejects.toBeInstanceOf(ModelConfigError);
+  });
+
+  it('lowers the batch size for a small resource unless one was given', async () => {
+    const tiny = await db.createResource({ name: 'tiny', attributes: { a: 'number', b: 'number' } });
+    await tiny.insertMany(Array.from({ length: 12 }, (_, i) => ({ a: i, b: 3 * i + 1 })));
+    await tiny.ml.learn('b', { modelConfig: { epochs: 2 } });
+    expect(ml.models.tiny_b_auto.config.modelConfig.batchSize).toBe(6);
+  });
+
+  it('a missing resource is a ModelConfigError', async () => {
+    await expect(ml._resourceLearn('nowhere', 'x')).rejects.toBeInstanceOf(ModelConfigError);
+  });
+});
+
+describe('the rest of resource.ml', () => {
+  it('predict, train, list and stats go to the model of that target', async () => {
+    const products = db.resources.products.ml;
+    const prediction = await products.predict({ cost: 200, demand: 400 }, 'price');
+    expect(Math.abs(prediction.prediction - (200 * 1.4 + 400 * 0.05 + 10))).toBeLessThan(40);
+    expect((await products.train('price')).samples).toBe(120);
+    expect(products.stats('price').samples).toBe(120);
+    expect(products.list()).toEqual([
+      { name: 'products_price_auto', type: 'regression', target: 'price', features: ['cost', 'demand'], isTrained: true },
+    ]);
+  });
+
+  it('a target without a model is a ModelNotFoundError naming resource and target', async () => {
+    const products = db.resources.products.ml;
+    const error = await products.predict({ cost: 1 }, 'colour').catch((e) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.message).toBe('No model found for resource "products" with target "colour"');
+    await expect(products.train('colour')).rejects.toBeInstanceOf(ModelNotFoundError);
+    await expect(products.versions('colour')).rejects.toBeInstanceOf(ModelNotFoundError);
+    expect(() => products.stats('colour')).toThrow(ModelNotFoundError);
+  });
+
+  it('versions, rollback, compare, export and import say they are not available yet', async () => {
+    const error = await db.resources.products.ml.versions('price').catch((e) => e);
+    expect(error).toBeInstanceOf(MLError);
+    expect(error.message).toMatch(/listModelVersions\(\) is not available yet/);
+    await expect(db.resources.products.ml.export('price')).rejects.toThrow(/not available yet/);
+  });
+
+  it('routes to the first MLPlugin of a database, and fails clearly without one', async () => {
+    const second = new MLPlugin({ logLevel: 'silent', backend: 'cpu' });
+    await second.install(db);
+    expect(db._mlPlugin).toBe(ml);
+
+    const bare = memoryDatabase();
+    await bare.connect();
+    const lonely = await bare.createResource({ name: 'lonely', attributes: { a: 'number' } });
+    expect(() => lonely.ml).toThrow(/MLPlugin is not installed on this database instance/);
+    await bare.disconnect();
+  });
+});

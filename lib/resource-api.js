@@ -1,0 +1,124 @@
+// `resource.ml`: the per-resource API of the upstream MLPlugin (contract §5.5), and the guesses
+// zero-config `learn()` makes from a resource (§5.6).
+import { Resource } from 's3db.js';
+import { MLError, ModelConfigError } from './errors.js';
+
+/** Fields that are bookkeeping, never features. */
+const NOT_FEATURES = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
+const NUMERIC_TYPES = new Set(['number', 'integer', 'float']);
+
+/**
+ * Defines the `resource.ml` getter on s3db.js's Resource, once per process. A getter that is
+ * already there (from s3db.js's own MLPlugin, or another copy of this package) is kept: it calls
+ * the same `_resource*` methods on whichever plugin is the database's `_mlPlugin`.
+ */
+export function defineResourceAccessor() {
+  if (Object.prototype.hasOwnProperty.call(Resource.prototype, 'ml')) return;
+  Object.defineProperty(Resource.prototype, 'ml', {
+    configurable: true,
+    get() {
+      return resourceApi(this);
+    },
+  });
+}
+
+/** The database of a resource. Resources restored from s3db.json have no `database`; the Database observes them. */
+function databaseOf(resource) {
+  return resource.database ?? resource.observers?.find((observer) => observer?._mlPlugin);
+}
+
+function resourceApi(resource) {
+  const plugin = databaseOf(resource)?._mlPlugin;
+  if (!plugin) {
+    throw new MLError('MLPlugin is not installed on this database instance', {
+      pluginName: 'MLPlugin',
+      operation: 'Resource.ml accessor',
+      statusCode: 400,
+      retriable: false,
+      suggestion: 'Install MLPlugin via db.usePlugin(new MLPlugin(...)) before calling resource.ml.* methods.',
+    });
+  }
+  const { name } = resource;
+  const modelFor = (target) => plugin._requireModelForResource(name, target);
+  return {
+    learn: async (target, options = {}) => plugin._resourceLearn(name, target, options),
+    predict: async (input, target) => plugin._resourcePredict(name, input, target),
+    train: async (target, options = {}) => plugin._resourceTrainModel(name, target, options),
+    list: () => plugin._resourceListModels(name),
+    stats: (target) => plugin.getModelStats(modelFor(target)),
+    versions: async (target) => callPersistence(plugin, 'listModelVersions', modelFor(target)),
+    rollback: async (target, version = null) => callPersistence(plugin, 'rollbackVersion', modelFor(target), version),
+    compare: async (target, v1, v2) => callPersistence(plugin, 'compareVersions', modelFor(target), v1, v2),
+    export: async (target) => callPersistence(plugin, 'exportModel', modelFor(target)),
+    import: async (target, data) => callPersistence(plugin, 'importModel', modelFor(target), data),
+  };
+}
+
+/** Versions, export and import belong to model persistence, which this build does not have yet. */
+function callPersistence(plugin, method, modelName, ...args) {
+  if (typeof plugin[method] === 'function') return plugin[method](modelName, ...args);
+  throw new MLError(`${method}() is not available yet in s3db-ml: model persistence is not implemented`, {
+    pluginName: 'MLPlugin',
+    operation: method,
+    modelName,
+    statusCode: 501,
+  });
+}
+
+/**
+ * The model type for `target` from sample records: numbers → regression, strings/booleans →
+ * classification, nothing to go by → regression.
+ */
+export function detectType(samples, target) {
+  const values = samples.map((record) => record[target]).filter((value) => value !== null && value !== undefined);
+  if (values.length === 0) return 'regression';
+  // Upstream picks 'timeseries' for numbers when every record has a timestamp; this build has no
+  // timeseries model yet, so numbers are always regression for now.
+  if (values.every((value) => typeof value === 'number')) return 'regression';
+  if (values.every((value) => typeof value === 'string' || typeof value === 'boolean')) return 'classification';
+  return 'regression';
+}
+
+/**
+ * Numeric features for `target`: the schema's number/integer/float attributes, else the numeric
+ * fields of the first sample record.
+ */
+export function selectFeatures(resource, target, samples) {
+  const attributes = resource.schema?.attributes ?? resource.attributes ?? {};
+  const candidate = (field) => field !== target && !NOT_FEATURES.has(field);
+  let features = Object.entries(attributes)
+    .filter(([field, definition]) => candidate(field) && NUMERIC_TYPES.has(attributeType(definition)))
+    .map(([field]) => field);
+  if (features.length === 0 && samples.length > 0) {
+    features = Object.entries(samples[0])
+      .filter(([field, value]) => candidate(field) && typeof value === 'number')
+      .map(([field]) => field);
+  }
+  if (features.length === 0) {
+    throw new ModelConfigError(`No numeric features found for target "${target}" in resource "${resource.name}"`, {
+      resourceName: resource.name,
+      target,
+      availableAttributes: Object.keys(attributes),
+    });
+  }
+  return features;
+}
+
+/** 'number|optional' → 'number'; `{ type: 'number' }` → 'number'. */
+function attributeType(definition) {
+  return typeof definition === 'string' ? definition.split('|')[0] : definition?.type;
+}
+
+/**
+ * Upstream's `learn()` defaults for `type`, the batch size lowered for small resources
+ * (`sampleCount` < the batch size) unless the caller chose one.
+ */
+export function learnModelConfig(type, sampleCount, userConfig = {}) {
+  const defaults = { epochs: 50, batchSize: 32, learningRate: 0.01, validationSplit: 0.2 };
+  Object.assign(defaults, type === 'classification' ? { units: 64, dropout: 0.2 } : { polynomial: 1 });
+  if (userConfig.batchSize === undefined && sampleCount > 0 && sampleCount < defaults.batchSize) {
+    defaults.batchSize = Math.max(4, Math.floor(sampleCount / 2));
+  }
+  // The caller's settings refine the defaults (upstream replaced them all: contract §5.18 #9).
+  return { ...defaults, ...userConfig };
+}
