@@ -277,6 +277,19 @@ export class MLPlugin extends Plugin {
     return model.heldOutMetrics();
   }
 
+  /**
+   * The trained model with its weights: a self-contained JSON object, or with
+   * `{ format: 'safetensors' }` a Buffer that standard safetensors readers load.
+   */
+  async exportModel(modelName, options = {}) {
+    return this._model(modelName).export(options);
+  }
+
+  /** Restores a model from `exportModel()` output; predictions are then identical to the exporter's. */
+  async importModel(modelName, data) {
+    this._model(modelName).import(data);
+  }
+
   getModelStats(modelName) {
     return this._model(modelName).getStats();
   }

@@ -15,6 +15,9 @@ import {
 } from '../errors.js';
 import { featureMatrix, TrainingSet } from '../dataset.js';
 
+/** The `format` of `export()` objects. */
+const EXPORT_FORMAT = 's3db-ml';
+
 export class BaseModel {
   /**
    * @param {object} config `{ name, type, resource, features, target, minSamples, modelConfig, logLevel, backend }`
@@ -244,6 +247,57 @@ export class BaseModel {
     return callNative(() => this._native.evaluate(this._features(records, 'prediction'), targets), PredictionError, {
       model: this.config.name,
     });
+  }
+
+  /**
+   * The trained model, self-contained: configuration, normaliser, statistics and the weights as a
+   * base64 safetensors file (`format: 'safetensors'` gives that file as a Buffer instead).
+   * `null` when the model is not trained.
+   */
+  export({ format = 'json' } = {}) {
+    if (!this.isTrained) return null;
+    const bytes = callNative(() => this._native.exportSafetensors(), MLError, { model: this.config.name });
+    if (format === 'safetensors') return bytes;
+    if (format !== 'json') {
+      throw new DataValidationError(`export format must be 'json' or 'safetensors', got ${JSON.stringify(format)}`, {
+        model: this.config.name,
+      });
+    }
+    return {
+      format: EXPORT_FORMAT,
+      formatVersion: 1,
+      type: this.type,
+      config: this.config,
+      normalizer: this.normalizer,
+      stats: { ...this.stats },
+      isTrained: true,
+      model: bytes.toString('base64'),
+    };
+  }
+
+  /**
+   * Restores a model exported by `export()` (the object, or the safetensors Buffer). Damaged or
+   * foreign data is a DataValidationError, a model of another type or features a ModelConfigError;
+   * either way the current model is untouched.
+   */
+  import(data) {
+    const name = this.config.name;
+    let bytes;
+    if (Buffer.isBuffer(data) || data instanceof Uint8Array) {
+      bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    } else if (data?.format === EXPORT_FORMAT && typeof data.model === 'string') {
+      bytes = Buffer.from(data.model, 'base64');
+    } else {
+      throw new DataValidationError(`Model "${name}" can only import what s3db-ml's export() produced (an object with format "${EXPORT_FORMAT}" or a safetensors Buffer)`, {
+        model: name,
+      });
+    }
+    callNative(() => this._native.importSafetensors(bytes), DataValidationError, { model: name });
+    const stats = data?.stats ?? {};
+    this.stats.trainedAt = stats.trainedAt ?? new Date().toISOString();
+    this.stats.samples = stats.samples ?? this._native.describe()?.report?.samples ?? 0;
+    this.stats.loss = stats.loss ?? null;
+    this.stats.accuracy = stats.accuracy ?? null;
   }
 
   /** Frees the trained weights; the model must be trained again before predicting. */
