@@ -6,6 +6,18 @@ import { join } from 'node:path';
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
 
+/** A one-line progress bar for `train(name, { onProgress })`. */
+function progressBar(name) {
+  return ({ epoch, epochs, loss, valLoss }) => {
+    const width = 30;
+    const done = Math.round((epoch / epochs) * width);
+    const bar = '█'.repeat(done) + '░'.repeat(width - done);
+    const val = valLoss === undefined || valLoss === null ? '' : `, val ${valLoss.toFixed(5)}`;
+    process.stdout.write(`\r  ${name} ${bar} epoch ${epoch}/${epochs} loss ${loss.toFixed(5)}${val}`);
+    if (epoch === epochs) process.stdout.write('\n');
+  };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 's3db-ml-demo-'));
 const db = new Database({ connectionString: `file://${dir}`, logLevel: 'silent' });
 
@@ -31,12 +43,13 @@ try {
     return { cost, demand, price: cost * 1.4 + demand * 0.05 + 10 + (random() - 0.5) * 8 };
   });
   await products.insertMany(productRows);
+  // Overlapping distributions, so that some emails are genuinely ambiguous.
   const emailRows = Array.from({ length: 400 }, () => {
     const spam = random() < 0.4;
     return {
-      wordCount: Math.round(spam ? 80 + random() * 120 : 150 + random() * 400),
-      linkCount: Math.round(spam ? 4 + random() * 8 : random() * 3),
-      capsRatio: spam ? 0.25 + random() * 0.4 : random() * 0.15,
+      wordCount: Math.round(spam ? 60 + random() * 200 : 120 + random() * 400),
+      linkCount: Math.round(spam ? 2 + random() * 8 : random() * 4),
+      capsRatio: spam ? 0.1 + random() * 0.4 : random() * 0.25,
       label: spam ? 'spam' : 'ham',
     };
   });
@@ -65,7 +78,7 @@ try {
   const { backend } = ml.getStats();
   console.log(`Compute backend: ${backend.backend}${backend.adapter ? ` (${backend.adapter})` : ''} — ${backend.reason}\n`);
 
-  const price = await ml.train('pricePredictor');
+  const price = await ml.train('pricePredictor', { onProgress: progressBar('pricePredictor') });
   const { r2 } = price.metrics;
   console.log(`pricePredictor trained on ${price.samples} rows in ${price.durationMs.toFixed(0)} ms (held-out R² ${r2.toFixed(3)})`);
   for (const input of [{ cost: 100, demand: 500 }, { cost: 400, demand: 200 }]) {
@@ -77,11 +90,12 @@ try {
     );
   }
 
-  const spam = await ml.train('spamDetector');
+  const spam = await ml.train('spamDetector', { onProgress: progressBar('spamDetector') });
   console.log(`\nspamDetector trained on ${spam.samples} rows in ${spam.durationMs.toFixed(0)} ms (held-out accuracy ${(spam.accuracy * 100).toFixed(1)}%)`);
   for (const input of [
     { wordCount: 120, linkCount: 8, capsRatio: 0.45 },
     { wordCount: 320, linkCount: 1, capsRatio: 0.05 },
+    { wordCount: 200, linkCount: 3, capsRatio: 0.18 },
   ]) {
     const { prediction, confidence, probabilities } = await ml.predict('spamDetector', input);
     const probs = Object.entries(probabilities).map(([label, p]) => `${label} ${(p * 100).toFixed(1)}%`).join(', ');
