@@ -352,6 +352,18 @@ export declare class MLPlugin extends Plugin {
   readonly backendInfo: BackendInfo | null;
   train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
   retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  /** Stored versions, oldest first. */
+  listModelVersions(modelName: string): Promise<Array<{ version: number; savedAt: string; isCurrent: boolean; metrics: Record<string, unknown> }>>;
+  /** Loads a stored version into this instance. */
+  loadModelVersion(modelName: string, version: number): Promise<{ version: number; metrics: Record<string, unknown>; savedAt: string }>;
+  /** Loads a version and makes it the active one for every instance. */
+  setActiveVersion(modelName: string, version: number): Promise<{ modelName: string; version: number }>;
+  /** Activates `version` (default: the one before the current). */
+  rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
+  compareVersions(modelName: string, version1: number, version2: number): Promise<Record<string, unknown>>;
+  /** The trained model: a self-contained object, or a safetensors Buffer. */
+  exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<Record<string, unknown> | Buffer | null>;
+  importModel(modelName: string, data: Record<string, unknown> | Buffer): Promise<void>;
   /** Metrics of the model's kind on `data`, or on the rows held out of its last training. */
   evaluate(modelName: string, options?: { data?: DataRecord[] }): Promise<Record<string, unknown>>;
   /** A record for row models; exactly `lookback` records for a time series. */

@@ -26,7 +26,8 @@ beforeAll(async () => {
     await db.createResource({ name: 'emails', attributes: { wordCount: 'number', linkCount: 'number', capsRatio: 'number', label: 'string' } })
   ).insertMany(emailRows(200, 6));
   source = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: models() });
-  target = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: models() });
+  // Its own namespace: it must not load the models `source` stores.
+  target = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'target', models: models() });
   await source.install(db);
   await target.install(db);
   await source.train('price');

@@ -111,11 +111,21 @@ describe('the rest of resource.ml', () => {
     expect(() => products.stats('colour')).toThrow(ModelNotFoundError);
   });
 
-  it('versions, rollback, compare, export and import say they are not available yet', async () => {
-    const error = await db.resources.products.ml.versions('price').catch((e) => e);
-    expect(error).toBeInstanceOf(MLError);
-    expect(error.message).toMatch(/listModelVersions\(\) is not available yet/);
-    await expect(db.resources.products.ml.export('price')).rejects.toThrow(/not available yet/);
+  it('versions, rollback, compare, export and import reach the stored versions', async () => {
+    const api = db.resources.products.ml;
+    const versions = await api.versions('price');
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    const latest = versions.at(-1).version;
+    expect(versions.at(-1).isCurrent).toBe(true);
+    const comparison = await api.compare('price', latest - 1, latest);
+    expect(comparison.version2.version).toBe(latest);
+    const rolled = await api.rollback('price');
+    expect(rolled).toMatchObject({ previousVersion: latest, currentVersion: latest - 1 });
+    const exported = await api.export('price');
+    expect(exported.format).toBe('s3db-ml');
+    await api.import('price', exported);
+    expect((await api.versions('price')).at(-1).isCurrent).toBe(true);
+    await expect(api.compare('price', 1, 999)).rejects.toBeInstanceOf(MLError);
   });
 
   it('routes to the first MLPlugin of a database, and fails clearly without one', async () => {

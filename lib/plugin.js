@@ -19,6 +19,7 @@ import { NeuralNetworkModel } from './models/neural-network-model.js';
 import { readTrainingSet } from './training-data.js';
 import { AutoTrainer } from './auto-train.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
+import { ModelStore } from './model-store.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -76,6 +77,9 @@ export class MLPlugin extends Plugin {
     /** How `backend` resolved on this machine (set on install). */
     this.backendInfo = null;
     this._autoTrainer = new AutoTrainer(this);
+    this._store = new ModelStore(this);
+    /** modelName → promise of the stored version loaded (0: none), so each model loads once. */
+    this._loadAttempts = new Map();
     /** modelName → records inserted since its last insert-triggered training (as upstream exposes it). */
     this.insertCounters = this._autoTrainer.insertCounters;
     for (const [name, config] of Object.entries(models)) {
@@ -91,6 +95,11 @@ export class MLPlugin extends Plugin {
     this._autoTrainer.start();
     this.stats.startedAt = new Date().toISOString();
     this.emit('db:plugin:installed', { plugin: 'MLPlugin', models: Object.keys(this.models) });
+  }
+
+  /** Trained models stored in the database start serving at once. */
+  async onStart() {
+    for (const modelName of Object.keys(this.models)) await this._loadStored(modelName);
   }
 
   async onStop() {
@@ -159,6 +168,30 @@ export class MLPlugin extends Plugin {
   }
 
   /** The resource a model trains on (ModelNotFoundError when it does not exist). */
+  /** The stored active version of `modelName`, loaded once (on start, or on first use after a bare install). */
+  async _loadStored(modelName) {
+    if (this._loadAttempts.has(modelName)) return this._loadAttempts.get(modelName);
+    const attempt = this._store
+      .loadActive(modelName, this.models[modelName], {
+        onFallback: (info) => this.emit('plg:ml:load-fallback', info),
+      })
+      .catch((error) => {
+        this.emit('plg:ml:load-error', { modelName, error });
+        return 0;
+      });
+    this._loadAttempts.set(modelName, attempt);
+    return attempt;
+  }
+
+  /** Before serving an untrained model, look for a stored one. */
+  async _ensureLoaded(modelName) {
+    if (!this.models[modelName].isTrained && this.database?.client) await this._loadStored(modelName);
+  }
+
+  _saveModelEnabled(modelName) {
+    return this.config.models[modelName].saveModel ?? this.config.saveModel;
+  }
+
   _resourceOf(modelName) {
     const config = this.config.models[modelName];
     const resource = this.database?.resources?.[config.resource];
@@ -197,6 +230,8 @@ export class MLPlugin extends Plugin {
           { modelName, model: modelName, samples: data.samples, minimum },
         );
       }
+      // If the new version cannot be stored, the previous model goes on serving.
+      const previous = this._saveModelEnabled(modelName) && model.isTrained ? model.export({ format: 'safetensors' }) : null;
       const result = await model.trainArrays(data, {
         backend: options.backend,
         signal: options.signal,
@@ -206,6 +241,9 @@ export class MLPlugin extends Plugin {
           options.onProgress?.(progress);
         },
       });
+      if (this._saveModelEnabled(modelName)) {
+        result.version = await this._saveTrained(modelName, model, result, previous);
+      }
       this.stats.totalTrainings++;
       this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
       return result;
@@ -219,6 +257,98 @@ export class MLPlugin extends Plugin {
     } finally {
       this.training.set(modelName, false);
     }
+  }
+
+  /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
+  async _saveTrained(modelName, model, result, previous) {
+    try {
+      const version = await this._store.save(modelName, model, result);
+      this._loadAttempts.set(modelName, Promise.resolve(version));
+      return version;
+    } catch (error) {
+      if (previous) model.import(previous);
+      else model.dispose();
+      this.emit('plg:ml:save-error', { modelName, error });
+      throw new TrainingError(`Model "${modelName}" trained but could not be saved, so it does not serve: ${error.message}`, {
+        modelName,
+        originalError: error.message,
+      });
+    }
+  }
+
+  _requireVersioning() {
+    if (!this.config.enableVersioning) {
+      throw new MLError('Versioning is not enabled', { statusCode: 400, suggestion: 'Create the plugin with enableVersioning: true.' });
+    }
+  }
+
+  /** `[{ version, savedAt, isCurrent, metrics }]` of every stored version. */
+  async listModelVersions(modelName) {
+    this._model(modelName);
+    this._requireVersioning();
+    return this._store.list(modelName);
+  }
+
+  /** Loads a stored version into memory (it serves in this process until the next load or training). */
+  async loadModelVersion(modelName, version) {
+    const model = this._model(modelName);
+    this._requireVersioning();
+    let record;
+    try {
+      record = await this._store.loadInto(modelName, model, version);
+    } catch (error) {
+      throw new MLError(`Version ${version} of model "${modelName}" could not be loaded: ${error.message}`, {
+        modelName,
+        version,
+        statusCode: 404,
+      });
+    }
+    this._loadAttempts.set(modelName, Promise.resolve(version));
+    return { version, metrics: record.metrics, savedAt: record.savedAt };
+  }
+
+  /** Loads `version` and makes it the one that serves, here and for every instance that loads later. */
+  async setActiveVersion(modelName, version) {
+    const loaded = await this.loadModelVersion(modelName, version);
+    await this._store.activate(modelName, version, { metrics: loaded.metrics, savedAt: loaded.savedAt });
+    return { modelName, version };
+  }
+
+  /** Activates `version` (default: the one before the current). */
+  async rollbackVersion(modelName, version = null) {
+    this._model(modelName);
+    this._requireVersioning();
+    const { currentVersion } = await this._store.versionInfo(modelName);
+    if (currentVersion === 0) throw new MLError(`No stored versions of model "${modelName}"`, { modelName, statusCode: 404 });
+    const target = version ?? Math.max(1, currentVersion - 1);
+    if (target === currentVersion) {
+      throw new MLError(`Cannot rollback to the same version (${target})`, { modelName, version: target, statusCode: 400 });
+    }
+    await this.setActiveVersion(modelName, target);
+    return { modelName, previousVersion: currentVersion, currentVersion: target, version: target };
+  }
+
+  /** Metrics of two versions side by side, with the relative change of loss and accuracy. */
+  async compareVersions(modelName, version1, version2) {
+    this._model(modelName);
+    this._requireVersioning();
+    const [a, b] = await Promise.all([this._store.record(modelName, version1), this._store.record(modelName, version2)]);
+    for (const [v, r] of [
+      [version1, a],
+      [version2, b],
+    ]) {
+      if (!r) throw new MLError(`Version ${v} of model "${modelName}" not found`, { modelName, version: v, statusCode: 404 });
+    }
+    const change = (from, to, lowerIsBetter) =>
+      typeof from === 'number' && typeof to === 'number' && from !== 0
+        ? `${(((lowerIsBetter ? from - to : to - from) / from) * 100).toFixed(2)}%`
+        : 'N/A';
+    return {
+      modelName,
+      version1: { version: version1, savedAt: a.savedAt, metrics: a.metrics },
+      version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics },
+      improvement: { loss: change(a.metrics?.loss, b.metrics?.loss, true), accuracy: change(a.metrics?.accuracy, b.metrics?.accuracy, false) },
+    };
   }
 
   /** An auto-training failed: nobody awaits it, so it is counted and emitted, never thrown. */
@@ -242,6 +372,7 @@ export class MLPlugin extends Plugin {
   /** One prediction: `{ prediction, confidence, interval? , probabilities? }`. */
   async predict(modelName, input) {
     const model = this._model(modelName);
+    await this._ensureLoaded(modelName);
     try {
       const result = model.predictSync(input);
       this.stats.totalPredictions++;
@@ -256,6 +387,7 @@ export class MLPlugin extends Plugin {
   /** Many predictions at once (off the JavaScript thread). */
   async predictBatch(modelName, inputs) {
     const model = this._model(modelName);
+    await this._ensureLoaded(modelName);
     try {
       const results = await model.predictBatch(inputs);
       this.stats.totalPredictions += results.length;
@@ -273,6 +405,7 @@ export class MLPlugin extends Plugin {
    */
   async evaluate(modelName, { data } = {}) {
     const model = this._model(modelName);
+    await this._ensureLoaded(modelName);
     if (data !== undefined) return model.evaluate(data);
     return model.heldOutMetrics();
   }
@@ -282,12 +415,19 @@ export class MLPlugin extends Plugin {
    * `{ format: 'safetensors' }` a Buffer that standard safetensors readers load.
    */
   async exportModel(modelName, options = {}) {
-    return this._model(modelName).export(options);
+    const model = this._model(modelName);
+    await this._ensureLoaded(modelName);
+    return model.export(options);
   }
 
   /** Restores a model from `exportModel()` output; predictions are then identical to the exporter's. */
   async importModel(modelName, data) {
-    this._model(modelName).import(data);
+    const model = this._model(modelName);
+    const previous = model.isTrained ? model.export({ format: 'safetensors' }) : null;
+    model.import(data);
+    if (this._saveModelEnabled(modelName) && this.database?.client) {
+      await this._saveTrained(modelName, model, { loss: model.stats.loss, accuracy: model.stats.accuracy, samples: model.stats.samples }, previous);
+    }
   }
 
   getModelStats(modelName) {

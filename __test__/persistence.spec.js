@@ -1,0 +1,126 @@
+// Trained models are stored with their weights, load in a new plugin instance with identical
+// predictions, keep versions, roll back, and survive a damaged active version.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MLPlugin, MLError } from '../index.js';
+import { memoryDatabase, fileDatabase, s3Database, productRows } from './support/db.js';
+
+// One namespace for every instance: instances registered under other names share its storage.
+const options = () => ({ logLevel: 'silent', namespace: 'shop', models: models() });
+const models = () => ({
+  price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', backend: 'cpu', modelConfig: { epochs: 15 } },
+});
+const probes = productRows(10, 91);
+
+async function predictions(ml) {
+  return Promise.all(probes.map((p) => ml.predict('price', p)));
+}
+
+for (const [client, makeDatabase] of [
+  ['memory', memoryDatabase],
+  ['file', fileDatabase],
+  ['s3', s3Database],
+]) {
+  describe(`persistence on the ${client} client`, () => {
+    let db;
+    let first;
+    beforeAll(async () => {
+      db = makeDatabase();
+      await db.connect();
+      await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(80, 7));
+      first = new MLPlugin(options());
+      await db.usePlugin(first, 'mlfirst');
+    });
+    afterAll(async () => {
+      await db.disconnect();
+    });
+
+    it('a new instance predicts bit-identically from the stored model', async () => {
+      const result = await first.train('price');
+      expect(result.version).toBe(1);
+      const expected = await predictions(first);
+
+      // Started through usePlugin: loaded on start.
+      const started = new MLPlugin(options());
+      await db.usePlugin(started, 'mlstarted');
+      expect(started.models.price.isTrained).toBe(true);
+      expect(await predictions(started)).toEqual(expected);
+
+      // Only installed: loaded on first use.
+      const installed = new MLPlugin(options());
+      await installed.install(db);
+      expect(await predictions(installed)).toEqual(expected);
+    });
+
+    it('keeps versions, rolls back and compares', async () => {
+      const v1 = await predictions(first);
+      await db.resources.products.insertMany(productRows(40, 8));
+      expect((await first.train('price')).version).toBe(2);
+      const v2 = await predictions(first);
+      expect(v2).not.toEqual(v1);
+      const versions = await first.listModelVersions('price');
+      expect(versions.map((v) => [v.version, v.isCurrent])).toEqual([
+        [1, false],
+        [2, true],
+      ]);
+      expect(versions[1].metrics.samples).toBe(120);
+
+      const rollback = await first.rollbackVersion('price');
+      expect(rollback).toMatchObject({ previousVersion: 2, currentVersion: 1, version: 1 });
+      expect(await predictions(first)).toEqual(v1);
+      // Another instance now serves version 1 too.
+      const later = new MLPlugin(options());
+      await later.install(db);
+      expect(await predictions(later)).toEqual(v1);
+
+      const comparison = await first.compareVersions('price', 1, 2);
+      expect(comparison.version2.metrics.samples).toBe(120);
+      expect(comparison.improvement.loss).toMatch(/%$/);
+      await expect(first.compareVersions('price', 1, 9)).rejects.toBeInstanceOf(MLError);
+      await expect(first.rollbackVersion('price', 1)).rejects.toThrow(/same version/);
+      await first.setActiveVersion('price', 2);
+      expect(await predictions(first)).toEqual(v2);
+    });
+
+    it('stores under the plugin namespace, weights as a binary object', async () => {
+      const keys = (await db.client.getAllKeys({})).filter((k) => k.includes('plugin=ml'));
+      expect(keys.some((k) => /resource=products\/plugin=ml--shop\/models\/price\/v1\.safetensors$/.test(k))).toBe(true);
+      expect(keys.some((k) => /resource=products\/plugin=ml--shop\/metadata\/price\/active$/.test(k))).toBe(true);
+    });
+  });
+}
+
+describe('a damaged active version', () => {
+  let db;
+  beforeAll(async () => {
+    db = memoryDatabase();
+    await db.connect();
+    await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(80, 3));
+  });
+  afterAll(async () => {
+    await db.disconnect();
+  });
+
+  it('falls back to the last good version with an event', async () => {
+    const ml = new MLPlugin({ logLevel: 'silent', models: models() });
+    await ml.install(db);
+    await ml.train('price');
+    const v1 = await predictions(ml);
+    await db.resources.products.insertMany(productRows(20, 4));
+    await ml.train('price');
+    // Truncate version 2's weights behind the plugin's back.
+    const storage = ml.getStorage();
+    const key = storage.getPluginKey('products', 'models', 'price', 'v2.safetensors');
+    const object = await db.client.getObject(key);
+    const bytes = Buffer.from(await object.Body.transformToByteArray());
+    await db.client.putObject({ key, body: bytes.subarray(0, bytes.length - 10), contentType: 'application/octet-stream' });
+
+    const fresh = new MLPlugin({ logLevel: 'silent', models: models() });
+    const fallbacks = [];
+    fresh.on('plg:ml:load-fallback', (e) => fallbacks.push(e));
+    await fresh.install(db);
+    expect(await predictions(fresh)).toEqual(v1);
+    expect(fallbacks).toHaveLength(1);
+    expect(fallbacks[0]).toMatchObject({ modelName: 'price', requested: 2, loaded: 1 });
+    expect(fallbacks[0].error).toMatch(/damaged/);
+  });
+});

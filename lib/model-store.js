@@ -1,0 +1,178 @@
+// Versioned model persistence in the database's own storage, with the upstream MLPlugin's key
+// layout (s3db-contract §5.12), namespaced by the plugin's slug:
+//
+//   resource=R/plugin=ml/models/M/vN              the version's record (JSON): metrics, config, weights key
+//   resource=R/plugin=ml/models/M/vN.safetensors  its weights (binary, the model's safetensors export)
+//   resource=R/plugin=ml/metadata/M/versions      { currentVersion, latestVersion }
+//   resource=R/plugin=ml/metadata/M/active        { version }: the version that serves
+//   model_M                                       root pointer to the active version (upstream compatibility)
+//
+// A version is written weights first, record second, and becomes active only after both: a save
+// that fails half way leaves the previous version serving and lists nothing broken. Records go
+// through PluginStorage (body-only JSON); weights through the client's putObject, which works on
+// the memory, file and S3 clients alike.
+import { createHash } from 'node:crypto';
+
+export class ModelStore {
+  /** @param {import('./plugin.js').MLPlugin} plugin */
+  constructor(plugin) {
+    this.plugin = plugin;
+  }
+
+  get _storage() {
+    return this.plugin.getStorage();
+  }
+
+  _key(modelName, ...parts) {
+    const resource = this.plugin.config.models[modelName].resource;
+    return this._storage.getPluginKey(resource, ...parts);
+  }
+
+  _versionKey(modelName, version) {
+    return this._key(modelName, 'models', modelName, `v${version}`);
+  }
+
+  /** `{ currentVersion, latestVersion }` as stored (0 when nothing was saved). */
+  async versionInfo(modelName) {
+    // One LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds,
+    // and "never saved" is the common case for a model's first training.
+    const resource = this.plugin.config.models[modelName].resource;
+    const present = await this._storage.listForResource(resource, `metadata/${modelName}/`);
+    const has = (name) => present.some((key) => key.endsWith(`/metadata/${modelName}/${name}`));
+    const info = has('versions') ? await this._storage.get(this._key(modelName, 'metadata', modelName, 'versions')) : null;
+    const active = has('active') ? await this._storage.get(this._key(modelName, 'metadata', modelName, 'active')) : null;
+    return {
+      latestVersion: Number(info?.latestVersion ?? 0),
+      currentVersion: Number(active?.version ?? info?.currentVersion ?? 0),
+    };
+  }
+
+  /**
+   * Saves `model` as a new version and activates it.
+   * @returns {Promise<number>} the version number
+   */
+  async save(modelName, model, result) {
+    const { latestVersion } = await this.versionInfo(modelName);
+    const version = latestVersion + 1;
+    const weights = model.export({ format: 'safetensors' });
+    const weightsKey = `${this._versionKey(modelName, version)}.safetensors`;
+    await this.plugin.database.client.putObject({
+      key: weightsKey,
+      body: weights,
+      contentType: 'application/octet-stream',
+    });
+    const savedAt = new Date().toISOString();
+    const metrics = {
+      loss: result.loss,
+      valLoss: result.valLoss ?? null,
+      accuracy: result.accuracy ?? null,
+      samples: result.samples,
+      heldOut: result.metrics ?? null,
+    };
+    const record = {
+      modelName,
+      version,
+      type: 'model',
+      modelData: {
+        format: 's3db-ml',
+        type: model.type,
+        config: model.config,
+        stats: { ...model.stats },
+        weightsKey,
+        weightsBytes: weights.length,
+        weightsSha256: sha256(weights),
+      },
+      metrics,
+      savedAt,
+    };
+    await this._set(this._versionKey(modelName, version), record);
+    await this.activate(modelName, version, { latestVersion: version, metrics, savedAt });
+    return version;
+  }
+
+  /** Makes `version` the one that serves (the active reference is written last). */
+  async activate(modelName, version, { latestVersion, metrics, savedAt } = {}) {
+    const info = await this.versionInfo(modelName);
+    const updatedAt = new Date().toISOString();
+    const latest = Math.max(latestVersion ?? 0, info.latestVersion, version);
+    await this._set(this._key(modelName, 'metadata', modelName, 'versions'), {
+      modelName,
+      currentVersion: version,
+      latestVersion: latest,
+      updatedAt,
+    });
+    await this._set(this._key(modelName, 'metadata', modelName, 'active'), { modelName, version, type: 'reference', updatedAt });
+    await this._set(`model_${modelName}`, {
+      modelName,
+      type: 'model',
+      data: { storageKey: this._versionKey(modelName, version), version },
+      metrics: metrics ?? null,
+      savedAt: savedAt ?? updatedAt,
+    });
+  }
+
+  /** The record of one version, or null. */
+  async record(modelName, version) {
+    return this._storage.get(this._versionKey(modelName, version));
+  }
+
+  /** `[{ version, savedAt, isCurrent, metrics }]` for every stored version. */
+  async list(modelName) {
+    const { latestVersion, currentVersion } = await this.versionInfo(modelName);
+    const versions = [];
+    for (let v = 1; v <= latestVersion; v++) {
+      const record = await this.record(modelName, v);
+      if (record) versions.push({ version: v, savedAt: record.savedAt, isCurrent: v === currentVersion, metrics: record.metrics });
+    }
+    return versions;
+  }
+
+  /**
+   * Loads `version` into `model` (its weights checked against the record's hash). Throws when the
+   * version is missing or damaged; the model keeps what it had then.
+   */
+  async loadInto(modelName, model, version) {
+    const record = await this.record(modelName, version);
+    if (!record?.modelData?.weightsKey) throw new Error(`version ${version} of "${modelName}" is not stored`);
+    const object = await this.plugin.database.client.getObject(record.modelData.weightsKey);
+    const weights = Buffer.from(await object.Body.transformToByteArray());
+    if (weights.length !== record.modelData.weightsBytes || sha256(weights) !== record.modelData.weightsSha256) {
+      throw new Error(`the weights of version ${version} of "${modelName}" are damaged (size or checksum differ)`);
+    }
+    model.import({ ...exportShape(weights), stats: record.modelData.stats });
+    return record;
+  }
+
+  /**
+   * Loads the active version; if it is damaged, the newest older version that loads (reported
+   * through `onFallback`). Returns the version loaded, or 0 when none is stored.
+   */
+  async loadActive(modelName, model, { onFallback } = {}) {
+    const { currentVersion } = await this.versionInfo(modelName);
+    let firstError;
+    for (let v = currentVersion; v >= 1; v--) {
+      try {
+        await this.loadInto(modelName, model, v);
+        if (firstError) onFallback?.({ modelName, requested: currentVersion, loaded: v, error: firstError.message });
+        return v;
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError) onFallback?.({ modelName, requested: currentVersion, loaded: 0, error: firstError.message });
+    return 0;
+  }
+
+  _set(key, data) {
+    return this._storage.set(key, data, { behavior: 'body-only' });
+  }
+}
+
+function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The model's import() takes its own export shape. */
+function exportShape(weights) {
+  return { format: 's3db-ml', model: weights.toString('base64') };
+}
