@@ -138,6 +138,10 @@ export interface MLPluginOptions {
   enableVersioning?: boolean;
   /** Where training runs (default 'auto': wgpu on a real GPU, else the CPU). */
   backend?: Backend;
+  /** How often (ms) an instance checks storage for a newer active version (default 5000; 0 = every call; Infinity = never). */
+  refreshInterval?: number;
+  /** Seconds after which another instance may take over a crashed trainer's lock (default 900). */
+  trainingLockTtl?: number;
   logLevel?: string;
   verbose?: boolean;
   namespace?: string;
@@ -196,7 +200,7 @@ export interface TrainingArrays {
 
 export interface SkippedTraining {
   skipped: true;
-  reason: 'already_training';
+  reason: 'already_training' | 'locked_by_another_instance';
 }
 
 export interface RegressionPrediction {

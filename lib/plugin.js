@@ -28,6 +28,11 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
+/**
+ * How long a new training lock settles before it is trusted: far above one PUT's latency, so a
+ * racing writer's overwrite has landed by the time we read the lock back.
+ */
+const LOCK_SETTLE_MS = 300;
 /** setInterval's longest delay: a longer one fires at once (Node clamps it to 1 ms). */
 const MAX_INTERVAL_MS = 2 ** 31 - 1;
 
@@ -45,6 +50,8 @@ export class MLPlugin extends Plugin {
       saveTrainingData = false,
       enableVersioning = true,
       backend = 'auto',
+      refreshInterval = 5000,
+      trainingLockTtl = 900,
       ...rest
     } = options;
     if (!BACKENDS.includes(backend)) {
@@ -61,6 +68,8 @@ export class MLPlugin extends Plugin {
       saveTrainingData,
       enableVersioning,
       backend,
+      refreshInterval,
+      trainingLockTtl,
       ...rest,
     };
     this.models = {};
@@ -80,6 +89,10 @@ export class MLPlugin extends Plugin {
     this._store = new ModelStore(this);
     /** modelName → promise of the stored version loaded (0: none), so each model loads once. */
     this._loadAttempts = new Map();
+    /** modelName → when this instance last asked storage which version is active. */
+    this._lastRefresh = new Map();
+    /** Models on a version chosen with loadModelVersion(): not replaced by the active one. */
+    this._pinned = new Set();
     /** modelName → records inserted since its last insert-triggered training (as upstream exposes it). */
     this.insertCounters = this._autoTrainer.insertCounters;
     for (const [name, config] of Object.entries(models)) {
@@ -183,9 +196,10 @@ export class MLPlugin extends Plugin {
     return attempt;
   }
 
-  /** Before serving an untrained model, look for a stored one. */
+  /** Before serving: a stored model if this one is untrained, a newer active version if any. */
   async _ensureLoaded(modelName) {
     if (!this.models[modelName].isTrained && this.database?.client) await this._loadStored(modelName);
+    await this._refreshIfStale(modelName);
   }
 
   _saveModelEnabled(modelName) {
@@ -215,7 +229,14 @@ export class MLPlugin extends Plugin {
     const model = this._model(modelName);
     if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
     this.training.set(modelName, true);
+    let lock = null;
     try {
+      // Instances sharing the bucket train a stored model one at a time; the others go on
+      // serving and pick the new version up (see _refreshIfStale).
+      if (this._saveModelEnabled(modelName) && this.database?.client) {
+        lock = await this._acquireTrainingLock(modelName);
+        if (!lock) return { skipped: true, reason: 'locked_by_another_instance' };
+      }
       const data = await readTrainingSet({
         resource: this._resourceOf(modelName),
         config: this.config.models[modelName],
@@ -256,6 +277,54 @@ export class MLPlugin extends Plugin {
       });
     } finally {
       this.training.set(modelName, false);
+      if (lock) await this.getStorage().releaseLock(lock).catch(() => {});
+    }
+  }
+
+  /**
+   * The storage lock that lets one instance at a time train `modelName`. It expires after
+   * `trainingLockTtl` seconds, so a crashed trainer does not block the others for ever.
+   *
+   * s3db.js's lock relies on conditional writes (If-None-Match), which some S3-compatible servers
+   * ignore (SeaweedFS 4.48 overwrites silently). So: give up if a live lock is there; write ours;
+   * wait for racing writers to land; and keep the lock only if it still holds our token.
+   */
+  async _acquireTrainingLock(modelName) {
+    const storage = this.getStorage();
+    const name = `train-${this.config.models[modelName].resource}-${modelName}`;
+    const key = storage.getPluginKey(null, 'locks', name);
+    // Reading also removes an expired lock (PluginStorage deletes expired keys on read).
+    if (await storage.get(key)) return null;
+    const lock = await storage.acquireLock(name, { ttl: this.config.trainingLockTtl, timeout: 0 });
+    if (!lock) return null;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_SETTLE_MS));
+    const holder = await storage.get(key);
+    return holder?.token === lock.token ? lock : null;
+  }
+
+  /**
+   * Another instance may have trained and activated a newer version: look (at most every
+   * `refreshInterval` ms; 0 = on every call) and load it before serving.
+   */
+  async _refreshIfStale(modelName) {
+    const interval = this.config.refreshInterval;
+    if (interval === false || interval === Infinity || !this.database?.client || this.training.get(modelName)) return;
+    if (this._pinned.has(modelName)) return;
+    const now = Date.now();
+    if (now - (this._lastRefresh.get(modelName) ?? 0) < interval) return;
+    this._lastRefresh.set(modelName, now);
+    const loaded = await (this._loadAttempts.get(modelName) ?? Promise.resolve(0));
+    const { currentVersion } = await this._store.versionInfo(modelName).catch(() => ({ currentVersion: loaded }));
+    if (currentVersion > 0 && currentVersion !== loaded) {
+      const attempt = this._store
+        .loadInto(modelName, this.models[modelName], currentVersion)
+        .then(() => currentVersion)
+        .catch((error) => {
+          this.emit('plg:ml:load-error', { modelName, version: currentVersion, error });
+          return loaded;
+        });
+      this._loadAttempts.set(modelName, attempt);
+      await attempt;
     }
   }
 
@@ -264,6 +333,7 @@ export class MLPlugin extends Plugin {
     try {
       const version = await this._store.save(modelName, model, result);
       this._loadAttempts.set(modelName, Promise.resolve(version));
+      this._pinned.delete(modelName);
       return version;
     } catch (error) {
       if (previous) model.import(previous);
@@ -304,6 +374,7 @@ export class MLPlugin extends Plugin {
       });
     }
     this._loadAttempts.set(modelName, Promise.resolve(version));
+    this._pinned.add(modelName);
     return { version, metrics: record.metrics, savedAt: record.savedAt };
   }
 
@@ -311,6 +382,7 @@ export class MLPlugin extends Plugin {
   async setActiveVersion(modelName, version) {
     const loaded = await this.loadModelVersion(modelName, version);
     await this._store.activate(modelName, version, { metrics: loaded.metrics, savedAt: loaded.savedAt });
+    this._pinned.delete(modelName);
     return { modelName, version };
   }
 
