@@ -2,7 +2,7 @@
 // and the others serve the new version without a restart. Two databases in one process on the
 // memory client and on the real S3 server, and two Node processes on S3.
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from 's3db.js';
