@@ -124,6 +124,8 @@ export interface ModelConfig {
   minSamples?: number;
   /** Overrides the plugin's `backend`. */
   backend?: Backend;
+  /** 'always' (default) activates every new version; 'if-better' only one that beats the active version on held-out rows. */
+  deploy?: 'always' | 'if-better';
   saveModel?: boolean;
   saveTrainingData?: boolean;
   modelConfig?: ModelHyperParameters;

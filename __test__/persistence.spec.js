@@ -124,3 +124,44 @@ describe('a damaged active version', () => {
     expect(fallbacks[0].error).toMatch(/damaged/);
   });
 });
+
+describe("deploy: 'if-better'", () => {
+  let db;
+  beforeAll(async () => {
+    db = memoryDatabase();
+    await db.connect();
+    await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(200, 31));
+  });
+  afterAll(async () => {
+    await db.disconnect();
+  });
+
+  it('keeps the active version when the new one is worse on held-out rows', async () => {
+    const good = { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', backend: 'cpu', deploy: 'if-better', modelConfig: { epochs: 60, learningRate: 0.05 } };
+    const ml = new MLPlugin({ logLevel: 'silent', models: { price: good } });
+    await ml.install(db);
+    expect((await ml.train('price')).deployed).toBe(true);
+    const served = await predictions(ml);
+    // The same model trained for one epoch is worse: stored and listed, not deployed.
+    const weak = new MLPlugin({ logLevel: 'silent', models: { price: { ...good, modelConfig: { epochs: 1, learningRate: 0.001 } } } });
+    await weak.install(db);
+    const events = [];
+    weak.on('plg:ml:deploy-skipped', (e) => events.push(e));
+    const result = await weak.train('price');
+    expect(result).toMatchObject({ version: 2, deployed: false });
+    expect(events[0].reason).toMatch(/held-out rmse .* does not beat the active version 1/);
+    expect((await weak.listModelVersions('price')).map((v) => [v.version, v.isCurrent])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    expect(await predictions(weak)).toEqual(served);
+    expect(await predictions(ml)).toEqual(served);
+  });
+
+  it('rejects names that would escape their storage prefix', () => {
+    for (const name of ['../x', 'a/b', 'tab\there', '..']) {
+      expect(() => new MLPlugin({ models: { [name]: { type: 'regression', resource: 'products', features: ['a'], target: 'y' } } })).toThrow(/cannot be used in storage keys/);
+    }
+    expect(() => new MLPlugin({ models: { m: { type: 'regression', resource: '../other', features: ['a'], target: 'y' } } })).toThrow(/resource name/);
+  });
+});

@@ -51,8 +51,8 @@ export class ModelStore {
    * Saves `model` as a new version and activates it.
    * @returns {Promise<number>} the version number
    */
-  async save(modelName, model, result) {
-    const { latestVersion } = await this.versionInfo(modelName);
+  async save(modelName, model, result, { activate = true } = {}) {
+    const { latestVersion, currentVersion } = await this.versionInfo(modelName);
     const version = latestVersion + 1;
     const weights = model.export({ format: 'safetensors' });
     const weightsKey = `${this._versionKey(modelName, version)}.safetensors`;
@@ -86,7 +86,17 @@ export class ModelStore {
       savedAt,
     };
     await this._set(this._versionKey(modelName, version), record);
-    await this.activate(modelName, version, { latestVersion: version, metrics, savedAt });
+    if (activate) {
+      await this.activate(modelName, version, { latestVersion: version, metrics, savedAt });
+    } else {
+      // Stored and listed, but the active version keeps serving.
+      await this._set(this._key(modelName, 'metadata', modelName, 'versions'), {
+        modelName,
+        currentVersion,
+        latestVersion: version,
+        updatedAt: savedAt,
+      });
+    }
     return version;
   }
 

@@ -28,6 +28,28 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
+function fmt(value) {
+  return typeof value === 'number' ? value.toPrecision(4) : String(value);
+}
+
+/** When a newly trained version starts serving: always, or only if it beats the active one. */
+const DEPLOY_POLICIES = ['always', 'if-better'];
+
+/**
+ * Model and resource names become parts of storage keys: they must not reach outside their prefix.
+ * Checked at configuration time so a bad name never gets near storage.
+ */
+function checkKeySafe(value, what, modelName) {
+  if (typeof value !== 'string') return; // the type checks that follow say what is missing
+  // eslint-disable-next-line no-control-regex
+  if (value.length === 0 || value.length > 200 || /[\/\\\u0000-\u001f\u007f]/.test(value) || value === '.' || value === '..') {
+    throw new ModelConfigError(
+      `Model "${modelName}": ${what} ${JSON.stringify(value)} cannot be used in storage keys (no '/', '\\', control characters, '.' or '..'; at most 200 characters)`,
+      { modelName, [what.replace(' name', '')]: value },
+    );
+  }
+}
+
 /**
  * How long a new training lock settles before it is trusted: far above one PUT's latency, so a
  * racing writer's overwrite has landed by the time we read the lock back.
@@ -125,6 +147,11 @@ export class MLPlugin extends Plugin {
   _createModel(name, config) {
     if (!config || typeof config !== 'object') {
       throw new ModelConfigError(`Model "${name}" must be an object`, { modelName: name });
+    }
+    checkKeySafe(name, 'model name', name);
+    checkKeySafe(config.resource, 'resource name', name);
+    if (config.deploy !== undefined && !DEPLOY_POLICIES.includes(config.deploy)) {
+      throw new ModelConfigError(`Model "${name}": \`deploy\` must be one of ${DEPLOY_POLICIES.join(', ')}`, { modelName: name });
     }
     const ModelClass = MODEL_CLASSES[config.type];
     if (!ModelClass) {
@@ -331,7 +358,21 @@ export class MLPlugin extends Plugin {
   /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
   async _saveTrained(modelName, model, result, previous) {
     try {
-      const version = await this._store.save(modelName, model, result);
+      const verdict = await this._deployVerdict(modelName, result);
+      const version = await this._store.save(modelName, model, result, { activate: verdict.deploy });
+      result.deployed = verdict.deploy;
+      if (!verdict.deploy) {
+        // 'if-better' and it is not: the active version goes on serving here too.
+        if (previous) {
+          model.import(previous);
+        } else {
+          model.dispose();
+          this._loadAttempts.delete(modelName);
+          await this._loadStored(modelName);
+        }
+        this.emit('plg:ml:deploy-skipped', { modelName, version, reason: verdict.reason });
+        return version;
+      }
       this._loadAttempts.set(modelName, Promise.resolve(version));
       this._pinned.delete(modelName);
       return version;
@@ -344,6 +385,25 @@ export class MLPlugin extends Plugin {
         originalError: error.message,
       });
     }
+  }
+
+  /**
+   * `deploy: 'if-better'`: a new version serves only if its held-out metric beats the active
+   * version's (RMSE for numbers, lower is better; accuracy for labels, higher is better).
+   */
+  async _deployVerdict(modelName, result) {
+    if ((this.config.models[modelName].deploy ?? 'always') !== 'if-better') return { deploy: true };
+    const { currentVersion } = await this._store.versionInfo(modelName);
+    const active = currentVersion > 0 ? await this._store.record(modelName, currentVersion) : null;
+    const [now, before] = [result.metrics, active?.metrics?.heldOut];
+    if (!before || !now) return { deploy: true };
+    const [metric, better] =
+      typeof now.rmse === 'number' ? ['rmse', now.rmse < before.rmse] : ['accuracy', now.accuracy > before.accuracy];
+    if (better) return { deploy: true };
+    return {
+      deploy: false,
+      reason: `held-out ${metric} ${fmt(now[metric])} does not beat the active version ${currentVersion}'s ${fmt(before[metric])}`,
+    };
   }
 
   _requireVersioning() {
