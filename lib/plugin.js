@@ -42,7 +42,7 @@ const DEPLOY_POLICIES = ['always', 'if-better'];
 function checkKeySafe(value, what, modelName) {
   if (typeof value !== 'string') return; // the type checks that follow say what is missing
   // eslint-disable-next-line no-control-regex
-  if (value.length === 0 || value.length > 200 || /[\/\\\u0000-\u001f\u007f]/.test(value) || value === '.' || value === '..') {
+  if (value.length === 0 || value.length > 200 || /[/\\\u0000-\u001f\u007f]/.test(value) || value === '.' || value === '..') {
     throw new ModelConfigError(
       `Model "${modelName}": ${what} ${JSON.stringify(value)} cannot be used in storage keys (no '/', '\\', control characters, '.' or '..'; at most 200 characters)`,
       { modelName, [what.replace(' name', '')]: value },
