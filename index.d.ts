@@ -367,6 +367,8 @@ export declare class MLPlugin extends Plugin {
   /** Activates `version` (default: the one before the current). */
   rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
   compareVersions(modelName: string, version1: number, version2: number): Promise<Record<string, unknown>>;
+  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ features: Record<string, number>; target: unknown }>; savedAt: string } | null>;
+  getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
   exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<Record<string, unknown> | Buffer | null>;
   importModel(modelName: string, data: Record<string, unknown> | Buffer): Promise<void>;

@@ -165,3 +165,37 @@ describe("deploy: 'if-better'", () => {
     expect(() => new MLPlugin({ models: { m: { type: 'regression', resource: '../other', features: ['a'], target: 'y' } } })).toThrow(/resource name/);
   });
 });
+
+describe('training data and history', () => {
+  let db;
+  beforeAll(async () => {
+    db = memoryDatabase();
+    await db.connect();
+    await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(50, 41));
+  });
+  afterAll(async () => {
+    await db.disconnect();
+  });
+
+  it('saveTrainingData keeps the rows of each version; the history lists every training', async () => {
+    const ml = new MLPlugin({ logLevel: 'silent', saveTrainingData: true, models: models() });
+    await ml.install(db);
+    await ml.train('price');
+    await db.resources.products.insert({ cost: 1, demand: 2, price: 3 });
+    await ml.train('price');
+    const v2 = await ml.getTrainingData('price');
+    expect(v2).toMatchObject({ modelName: 'price', version: 2, samples: 51, features: ['cost', 'demand'], target: 'price' });
+    expect(v2.data).toContainEqual({ features: { cost: 1, demand: 2 }, target: 3 });
+    expect((await ml.getTrainingData('price', 1)).samples).toBe(50);
+    const history = await ml.getTrainingHistory('price');
+    expect(history.totalTrainings).toBe(2);
+    expect(history.history.map((h) => [h.version, h.totalSamples])).toEqual([
+      [1, 50],
+      [2, 51],
+    ]);
+    const noRows = new MLPlugin({ logLevel: 'silent', namespace: 'norows', models: models() });
+    await noRows.install(db);
+    await noRows.train('price');
+    expect(await noRows.getTrainingData('price')).toBeNull();
+  });
+});

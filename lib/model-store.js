@@ -173,6 +173,71 @@ export class ModelStore {
     return 0;
   }
 
+  /**
+   * Stores the rows version `version` was trained on: a JSON record and the rows as one binary
+   * object (float64 features, then targets), since a JSON array of millions of rows would not do.
+   */
+  async saveTrainingData(modelName, version, model, data) {
+    const features = Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength);
+    const targets = Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength);
+    const rowsKey = `${this._key(modelName, 'training', 'data', modelName, `v${version}`)}.f64`;
+    await this.plugin.database.client.putObject({
+      key: rowsKey,
+      body: Buffer.concat([features, targets]),
+      contentType: 'application/octet-stream',
+    });
+    await this._set(this._key(modelName, 'training', 'data', modelName, `v${version}`), {
+      modelName,
+      version,
+      samples: data.samples ?? data.targets.length,
+      columns: model._inputColumns,
+      features: model.config.features,
+      target: model.config.target,
+      labels: data.labels ?? null,
+      rowsKey,
+      savedAt: new Date().toISOString(),
+    });
+  }
+
+  /** `{ modelName, version, samples, features, target, data: [{ features, target }], savedAt }` or null. */
+  async trainingData(modelName, version) {
+    const record = await this._storage.get(this._key(modelName, 'training', 'data', modelName, `v${version}`));
+    if (!record) return null;
+    const object = await this.plugin.database.client.getObject(record.rowsKey);
+    const bytes = Buffer.from(await object.Body.transformToByteArray());
+    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const { samples, columns, features, labels } = record;
+    const targets = values.subarray(samples * columns);
+    const rows = Array.from({ length: samples }, (_, r) => ({
+      features: Object.fromEntries(features.map((name, c) => [name, values[r * columns + c]])),
+      target: labels ? labels[targets[r]] : (targets[r] ?? values[r * columns + columns - 1]),
+    }));
+    return { modelName, version, samples, features, target: record.target, data: rows, savedAt: record.savedAt };
+  }
+
+  /** Appends a version to the model's training history. */
+  async recordHistory(modelName, entry) {
+    const key = this._key(modelName, 'training', 'history', modelName);
+    const resource = this.plugin.config.models[modelName].resource;
+    const exists = (await this._storage.listForResource(resource, `training/history/${modelName}`)).length > 0;
+    const current = exists ? await this._storage.get(key) : null;
+    const history = [...(current?.history ?? []), entry];
+    await this._set(key, {
+      modelName,
+      type: 'training_history',
+      totalTrainings: history.length,
+      latestVersion: entry.version,
+      history,
+      updatedAt: new Date().toISOString(),
+    });
+  }
+
+  async history(modelName) {
+    const resource = this.plugin.config.models[modelName].resource;
+    const exists = (await this._storage.listForResource(resource, `training/history/${modelName}`)).length > 0;
+    return exists ? this._storage.get(this._key(modelName, 'training', 'history', modelName)) : null;
+  }
+
   _set(key, data) {
     return this._storage.set(key, data, { behavior: 'body-only' });
   }

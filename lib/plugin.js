@@ -290,7 +290,7 @@ export class MLPlugin extends Plugin {
         },
       });
       if (this._saveModelEnabled(modelName)) {
-        result.version = await this._saveTrained(modelName, model, result, previous);
+        result.version = await this._saveTrained(modelName, model, result, previous, data);
       }
       this.stats.totalTrainings++;
       this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
@@ -356,11 +356,21 @@ export class MLPlugin extends Plugin {
   }
 
   /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
-  async _saveTrained(modelName, model, result, previous) {
+  async _saveTrained(modelName, model, result, previous, data = null) {
     try {
       const verdict = await this._deployVerdict(modelName, result);
       const version = await this._store.save(modelName, model, result, { activate: verdict.deploy });
       result.deployed = verdict.deploy;
+      const keepRows = data && (this.config.models[modelName].saveTrainingData ?? this.config.saveTrainingData);
+      if (keepRows) await this._store.saveTrainingData(modelName, version, model, data);
+      await this._store.recordHistory(modelName, {
+        version,
+        totalSamples: result.samples,
+        metrics: { loss: result.loss, accuracy: result.accuracy ?? null, heldOut: result.metrics ?? null },
+        storageKey: keepRows ? `training/data/${modelName}/v${version}` : null,
+        deployed: verdict.deploy,
+        trainedAt: new Date().toISOString(),
+      });
       if (!verdict.deploy) {
         // 'if-better' and it is not: the active version goes on serving here too.
         if (previous) {
@@ -481,6 +491,23 @@ export class MLPlugin extends Plugin {
       version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics },
       improvement: { loss: change(a.metrics?.loss, b.metrics?.loss, true), accuracy: change(a.metrics?.accuracy, b.metrics?.accuracy, false) },
     };
+  }
+
+  /**
+   * The rows a version was trained on (default: the active version), when `saveTrainingData` was
+   * on: `{ modelName, version, samples, features, target, data: [{ features, target }], savedAt }`,
+   * or null.
+   */
+  async getTrainingData(modelName, version = null) {
+    this._model(modelName);
+    const v = version ?? (await this._store.versionInfo(modelName)).currentVersion;
+    return v > 0 ? this._store.trainingData(modelName, v) : null;
+  }
+
+  /** `{ modelName, totalTrainings, latestVersion, history: [...], updatedAt }`, or null. */
+  async getTrainingHistory(modelName) {
+    this._model(modelName);
+    return this._store.history(modelName);
   }
 
   /** An auto-training failed: nobody awaits it, so it is counted and emitted, never thrown. */
