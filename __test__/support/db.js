@@ -16,9 +16,12 @@ export function fileDatabase(options = {}) {
   return new Database({ connectionString: `file://${dir}`, logLevel: 'silent', ...options });
 }
 
-/** A database on the real S3 server started for this test run (a fresh key prefix each call). */
-export function s3Database(options = {}) {
-  const s3 = JSON.parse(process.env.S3DB_ML_TEST_S3 ?? 'null');
+/**
+ * A database on the real S3 server started for this test run (a fresh key prefix each call), or
+ * on `server` (from startS3Server) when given.
+ */
+export function s3Database(options = {}, server = null) {
+  const s3 = server ?? JSON.parse(process.env.S3DB_ML_TEST_S3 ?? 'null');
   if (!s3) throw new Error('S3DB_ML_TEST_S3 is not set: vitest globalSetup did not start the S3 server');
   const endpoint = new URL(s3.endpoint);
   return new Database({

@@ -1,7 +1,7 @@
 // Starts a real S3-compatible server (SeaweedFS `weed mini`) on 127.0.0.1 for the test run and
 // stops it afterwards. Used as vitest's globalSetup; tests read S3DB_ML_TEST_S3 for the endpoint.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -46,10 +46,15 @@ async function waitUntilReady(endpoint, child, log) {
   throw new Error(`SeaweedFS did not become ready in 90 s; see ${log}`);
 }
 
-export default async function setup() {
+/**
+ * Starts `weed mini` on 127.0.0.1 (a fresh data directory unless `data` is given) and waits until
+ * it answers. Returns `{ endpoint, port, data, stop() }`; start again with the same `data` and
+ * `port` to bring the same objects back.
+ */
+export async function startS3Server({ data, port } = {}) {
   const weed = execFileSync(join(root, 'scripts/install-seaweedfs.sh'), { encoding: 'utf8' }).trim();
-  const data = mkdtempSync(join(tmpdir(), 's3db-ml-s3-'));
-  const port = await freePort();
+  data ??= mkdtempSync(join(tmpdir(), 's3db-ml-s3-'));
+  port ??= await freePort();
   writeFileSync(
     join(data, 's3.json'),
     JSON.stringify({
@@ -59,7 +64,6 @@ export default async function setup() {
     }),
   );
   const log = join(data, 'weed.log');
-  const { openSync } = await import('node:fs');
   const out = openSync(log, 'a');
   // Every listener on loopback: weed's defaults bind 0.0.0.0 and advertise the external address.
   const child = spawn(
@@ -86,8 +90,8 @@ export default async function setup() {
     child.kill('SIGKILL');
     throw error;
   }
-  process.env.S3DB_ML_TEST_S3 = JSON.stringify({ endpoint, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, bucket: BUCKET });
-  return async () => {
+  const stop = async () => {
+    if (child.exitCode !== null) return;
     child.kill('SIGTERM');
     await new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -99,6 +103,21 @@ export default async function setup() {
         resolve();
       });
     });
-    rmSync(data, { recursive: true, force: true });
+  };
+  return { endpoint, port, data, stop, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, bucket: BUCKET };
+}
+
+/** vitest globalSetup: one server for the whole run, its address in S3DB_ML_TEST_S3. */
+export default async function setup() {
+  const server = await startS3Server();
+  process.env.S3DB_ML_TEST_S3 = JSON.stringify({
+    endpoint: server.endpoint,
+    accessKey: ACCESS_KEY,
+    secretKey: SECRET_KEY,
+    bucket: BUCKET,
+  });
+  return async () => {
+    await server.stop();
+    rmSync(server.data, { recursive: true, force: true });
   };
 }
