@@ -76,6 +76,10 @@ describe("backend 'wgpu'", () => {
     const input = { cost: 100, demand: 300 };
     const [g, c] = [await onGpu.predict('price', input), await onCpu.predict('price', input)];
     expect(Math.abs(g.prediction - c.prediction)).toBeLessThan(0.05 * Math.abs(c.prediction));
+    // A model trained on wgpu, loaded into a CPU instance, predicts exactly the same: inference
+    // runs in the same engine whichever backend trained the weights.
+    await onCpu.importModel('price', await onGpu.exportModel('price'));
+    expect(await onCpu.predict('price', input)).toEqual(await onGpu.predict('price', input));
   });
 
   it('trains a network and an LSTM like the CPU backend', async () => {
