@@ -2,7 +2,7 @@
 // → check → train), predictions, statistics, events, auto-training and `resource.ml`. The maths
 // runs in the native engine; this file wires it to s3db.js's lifecycle and keeps the upstream
 // MLPlugin's public surface.
-import { Plugin } from 's3db.js';
+import { MemoryClient, Plugin } from 's3db.js';
 import { native } from './native.js';
 import {
   callNative,
@@ -257,6 +257,7 @@ export class MLPlugin extends Plugin {
     if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
     this.training.set(modelName, true);
     let lock = null;
+    let result;
     try {
       // Instances sharing the bucket train a stored model one at a time; the others go on
       // serving and pick the new version up (see _refreshIfStale).
@@ -264,37 +265,7 @@ export class MLPlugin extends Plugin {
         lock = await this._acquireTrainingLock(modelName);
         if (!lock) return { skipped: true, reason: 'locked_by_another_instance' };
       }
-      const data = await readTrainingSet({
-        resource: this._resourceOf(modelName),
-        config: this.config.models[modelName],
-        model,
-        modelName,
-        signal: options.signal,
-      });
-      const minimum = model.config.minSamples;
-      if (data.samples < minimum) {
-        throw new InsufficientDataError(
-          `Insufficient training data: ${data.samples} samples (minimum: ${minimum})`,
-          { modelName, model: modelName, samples: data.samples, minimum },
-        );
-      }
-      // If the new version cannot be stored, the previous model goes on serving.
-      const previous = this._saveModelEnabled(modelName) && model.isTrained ? model.export({ format: 'safetensors' }) : null;
-      const result = await model.trainArrays(data, {
-        backend: options.backend,
-        signal: options.signal,
-        earlyStopping: options.earlyStopping,
-        onProgress: (progress) => {
-          this.emit('plg:ml:training-progress', progress);
-          options.onProgress?.(progress);
-        },
-      });
-      if (this._saveModelEnabled(modelName)) {
-        result.version = await this._saveTrained(modelName, model, result, previous, data);
-      }
-      this.stats.totalTrainings++;
-      this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
-      return result;
+      result = await this._trainAndStore(modelName, model, options);
     } catch (error) {
       this.stats.totalErrors++;
       if (error instanceof MLError) throw error;
@@ -306,6 +277,44 @@ export class MLPlugin extends Plugin {
       this.training.set(modelName, false);
       if (lock) await this.getStorage().releaseLock(lock).catch(() => {});
     }
+    // Announced once the lock is free, so that a listener may train again at once.
+    this.stats.totalTrainings++;
+    this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
+    return result;
+  }
+
+  /** Reads the training set, trains, and stores the new version when `saveModel` is on. */
+  async _trainAndStore(modelName, model, options) {
+    const data = await readTrainingSet({
+      resource: this._resourceOf(modelName),
+      config: this.config.models[modelName],
+      model,
+      modelName,
+      signal: options.signal,
+    });
+    const minimum = model.config.minSamples;
+    if (data.samples < minimum) {
+      throw new InsufficientDataError(`Insufficient training data: ${data.samples} samples (minimum: ${minimum})`, {
+        modelName,
+        model: modelName,
+        samples: data.samples,
+        minimum,
+      });
+    }
+    // If the new version cannot be stored, the previous model goes on serving.
+    const save = this._saveModelEnabled(modelName) && this.database?.client;
+    const previous = save && model.isTrained ? model.export({ format: 'safetensors' }) : null;
+    const result = await model.trainArrays(data, {
+      backend: options.backend,
+      signal: options.signal,
+      earlyStopping: options.earlyStopping,
+      onProgress: (progress) => {
+        this.emit('plg:ml:training-progress', progress);
+        options.onProgress?.(progress);
+      },
+    });
+    if (save) result.version = await this._saveTrained(modelName, model, result, previous, data);
+    return result;
   }
 
   /**
@@ -324,6 +333,8 @@ export class MLPlugin extends Plugin {
     if (await storage.get(key)) return null;
     const lock = await storage.acquireLock(name, { ttl: this.config.trainingLockTtl, timeout: 0 });
     if (!lock) return null;
+    // The memory client's conditional writes are atomic (one process): nothing to wait for.
+    if (this.database.client instanceof MemoryClient) return lock;
     await new Promise((resolve) => setTimeout(resolve, LOCK_SETTLE_MS));
     const holder = await storage.get(key);
     return holder?.token === lock.token ? lock : null;
