@@ -68,7 +68,10 @@ function trainInChild(options) {
     import { MLPlugin } from './index.js';
     const db = new Database(${JSON.stringify(options)});
     await db.connect();
-    const ml = new MLPlugin({ logLevel: 'silent', models: ${JSON.stringify(models())} });
+    const models = ${JSON.stringify(models())};
+    // Long enough that the parent, which starts when this holds the lock, overlaps it for sure.
+    models.price.modelConfig.epochs = 4000;
+    const ml = new MLPlugin({ logLevel: 'silent', models });
     await db.usePlugin(ml);
     const result = await ml.train('price');
     process.stdout.write(JSON.stringify(result));
@@ -98,9 +101,10 @@ describe('two Node processes on the S3 server', () => {
     await db.usePlugin(ml);
     // The child needs ~15 s to connect; start the parent's training when the child holds the lock.
     const child = trainInChild(db.databaseOptions);
-    const lockKey = ml.getStorage().getPluginKey(null, 'locks', 'train-products-price');
+    // Polled by LIST: a GET of a missing key retries for seconds on S3.
+    const locked = async () => (await ml.getStorage().list('locks/train-products-price/')).length > 0;
     const deadline = Date.now() + 90_000;
-    while (!(await ml.getStorage().get(lockKey)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!(await locked()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const mine = await ml.train('price');
     expect(mine).toEqual({ skipped: true, reason: 'locked_by_another_instance' });
     const theirs = await child;

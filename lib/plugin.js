@@ -2,6 +2,7 @@
 // → check → train), predictions, statistics, events, auto-training and `resource.ml`. The maths
 // runs in the native engine; this file wires it to s3db.js's lifecycle and keeps the upstream
 // MLPlugin's public surface.
+import { randomUUID } from 'node:crypto';
 import { MemoryClient, Plugin } from 's3db.js';
 import { native } from './native.js';
 import {
@@ -28,6 +29,15 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
+/** The unexpired lock tickets under `dir`, earliest first. */
+async function liveTickets(storage, dir, now) {
+  const keys = await storage.list(`${dir}/`);
+  return keys
+    .map((key) => key.slice(key.lastIndexOf('/') + 1))
+    .filter((ticket) => Number(ticket.split('-')[1]) > now)
+    .sort();
+}
+
 function fmt(value) {
   return typeof value === 'number' ? value.toPrecision(4) : String(value);
 }
@@ -275,7 +285,7 @@ export class MLPlugin extends Plugin {
       });
     } finally {
       this.training.set(modelName, false);
-      if (lock) await this.getStorage().releaseLock(lock).catch(() => {});
+      if (lock) await this._releaseTrainingLock(lock);
     }
     // Announced once the lock is free, so that a listener may train again at once.
     this.stats.totalTrainings++;
@@ -318,26 +328,35 @@ export class MLPlugin extends Plugin {
   }
 
   /**
-   * The storage lock that lets one instance at a time train `modelName`. It expires after
-   * `trainingLockTtl` seconds, so a crashed trainer does not block the others for ever.
+   * The storage lock that lets one instance at a time train `modelName`, or null when another
+   * instance holds it. It expires after `trainingLockTtl` seconds, so a crashed trainer does not
+   * block the others for ever.
    *
-   * s3db.js's lock relies on conditional writes (If-None-Match), which some S3-compatible servers
-   * ignore (SeaweedFS 4.48 overwrites silently). So: give up if a live lock is there; write ours;
-   * wait for racing writers to land; and keep the lock only if it still holds our token.
+   * A ticket scheme, because conditional writes (If-None-Match, which s3db.js's own lock relies
+   * on) are ignored by some S3-compatible servers (SeaweedFS 4.48 overwrites silently): each
+   * contender adds its own object `locks/train-R-M/<start>-<expiry>-<token>`, waits for racing
+   * writes to land, lists the tickets, and the earliest live one wins; the others withdraw.
+   * Expiry is in the key, so no ticket needs reading.
    */
   async _acquireTrainingLock(modelName) {
     const storage = this.getStorage();
-    const name = `train-${this.config.models[modelName].resource}-${modelName}`;
-    const key = storage.getPluginKey(null, 'locks', name);
-    // Reading also removes an expired lock (PluginStorage deletes expired keys on read).
-    if (await storage.get(key)) return null;
-    const lock = await storage.acquireLock(name, { ttl: this.config.trainingLockTtl, timeout: 0 });
-    if (!lock) return null;
-    // The memory client's conditional writes are atomic (one process): nothing to wait for.
-    if (this.database.client instanceof MemoryClient) return lock;
-    await new Promise((resolve) => setTimeout(resolve, LOCK_SETTLE_MS));
-    const holder = await storage.get(key);
-    return holder?.token === lock.token ? lock : null;
+    const dir = `locks/train-${this.config.models[modelName].resource}-${modelName}`;
+    const now = Date.now();
+    if ((await liveTickets(storage, dir, now)).length > 0) return null;
+    const ticket = `${String(now).padStart(15, '0')}-${String(now + this.config.trainingLockTtl * 1000).padStart(15, '0')}-${randomUUID()}`;
+    const key = storage.getPluginKey(null, dir, ticket);
+    await storage.set(key, { modelName, ticket }, { behavior: 'body-only' });
+    // The memory client is one process: every write has landed already.
+    if (!(this.database.client instanceof MemoryClient)) await new Promise((r) => setTimeout(r, LOCK_SETTLE_MS));
+    const [winner] = await liveTickets(storage, dir, Date.now());
+    if (winner === ticket) return { key };
+    await storage.delete(key).catch(() => {});
+    return null;
+  }
+
+  /** Gives a training lock back. */
+  async _releaseTrainingLock(lock) {
+    await this.getStorage().delete(lock.key).catch(() => {});
   }
 
   /**
