@@ -1,0 +1,46 @@
+// What the numbers were measured on, and whether anything else was competing for the CPU.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+
+/** Processes of a concurrent Rust build (the CI job this repository runs) that would skew timings. */
+const BUSY_PATTERN = 'ci-cold|cargo|rustc';
+
+export function busyProcesses() {
+  try {
+    return execFileSync('pgrep', ['-fa', BUSY_PATTERN], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((line) => line && !line.includes('pgrep'))
+      .map((line) => line.slice(0, 120));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+export function describeMachine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    logicalCores: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+  };
+}
+
+/** A snapshot for RESULTS.md: load averages and competing processes. */
+export function loadSnapshot() {
+  const busy = busyProcesses();
+  return { at: new Date().toISOString(), loadavg: loadavg().map((v) => Math.round(v * 100) / 100), busy: busy.length, busyProcesses: busy.slice(0, 5) };
+}
+
+/** Polls every 30 s until no competing build runs, for at most `maxMinutes`. Returns whether it got quiet. */
+export async function waitUntilQuiet({ maxMinutes = 30, log = console.log } = {}) {
+  const deadline = Date.now() + maxMinutes * 60_000;
+  while (busyProcesses().length > 0) {
+    if (Date.now() > deadline) return false;
+    log(`waiting for a quiet machine (${busyProcesses().length} build processes running) ...`);
+    await new Promise((r) => setTimeout(r, 30_000));
+  }
+  return true;
+}

@@ -1,0 +1,45 @@
+// Runs one system for one task in a child process (so each has its own heap and its own peak RSS)
+// and returns the `@@RESULT` object it printed, or `{ error }` with the tail of its output.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PYTHON } from './torch-env.js';
+
+const BENCH = fileURLToPath(new URL('./', import.meta.url));
+const MARK = '@@RESULT ';
+const TIMEOUT_MS = Number(process.env.S3DB_ML_BENCH_TIMEOUT_MS ?? 45 * 60 * 1000);
+
+/** How each system is started: command, arguments before the task's, extra environment. */
+const SYSTEMS = {
+  s3dbml: () => ({ command: process.execPath, args: [`${BENCH}systems/s3dbml.js`], env: { S3DB_ML_BENCH_BACKEND: 'cpu' } }),
+  wgpu: () => ({ command: process.execPath, args: [`${BENCH}systems/s3dbml.js`], env: { S3DB_ML_BENCH_BACKEND: 'wgpu' } }),
+  // NODE_PATH serves s3db.js's require('@tensorflow/tfjs-node') from bench/node_modules.
+  upstream: () => ({ command: process.execPath, args: [`${BENCH}systems/upstream.js`], env: { NODE_PATH: `${BENCH}node_modules` } }),
+  torch: () => ({ command: PYTHON, args: [`${BENCH}torch_bench.py`], env: {} }),
+};
+
+/**
+ * @param {'s3dbml'|'wgpu'|'upstream'|'torch'} system
+ * @param {string[]} taskArgs e.g. ['train', dataFile] or ['predict', dataFile, sizesJson]
+ */
+export function runSystem(system, taskArgs) {
+  const { command, args, env } = SYSTEMS[system]();
+  return new Promise((resolve) => {
+    const child = spawn(command, [...args, ...taskArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk) => {
+      output += chunk;
+      // tfjs prints a model summary per training; keep memory bounded on long runs.
+      if (output.length > 4_000_000) output = output.slice(-1_000_000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = output.split('\n').findLast((l) => l.startsWith(MARK));
+      if (code === 0 && line) return resolve(JSON.parse(line.slice(MARK.length)));
+      const why = signal === 'SIGKILL' ? `killed after ${TIMEOUT_MS / 1000} s` : `exit ${code ?? signal}`;
+      resolve({ error: `${why}: ${output.trim().split('\n').slice(-8).join('\n')}` });
+    });
+  });
+}
