@@ -1,20 +1,30 @@
 // What the numbers were measured on, and whether anything else was competing for the CPU.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 /** Processes of a concurrent Rust build (the CI job this repository runs) that would skew timings. */
 const BUSY_PATTERN = 'ci-cold|cargo|rustc';
 
+/**
+ * Running build processes. `pgrep -f` alone also matches any process whose command line merely
+ * mentions ~/.cargo (an environment dump, a PATH), so a match counts only when the program itself
+ * is cargo or rustc, or when it runs from a ci-cold checkout.
+ */
 export function busyProcesses() {
+  let lines;
   try {
-    return execFileSync('pgrep', ['-fa', BUSY_PATTERN], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter((line) => line && !line.includes('pgrep'))
-      .map((line) => line.slice(0, 120));
+    lines = execFileSync('pgrep', ['-af', BUSY_PATTERN], { encoding: 'utf8' }).trim().split('\n');
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+  return lines
+    .map((line) => line.replace(/^\d+\s+/, ''))
+    .filter((cmd) => {
+      const [program, first = ''] = cmd.split(/\s+/);
+      return /(^|\/)(cargo|rustc)$/.test(program) || program.includes('ci-cold') || first.includes('ci-cold');
+    })
+    .map((cmd) => cmd.slice(0, 120));
 }
 
 export function describeMachine() {
@@ -43,4 +53,15 @@ export async function waitUntilQuiet({ maxMinutes = 30, log = console.log } = {}
     await new Promise((r) => setTimeout(r, 30_000));
   }
   return true;
+}
+
+/** CPU seconds the whole machine has spent busy so far (Linux /proc/stat; null elsewhere). */
+export function machineBusySeconds() {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }

@@ -65,6 +65,14 @@ function writeDataFile(key, data) {
 
 const fmt = (r) => (r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.train_s?.toFixed(3)} s`);
 
+/** The most CPU other processes took during any one child run (in cores), and which run. */
+const foreign = { cores: 0, run: null };
+function noteForeign(label, result) {
+  if ((result.foreign_cores ?? 0) > foreign.cores) Object.assign(foreign, { cores: result.foreign_cores, run: label });
+}
+/** Quiet: no build process at either end, and other processes never took more than 0.15 cores. */
+const QUIET_FOREIGN_CORES = 0.15;
+
 async function main() {
   const started = Date.now();
   ensureBenchPackages();
@@ -85,6 +93,7 @@ async function main() {
     const runs = {};
     for (const system of systems) {
       runs[system] = await runSystem(system, ['train', file]);
+      noteForeign(`${workload.key}/${system}`, runs[system]);
       console.log(`  ${system.padEnd(8)} ${fmt(runs[system])}`);
     }
     torchThreads ??= runs.torch?.threads ?? null;
@@ -105,6 +114,7 @@ async function main() {
     };
     for (const system of systems.filter((s) => plans[s])) {
       runs[system] = await runSystem(system, ['predict', file, JSON.stringify(plans[system])]);
+      noteForeign(`predict/${system}`, runs[system]);
       console.log(`  ${system.padEnd(8)} ${runs[system].error ? `FAILED ${runs[system].error}` : `p50 ${runs[system].single.p50_us.toFixed(1)} µs`}`);
     }
     Object.assign(results, predictionEntries(runs));
@@ -123,7 +133,8 @@ async function main() {
     mode,
     durationS: (Date.now() - started) / 1000,
     machine: describeMachine(),
-    quiet: loadAtStart.busy === 0 && loadAtEnd.busy === 0,
+    quiet: loadAtStart.busy === 0 && loadAtEnd.busy === 0 && foreign.cores < QUIET_FOREIGN_CORES,
+    foreign: { maxCores: Math.round(foreign.cores * 100) / 100, run: foreign.run },
     loadAtStart,
     loadAtEnd,
     gpu: gpu.note,

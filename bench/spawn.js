@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PYTHON } from './torch-env.js';
+import { machineBusySeconds } from './machine.js';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const MARK = '@@RESULT ';
@@ -23,6 +24,8 @@ const SYSTEMS = {
  */
 export function runSystem(system, taskArgs) {
   const { command, args, env } = SYSTEMS[system]();
+  const busyBefore = machineBusySeconds();
+  const startedAt = Date.now();
   return new Promise((resolve) => {
     const child = spawn(command, [...args, ...taskArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -37,7 +40,16 @@ export function runSystem(system, taskArgs) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const line = output.split('\n').findLast((l) => l.startsWith(MARK));
-      if (code === 0 && line) return resolve(JSON.parse(line.slice(MARK.length)));
+      if (code === 0 && line) {
+        const result = JSON.parse(line.slice(MARK.length));
+        // Cores kept busy by other processes while this child ran: the machine's busy CPU time
+        // minus the child's own. Near 0 on a quiet machine; the report flags runs where it is not.
+        const busy = machineBusySeconds();
+        if (busy != null && busyBefore != null && result.cpu_s != null) {
+          result.foreign_cores = Math.max(0, (busy - busyBefore - result.cpu_s) / ((Date.now() - startedAt) / 1000));
+        }
+        return resolve(result);
+      }
       const why = signal === 'SIGKILL' ? `killed after ${TIMEOUT_MS / 1000} s` : `exit ${code ?? signal}`;
       resolve({ error: `${why}: ${output.trim().split('\n').slice(-8).join('\n')}` });
     });

@@ -15,8 +15,11 @@ export async function runChild({ MLPlugin, pluginOptions = {}, describe = () => 
   else if (task === 'predict') result = await predictSpeed(MLPlugin, pluginOptions, data, JSON.parse(sizesJson));
   else throw new Error(`unknown task ${JSON.stringify(task)}`);
   // maxRSS is in KiB: the whole process, data set and database included, as a user would see it.
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`\n${RESULT_MARK}${JSON.stringify({ ...result, ...describe(), max_rss_mb: maxRssMb })}\n`);
+  const usage = process.resourceUsage();
+  const maxRssMb = usage.maxRSS / 1024;
+  // CPU time of the whole process, so the orchestrator can tell what other processes used.
+  const cpuS = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  process.stdout.write(`\n${RESULT_MARK}${JSON.stringify({ ...result, ...describe(), max_rss_mb: maxRssMb, cpu_s: cpuS })}\n`);
   // The upstream plugin and s3db.js may leave timers behind; the result is out, so leave now.
   process.exit(0);
 }
