@@ -44,15 +44,28 @@ export function loadSnapshot() {
   return { at: new Date().toISOString(), loadavg: loadavg().map((v) => Math.round(v * 100) / 100), busy: busy.length, busyProcesses: busy.slice(0, 5) };
 }
 
-/** Polls every 30 s until no competing build runs, for at most `maxMinutes`. Returns whether it got quiet. */
+/** Cores busy on the whole machine over the next `ms` milliseconds. */
+async function busyCores(ms = 5000) {
+  const before = machineBusySeconds();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = machineBusySeconds();
+  return before == null || after == null ? 0 : (after - before) / (ms / 1000);
+}
+
+/**
+ * Polls every 30 s until no build runs and the machine is idle (under 0.2 busy cores over 5 s:
+ * other sessions' test runs count too), for at most `maxMinutes`. Returns whether it got quiet.
+ */
 export async function waitUntilQuiet({ maxMinutes = 30, log = console.log } = {}) {
   const deadline = Date.now() + maxMinutes * 60_000;
-  while (busyProcesses().length > 0) {
+  for (;;) {
+    const builds = busyProcesses().length;
+    const cores = await busyCores();
+    if (builds === 0 && cores < 0.2) return true;
     if (Date.now() > deadline) return false;
-    log(`waiting for a quiet machine (${busyProcesses().length} build processes running) ...`);
-    await new Promise((r) => setTimeout(r, 30_000));
+    log(`waiting for a quiet machine (${builds} build processes, ${cores.toFixed(2)} cores busy) ...`);
+    await new Promise((r) => setTimeout(r, 25_000));
   }
-  return true;
 }
 
 /** CPU seconds the whole machine has spent busy so far (Linux /proc/stat; null elsewhere). */

@@ -14,7 +14,7 @@ import { runSystem } from './spawn.js';
 import { ensureTorch } from './torch-env.js';
 import { describeMachine, loadSnapshot, waitUntilQuiet } from './machine.js';
 import { memoryBenchmark } from './memory.js';
-import { predictionEntries, ratioTable, resultsMarkdown, targetChecks, trainingEntry } from './report.js';
+import { predictionEntries, predictionRatioTable, ratioTable, resultsMarkdown, targetChecks, trainingEntry } from './report.js';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const args = process.argv.slice(2);
@@ -146,7 +146,7 @@ async function main() {
   writeFileSync(`${outDir}results.json`, `${JSON.stringify({ _meta: meta, ...results, ...(memory && { memory }) }, null, 2)}\n`);
   writeFileSync(`${outDir}RESULTS.md`, resultsMarkdown({ results, meta, checks, memory }));
 
-  console.log(`\n${ratioTable(results)}\n`);
+  console.log(`\n${ratioTable(results)}\n\n${predictionRatioTable(results)}\n`);
   for (const c of checks) console.log(`${c.met == null ? '?' : c.met ? '✓' : '✗'} ${c.target}: ${c.value}`);
   console.log(`\nquiet machine: ${meta.quiet ? 'yes' : 'no'}; wrote ${outDir}results.json and ${outDir}RESULTS.md`);
 }
