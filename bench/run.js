@@ -65,6 +65,12 @@ function writeDataFile(key, data) {
 
 const fmt = (r) => (r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.train_s?.toFixed(3)} s`);
 
+/** How this run was started, for RESULTS.md. */
+function commandLine() {
+  const rest = args.filter((a) => a !== '--quick');
+  return `npm run bench${mode === 'quick' ? ':quick' : ''}${rest.length ? ` -- ${rest.join(' ')}` : ''}`;
+}
+
 /** The most CPU other processes took during any one child run (in cores), and which run. */
 const foreign = { cores: 0, run: null };
 function noteForeign(label, result) {
@@ -128,7 +134,7 @@ async function main() {
 
   const loadAtEnd = loadSnapshot();
   const meta = {
-    command: `npm run bench${mode === 'quick' ? ':quick' : ''}${args.filter((a) => a !== '--quick').map((a) => ` ${a}`).join('')}`,
+    command: commandLine(),
     date: new Date().toISOString(),
     mode,
     durationS: (Date.now() - started) / 1000,
