@@ -7,6 +7,7 @@ export const TARGETS = { trainVsUpstream: 20, trainVsTorch: 1, predictP50Us: 50,
 /** "Equal or better accuracy", with a tolerance for run-to-run noise in the last digit. */
 const TOLERANCE = { r2: 0.01, accuracy: 0.01, mape: 0.5 };
 
+const round2 = (v) => (v == null ? null : Math.round(v * 100) / 100);
 const ratio = (theirs, ours) => (theirs != null && ours ? theirs / ours : null);
 
 /** One training workload's entry of results.json. */
@@ -36,6 +37,8 @@ export function trainingEntry(workload, mode, runs) {
     accuracy: { metric: workload.metric, ...Object.fromEntries(SYSTEMS.map((sys) => [sys, score(sys)])) },
     rss_mb: Object.fromEntries(SYSTEMS.map((sys) => [sys, runs[sys]?.max_rss_mb ?? null])),
   };
+  // Cores other processes used while each system ran (see spawn.js): above ~0.15 the time is suspect.
+  entry.foreign_cores = Object.fromEntries(SYSTEMS.map((sys) => [sys, round2(runs[sys]?.foreign_cores)]));
   entry.samples = Object.fromEntries(SYSTEMS.map((sys) => [sys, runs[sys]?.full?.samples ?? runs[sys]?.samples ?? null]));
   const capped = Object.entries(runs).filter(([, r]) => r?.full);
   if (capped.length) {
@@ -255,6 +258,9 @@ ${Object.entries(results)
       .map(([sys, c]) => `* ${k}: ${sys}'s \`plugin.train\` read only ${c.samples.toLocaleString('en')} of ${e.rows.toLocaleString('en')} records (s3db.js \`resource.list()\` returns its first 1000) and took ${fmtS(c.train_s)}; the ${sys} figures above are its \`model.train\` on all ${e.rows.toLocaleString('en')} rows (fresh network, no database read) and that model's score.`)
       .join('\n'),
   )
+  .join('\n')}
+${Object.entries(results)
+  .flatMap(([k, e]) => Object.entries(e.foreign_cores ?? {}).filter(([, c]) => c > 0.15).map(([sys, c]) => `* ${k}/${sys}: other processes kept ${c} cores busy during this measurement.`))
   .join('\n')}
 ${Object.entries(results)
   .filter(([, e]) => e.errors)

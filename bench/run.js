@@ -63,7 +63,12 @@ function writeDataFile(key, data) {
   return file;
 }
 
-const fmt = (r) => (r.error ? `FAILED ${r.error.split('\n')[0]}` : `${r.train_s?.toFixed(3)} s`);
+function fmt(r) {
+  if (r.error) return `FAILED ${r.error.split('\n')[0]}`;
+  const capped = r.full ? ` (plugin.train on ${r.samples} rows); model.train on all ${r.full.samples} rows: ${r.full.model_s.toFixed(3)} s` : '';
+  const others = r.foreign_cores > QUIET_FOREIGN_CORES ? ` [other processes: ${r.foreign_cores.toFixed(2)} cores]` : '';
+  return `${r.train_s?.toFixed(3)} s${capped}${others}`;
+}
 
 /** How this run was started, for RESULTS.md. */
 function commandLine() {
