@@ -1,6 +1,9 @@
 // Runs one system for one task in a child process (so each has its own heap and its own peak RSS)
 // and returns the `@@RESULT` object it printed, or `{ error }` with the tail of its output.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PYTHON } from './torch-env.js';
 import { machineBusySeconds } from './machine.js';
@@ -8,6 +11,13 @@ import { machineBusySeconds } from './machine.js';
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const MARK = '@@RESULT ';
 const TIMEOUT_MS = Number(process.env.S3DB_ML_BENCH_TIMEOUT_MS ?? 45 * 60 * 1000);
+/**
+ * GNU time, when installed, measures each child from the outside: CPU time and peak RSS up to its
+ * very end (a Python process unmapping torch's libraries at exit spends CPU after any number it
+ * could report itself). Without it, the child's own `maxRSS` and CPU time are used.
+ */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+let runs = 0;
 
 /** How each system is started: command, arguments before the task's, extra environment. */
 const SYSTEMS = {
@@ -24,10 +34,13 @@ const SYSTEMS = {
  */
 export function runSystem(system, taskArgs) {
   const { command, args, env } = SYSTEMS[system]();
+  const timeFile = join(tmpdir(), `s3db-ml-bench-${process.pid}-${runs++}.time`);
+  const argv = [...args, ...taskArgs];
+  const [program, programArgs] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S %M', '-o', timeFile, command, ...argv]] : [command, argv];
   const busyBefore = machineBusySeconds();
   const startedAt = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(command, [...args, ...taskArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, programArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk) => {
       output += chunk;
@@ -41,7 +54,7 @@ export function runSystem(system, taskArgs) {
       clearTimeout(timer);
       const line = output.split('\n').findLast((l) => l.startsWith(MARK));
       if (code === 0 && line) {
-        const result = JSON.parse(line.slice(MARK.length));
+        const result = { ...JSON.parse(line.slice(MARK.length)), ...measuredFromOutside(timeFile) };
         // Cores kept busy by other processes while this child ran: the machine's busy CPU time
         // minus the child's own. Near 0 on a quiet machine; the report flags runs where it is not.
         const busy = machineBusySeconds();
@@ -54,4 +67,13 @@ export function runSystem(system, taskArgs) {
       resolve({ error: `${why}: ${output.trim().split('\n').slice(-8).join('\n')}` });
     });
   });
+}
+
+/** `{ cpu_s, max_rss_mb }` as GNU time saw the child (KiB for RSS), or nothing. */
+function measuredFromOutside(timeFile) {
+  if (!existsSync(timeFile)) return {};
+  const [user, system, maxRssKib] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(/\s+/).map(Number);
+  rmSync(timeFile, { force: true });
+  if (![user, system, maxRssKib].every(Number.isFinite)) return {};
+  return { cpu_s: user + system, max_rss_mb: maxRssKib / 1024, measured_by: 'GNU time' };
 }
