@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/', 'target/', 'binding.cjs', 'binding.d.ts', 'npm/', 'bench/.venv/'] },
+  { ignores: ['node_modules/', 'target/', 'binding.cjs', 'binding.d.ts', 'npm/', 'bench/.venv/', 'bench/node_modules/'] },
   js.configs.recommended,
   {
     languageOptions: {
