@@ -2,8 +2,7 @@
 // → check → train), predictions, statistics, events, auto-training and `resource.ml`. The maths
 // runs in the native engine; this file wires it to s3db.js's lifecycle and keeps the upstream
 // MLPlugin's public surface.
-import { randomUUID } from 'node:crypto';
-import { MemoryClient, Plugin } from 's3db.js';
+import { Plugin } from 's3db.js';
 import { native } from './native.js';
 import {
   callNative,
@@ -21,6 +20,7 @@ import { readTrainingSet } from './training-data.js';
 import { AutoTrainer } from './auto-train.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 import { ModelStore } from './model-store.js';
+import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -29,15 +29,6 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
-/** The unexpired lock tickets under `dir`, earliest first. */
-async function liveTickets(storage, dir, now) {
-  const keys = await storage.list(`${dir}/`);
-  return keys
-    .map((key) => key.slice(key.lastIndexOf('/') + 1))
-    .filter((ticket) => Number(ticket.split('-')[1]) > now)
-    .sort();
-}
-
 function fmt(value) {
   return typeof value === 'number' ? value.toPrecision(4) : String(value);
 }
@@ -60,11 +51,6 @@ function checkKeySafe(value, what, modelName) {
   }
 }
 
-/**
- * How long a new training lock settles before it is trusted: far above one PUT's latency, so a
- * racing writer's overwrite has landed by the time we read the lock back.
- */
-const LOCK_SETTLE_MS = 300;
 /** setInterval's longest delay: a longer one fires at once (Node clamps it to 1 ms). */
 const MAX_INTERVAL_MS = 2 ** 31 - 1;
 
@@ -272,7 +258,7 @@ export class MLPlugin extends Plugin {
       // Instances sharing the bucket train a stored model one at a time; the others go on
       // serving and pick the new version up (see _refreshIfStale).
       if (this._saveModelEnabled(modelName) && this.database?.client) {
-        lock = await this._acquireTrainingLock(modelName);
+        lock = await acquireTrainingLock(this, modelName);
         if (!lock) return { skipped: true, reason: 'locked_by_another_instance' };
       }
       result = await this._trainAndStore(modelName, model, options);
@@ -285,7 +271,7 @@ export class MLPlugin extends Plugin {
       });
     } finally {
       this.training.set(modelName, false);
-      if (lock) await this._releaseTrainingLock(lock);
+      if (lock) await releaseTrainingLock(this, lock);
     }
     // Announced once the lock is free, so that a listener may train again at once.
     this.stats.totalTrainings++;
@@ -325,38 +311,6 @@ export class MLPlugin extends Plugin {
     });
     if (save) result.version = await this._saveTrained(modelName, model, result, previous, data);
     return result;
-  }
-
-  /**
-   * The storage lock that lets one instance at a time train `modelName`, or null when another
-   * instance holds it. It expires after `trainingLockTtl` seconds, so a crashed trainer does not
-   * block the others for ever.
-   *
-   * A ticket scheme, because conditional writes (If-None-Match, which s3db.js's own lock relies
-   * on) are ignored by some S3-compatible servers (SeaweedFS 4.48 overwrites silently): each
-   * contender adds its own object `locks/train-R-M/<start>-<expiry>-<token>`, waits for racing
-   * writes to land, lists the tickets, and the earliest live one wins; the others withdraw.
-   * Expiry is in the key, so no ticket needs reading.
-   */
-  async _acquireTrainingLock(modelName) {
-    const storage = this.getStorage();
-    const dir = `locks/train-${this.config.models[modelName].resource}-${modelName}`;
-    const now = Date.now();
-    if ((await liveTickets(storage, dir, now)).length > 0) return null;
-    const ticket = `${String(now).padStart(15, '0')}-${String(now + this.config.trainingLockTtl * 1000).padStart(15, '0')}-${randomUUID()}`;
-    const key = storage.getPluginKey(null, dir, ticket);
-    await storage.set(key, { modelName, ticket }, { behavior: 'body-only' });
-    // The memory client is one process: every write has landed already.
-    if (!(this.database.client instanceof MemoryClient)) await new Promise((r) => setTimeout(r, LOCK_SETTLE_MS));
-    const [winner] = await liveTickets(storage, dir, Date.now());
-    if (winner === ticket) return { key };
-    await storage.delete(key).catch(() => {});
-    return null;
-  }
-
-  /** Gives a training lock back. */
-  async _releaseTrainingLock(lock) {
-    await this.getStorage().delete(lock.key).catch(() => {});
   }
 
   /**
