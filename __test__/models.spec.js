@@ -230,6 +230,9 @@ describe('plugin', () => {
     expect(ml.training.get('spam')).toBe(true);
     const second = await ml.train('spam');
     expect(second).toEqual({ skipped: true, reason: 'already_training' });
+    // A skipped retrain leaves the current model serving.
+    expect(await ml.retrain('spam')).toEqual({ skipped: true, reason: 'already_training' });
+    expect(ml.models.spam.isTrained).toBe(true);
     await first;
     expect(ml.training.get('spam')).toBe(false);
   });

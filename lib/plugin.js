@@ -504,11 +504,12 @@ export class MLPlugin extends Plugin {
     }
   }
 
-  /** Forgets the current weights and trains from scratch. */
+  /**
+   * Trains from scratch. Every training here starts from freshly initialised weights (upstream's
+   * `train()` continued from the previous ones), so this is `train()`; the current model keeps
+   * serving until the new one replaces it, and keeps serving if training is skipped or fails.
+   */
   async retrain(modelName, options = {}) {
-    const model = this._model(modelName);
-    if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
-    model.dispose();
     return this.train(modelName, options);
   }
 
