@@ -262,6 +262,7 @@ impl NativeModel {
             "report": model.report,
             "classes": model.labels,
             "head": model.head,
+            "temperature": model.temperature,
             "lookback": model.lookback,
             "polynomial": model.polynomial,
             "parameters": model.parameters,

@@ -119,6 +119,9 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
     if let Some(c) = &model.calibration {
         out.push(("calibration".to_string(), vec![4], vec![c.coverage, c.half_width, c.tolerance, c.within_tolerance]));
     }
+    if model.head == crate::model::Head::Labels {
+        out.push(("temperature".to_string(), vec![1], vec![model.temperature]));
+    }
     out
 }
 
@@ -136,6 +139,7 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
             let c = model.calibration.as_mut().expect("checked");
             (c.coverage, c.half_width, c.tolerance, c.within_tolerance) = (values[0], values[1], values[2], values[3]);
         }
+        "temperature" if values.len() == 1 && values[0].is_finite() && values[0] > 0.0 => model.temperature = values[0],
         _ => return Err(invalid(format!("tensor {name} does not fit the model"))),
     }
     Ok(())

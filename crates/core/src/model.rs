@@ -111,7 +111,14 @@ pub struct TrainedModel {
     /// The labels as JavaScript property keys (`String(label)`), by class index.
     pub label_keys: Vec<String>,
     pub calibration: Option<RegressionCalibration>,
+    /// Label heads: the temperature that calibrates the probabilities on held-out rows (1 = none).
+    #[serde(default = "no_temperature")]
+    pub temperature: f64,
     pub report: TrainReport,
+}
+
+fn no_temperature() -> f64 {
+    1.0
 }
 
 /// Column-oriented predictions for a batch of inputs.
@@ -216,12 +223,15 @@ impl TrainedModel {
             }
             Head::Labels => {
                 let k = self.labels.len();
+                let mut row = vec![0.0; k];
                 for p in outputs.chunks_exact(k) {
+                    row.iter_mut().zip(p).for_each(|(r, &v)| *r = v as f64);
+                    crate::metrics::temper(&mut row, self.temperature);
                     let (best, &best_p) =
-                        p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("two labels or more");
+                        row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).expect("two labels or more");
                     batch.classes.push(best as u32);
-                    batch.confidence.push(best_p as f64);
-                    batch.probabilities.extend(p.iter().map(|&v| v as f64));
+                    batch.confidence.push(best_p);
+                    batch.probabilities.extend_from_slice(&row);
                 }
             }
             Head::Probability => {

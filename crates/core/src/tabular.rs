@@ -122,6 +122,7 @@ pub fn train(
         started,
     );
     let mut calibration = None;
+    let mut temperature = 1.0;
     match plan.head {
         Head::Value => {
             let scale = normalizer.target.expect("value heads have a target scale");
@@ -152,6 +153,10 @@ pub fn train(
             let k = outputs;
             let train_metrics = classification_metrics(&class_of(&split.train), &argmax(&weights.forward(&train_x)), k);
             let held_out = classification_metrics(&class_of(measured), &argmax(&predicted), k);
+            // Softmax outputs of a network are overconfident; calibrate on rows it never saw.
+            if !split.validation.is_empty() {
+                temperature = crate::metrics::fit_temperature(&predicted, &class_of(measured), k);
+            }
             report.train_accuracy = Some(train_metrics.accuracy);
             report.accuracy = Some(held_out.accuracy);
             report.classification = Some(held_out);
@@ -171,6 +176,7 @@ pub fn train(
         labels: labels.values,
         label_keys: labels.keys,
         calibration,
+        temperature,
         report,
     })
 }

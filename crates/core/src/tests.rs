@@ -418,3 +418,41 @@ fn damaged_safetensors_are_rejected_without_panicking() {
         assert!(matches!(err.kind, ErrorKind::DataValidation | ErrorKind::ModelConfig), "{what}: {err}");
     }
 }
+
+#[test]
+fn classification_confidence_is_calibrated_on_noisy_labels() {
+    // Two overlapping classes: about one label in five contradicts the features.
+    let n = 200;
+    let mut rng = crate::rng::SplitMix64::new(17);
+    let mut x = Vec::with_capacity(2 * n);
+    let mut labels = Vec::with_capacity(n);
+    for _ in 0..n {
+        let a = rng.uniform(0.0, 10.0);
+        let b = rng.uniform(0.0, 10.0);
+        x.extend([a, b]);
+        let clean = u32::from(a > b);
+        labels.push(if rng.next_f64() < 0.2 { 1 - clean } else { clean });
+    }
+    // Big and trained long on few rows: it memorises the noise and becomes overconfident.
+    let s = spec(json!({"name":"noisy","type":"classification","features":["a","b"],"target":"l",
+        "modelConfig":{"epochs":600,"learningRate":0.01,"validationSplit":0.5,"units":256,"dropout":0}}));
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let model =
+        classification::train(&s, rows, &labels, classification::Labels::numbered(2), &cpu(), &mut NoObserver).unwrap();
+    let accuracy = model.report.accuracy.unwrap();
+    // Mean confidence over fresh rows from the same distribution should match the accuracy.
+    let mut probe = Vec::new();
+    for _ in 0..2000 {
+        probe.extend([rng.uniform(0.0, 10.0), rng.uniform(0.0, 10.0)]);
+    }
+    let probe = Rows::new(&probe, &names(&["a", "b"])).unwrap();
+    let mean_confidence = |m: &crate::TrainedModel| {
+        let batch = m.predict_batch(probe);
+        batch.confidence.iter().sum::<f64>() / batch.confidence.len() as f64
+    };
+    let mut raw = model.clone();
+    raw.temperature = 1.0;
+    let (calibrated, uncalibrated) = (mean_confidence(&model), mean_confidence(&raw));
+    assert!(uncalibrated - accuracy > 0.08, "the raw softmax should be overconfident: {uncalibrated} vs {accuracy}");
+    assert!((calibrated - accuracy).abs() < 0.06, "calibrated confidence {calibrated} vs accuracy {accuracy}");
+}

@@ -102,6 +102,7 @@ pub fn train(
             config.interval_coverage,
             source,
         )),
+        temperature: 1.0,
         report,
     })
 }
