@@ -218,9 +218,7 @@ export class ModelStore {
   /** Appends a version to the model's training history. */
   async recordHistory(modelName, entry) {
     const key = this._key(modelName, 'training', 'history', modelName);
-    const resource = this.plugin.config.models[modelName].resource;
-    const exists = (await this._storage.listForResource(resource, `training/history/${modelName}`)).length > 0;
-    const current = exists ? await this._storage.get(key) : null;
+    const current = await this.history(modelName);
     const history = [...(current?.history ?? []), entry];
     await this._set(key, {
       modelName,

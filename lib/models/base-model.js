@@ -216,7 +216,7 @@ export class BaseModel {
   /** The same prediction without a Promise (a few microseconds). */
   predictSync(input) {
     try {
-      const row = this._features([input], 'prediction');
+      const row = this._predictionRows(input);
       const result = callNative(() => this._native.predict(row), PredictionError, { model: this.config.name });
       this.stats.predictions++;
       return result;
@@ -224,6 +224,16 @@ export class BaseModel {
       this.stats.errors++;
       throw error;
     }
+  }
+
+  /** The native input of one prediction (subclasses: a time series takes a sequence). */
+  _predictionRows(input) {
+    return this._features([input], 'prediction');
+  }
+
+  /** The native rows of labelled records to evaluate on. */
+  _evaluationRows(records) {
+    return this._features(records, 'prediction');
   }
 
   /** Predicts many inputs at once, off the JavaScript thread. */
@@ -244,7 +254,7 @@ export class BaseModel {
 
   /** Metrics of this model on labelled records (see subclasses). */
   async _evaluate(records, targets) {
-    return callNative(() => this._native.evaluate(this._features(records, 'prediction'), targets), PredictionError, {
+    return callNative(() => this._native.evaluate(this._evaluationRows(records), targets), PredictionError, {
       model: this.config.name,
     });
   }

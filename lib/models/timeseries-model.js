@@ -73,18 +73,15 @@ export class TimeSeriesModel extends BaseModel {
     }
   }
 
-  /** Predicts the target of the record after `records` (exactly `lookback` records). */
-  predictSync(records) {
-    try {
-      this._checkSequence(records);
-      const steps = this._steps(records, 'prediction');
-      const result = callNative(() => this._native.predict(steps), PredictionError, { model: this.config.name });
-      this.stats.predictions++;
-      return result;
-    } catch (error) {
-      this.stats.errors++;
-      throw error;
-    }
+  /** A prediction takes exactly `lookback` records, in any order. */
+  _predictionRows(records) {
+    this._checkSequence(records);
+    return this._steps(records, 'prediction');
+  }
+
+  /** Evaluation scores one-step forecasts over the series itself. */
+  _evaluationRows(records) {
+    return this._steps(records, 'prediction');
   }
 
   /** Predicts for several sequences (each exactly `lookback` records). */
@@ -116,18 +113,13 @@ export class TimeSeriesModel extends BaseModel {
 
   /** One-step forecast metrics over a series: `{ mape, mae, rmse, r2, samples }`. */
   async evaluate(records) {
-    return this._evaluate(this._steps(records, 'prediction'), new Float64Array(0));
+    return this._evaluate(records, new Float64Array(0));
   }
 
   /** Mean absolute percentage error of one-step forecasts over `records` (actual 0s skipped). */
   async calculateMAPE(records) {
     const { mape } = await this.evaluate(records);
     return mape ?? 0;
-  }
-
-  /** The native evaluation takes the series itself. */
-  async _evaluate(steps, targets) {
-    return callNative(() => this._native.evaluate(steps, targets), PredictionError, { model: this.config.name });
   }
 
   _batchResults() {
