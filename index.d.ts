@@ -163,6 +163,11 @@ export interface TrainResult {
   trainSamples: number;
   validationSamples: number;
   backend: 'cpu' | 'wgpu';
+  /**
+   * What trained the network: 'native' (s3db-ml's own dense engine, for networks without batch
+   * normalisation on the CPU) or 'burn' (Burn's autodiff: GPUs, LSTMs, batch normalisation).
+   */
+  engine: 'native' | 'burn';
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;

@@ -71,6 +71,8 @@ describe("backend 'wgpu'", () => {
       const gpu = await onGpu.train(name);
       const cpu = await onCpu.train(name);
       expect(gpu.backend).toBe('wgpu');
+      // Two engines (Burn on the GPU, the native dense engine on the CPU), the same training.
+      expect([gpu.engine, cpu.engine]).toEqual(['burn', 'native']);
       expect(gpu.loss).toBeCloseTo(cpu.loss, 3);
     }
     const input = { cost: 100, demand: 300 };
@@ -107,6 +109,8 @@ describe("backend 'wgpu'", () => {
       const gpu = await make('wgpu').train(data);
       const cpu = await make('cpu').train(data);
       expect(gpu.backend).toBe('wgpu');
+      // Batch normalisation and LSTMs train through Burn on the CPU as well.
+      expect([gpu.engine, cpu.engine]).toEqual(['burn', 'burn']);
       expect(gpu.loss).toBeCloseTo(cpu.loss, 3);
     }
   });

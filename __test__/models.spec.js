@@ -253,7 +253,7 @@ describe('plugin', () => {
       features: ['cost', 'demand'],
       target: 'price',
       backend: 'cpu',
-      modelConfig: { epochs: 1500, polynomial: 3, units: 32 },
+      modelConfig: { epochs: 8000, polynomial: 3, units: 64 },
     });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 5);

@@ -7,7 +7,7 @@ import { networkRows, seriesRows } from './data.js';
 import { WORKLOADS } from './workloads.js';
 
 const epochs = Number(process.argv.find((a) => a.startsWith('--epochs='))?.split('=')[1] ?? 5);
-const BATCHES = [32, 256, 2048];
+const BATCHES = (process.env.BATCHES ?? "32,256,2048").split(",").map(Number);
 
 const cases = [
   { key: 'neural-network', Model: NeuralNetworkModel, rows: networkRows(10_000), windows: (n) => n },

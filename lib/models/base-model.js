@@ -194,6 +194,7 @@ export class BaseModel {
       trainSamples: report.trainSamples,
       validationSamples: report.validationSamples,
       backend: report.backend,
+      engine: report.engine,
       durationMs: report.durationMs,
       metrics: report.regression ?? report.classification ?? null,
     };

@@ -21,6 +21,7 @@ pub mod polynomial;
 pub mod regression;
 pub mod rng;
 pub mod spec;
+mod subnormal;
 pub mod tabular;
 pub mod timeseries;
 pub mod train;

@@ -55,6 +55,9 @@ pub struct TrainReport {
     pub validation_samples: usize,
     pub backend: String,
     pub adapter: Option<String>,
+    /// The training engine: `native` (dense networks on the CPU) or `burn`.
+    #[serde(default)]
+    pub engine: String,
     pub duration_ms: f64,
     pub history: Vec<EpochStats>,
     pub regression: Option<RegressionMetrics>,
@@ -373,6 +376,7 @@ impl TrainReport {
             validation_samples,
             backend,
             adapter,
+            engine: "burn".to_string(),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             history,
             regression: None,

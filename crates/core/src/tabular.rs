@@ -9,9 +9,10 @@ use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
 use crate::net::NetSpec;
 use crate::net::burn_net::DenseNet;
+use crate::net::native;
 use crate::polynomial;
 use crate::spec::{ModelKind, ModelSpec, TrainConfig};
-use crate::train::{Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, fit};
 use std::time::Instant;
 
 /// How one model type trains.
@@ -92,19 +93,32 @@ pub fn train(
     let (train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
     let (val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
     let net = (plan.network)(in_dim, outputs);
-    let fused = matches!(plan.loss, LossKind::SoftmaxCrossEntropy | LossKind::SigmoidBinaryCrossEntropy);
-    let seed = plan.train.seed;
-    let outcome = fit(
-        |dev| DenseNet::init(&net, seed, fused, dev),
-        plan.loss,
-        Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() },
-        Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() }),
-        outputs,
-        &plan.train,
-        device,
-        observer,
-    )?;
-    let weights = outcome.model.to_weights()?;
+    let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
+    let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
+    let engine = Engine::for_network(&net, device);
+    let outcome = match engine {
+        Engine::Native => native::fit_dense(&net, plan.loss, train_set, held_out, &plan.train, observer)?,
+        Engine::Burn => {
+            let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
+            let outcome = fit(
+                |dev| DenseNet::init(&net, seed, fused, dev),
+                plan.loss,
+                train_set,
+                held_out,
+                outputs,
+                &plan.train,
+                device,
+                observer,
+            )?;
+            FitOutcome {
+                model: outcome.model.to_weights()?,
+                history: outcome.history,
+                stopped_early: outcome.stopped_early,
+                best_epoch: outcome.best_epoch,
+            }
+        }
+    };
+    let weights = outcome.model;
 
     // Measure on the held-out rows: the model never saw them, so their errors are honest.
     let (measured, measured_x, source) = if split.validation.is_empty() {
@@ -121,6 +135,7 @@ pub fn train(
         device,
         started,
     );
+    report.engine = engine.name().to_string();
     let mut calibration = None;
     let mut temperature = 1.0;
     match plan.head {

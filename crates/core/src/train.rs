@@ -1,18 +1,25 @@
-//! The training loop shared by every model type: mini-batch Adam with a per-epoch report,
-//! held-out validation loss, early stopping and cooperative cancellation.
+//! The training loop shared by every model type and engine: mini-batch Adam with a per-epoch
+//! report, held-out validation loss, early stopping and cooperative cancellation.
+//!
+//! The loop ([`run_epochs`]) knows nothing of tensors: an engine implements [`Learner`]. Two do:
+//! [`BurnLearner`] (Burn autodiff, on the CPU or a GPU, for every architecture) and
+//! [`crate::net::native::NativeLearner`] (plain Rust over preallocated buffers, for dense networks
+//! on the CPU, where Burn's fixed cost per optimiser step dominates small batches).
 
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::{NetSpec, native};
 use crate::rng::SplitMix64;
 use crate::spec::{EarlyStopping, Monitor, TrainConfig};
+use crate::subnormal::FlushSubnormals;
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
-/// A network the loop can train: rows in, outputs for the loss out.
+/// A network the Burn engine can train: rows in, outputs for the loss out.
 pub trait Trainable: Module + Sized {
     /// `[batch, inputs]` → `[batch, outputs]`; with a fused loss, before the final activation.
     fn forward_train(&self, x: Tensor<2>) -> Tensor<2>;
@@ -29,6 +36,13 @@ pub enum LossKind {
     SoftmaxCrossEntropy,
     /// Sigmoid of the single output, then binary cross-entropy against 0/1 targets (fused).
     SigmoidBinaryCrossEntropy,
+}
+
+impl LossKind {
+    /// Whether the loss applies the output activation itself (the network then skips it).
+    pub fn is_fused(self) -> bool {
+        matches!(self, Self::SoftmaxCrossEntropy | Self::SigmoidBinaryCrossEntropy)
+    }
 }
 
 /// Normalised, row-major inputs and targets ready for the device.
@@ -71,70 +85,70 @@ pub struct FitOutcome<M> {
     pub best_epoch: usize,
 }
 
-/// Trains the network `init` builds on the autodiff version of `device`.
-#[allow(clippy::too_many_arguments)]
-pub fn fit<M: Trainable>(
-    init: impl FnOnce(&Device) -> M,
-    loss_kind: LossKind,
-    train: Examples<'_>,
-    validation: Option<Examples<'_>>,
-    outputs: usize,
+/// Which engine trains a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The native dense engine ([`crate::net::native`]).
+    Native,
+    /// Burn's autodiff ([`BurnLearner`]).
+    Burn,
+}
+
+impl Engine {
+    /// The native engine for dense networks it supports on the CPU; Burn for the rest and on GPUs.
+    pub fn for_network(net: &NetSpec, device: &ComputeDevice) -> Self {
+        if device.backend == "cpu" && native::supports(net) { Self::Native } else { Self::Burn }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::Burn => "burn",
+        }
+    }
+}
+
+/// One training engine, driven by [`run_epochs`].
+pub trait Learner {
+    /// The network in inference mode.
+    type Trained;
+    /// Starts an epoch that visits the training rows in `order` (`None`: as stored).
+    fn begin_epoch(&mut self, order: Option<&[usize]>);
+    /// One optimiser step on the epoch's rows `start..start + len`.
+    fn step(&mut self, start: usize, len: usize) -> Result<()>;
+    /// The epoch's mean training loss (its batches' mean losses weighted by their sizes).
+    fn end_epoch(&mut self) -> f64;
+    /// The mean loss on the held-out rows, if there are any.
+    fn validation_loss(&mut self) -> Option<f64>;
+    /// A copy of the current network in inference mode.
+    fn snapshot(&self) -> Result<Self::Trained>;
+}
+
+/// Runs `config.epochs` epochs of mini-batches over `rows` training rows.
+pub fn run_epochs<L: Learner>(
+    learner: &mut L,
+    rows: usize,
     config: &TrainConfig,
-    device: &ComputeDevice,
     observer: &mut dyn TrainingObserver,
-) -> Result<FitOutcome<M>> {
+) -> Result<FitOutcome<L::Trained>> {
     let started = Instant::now();
-    let plain = device.device.clone();
-    let ad = plain.clone().autodiff();
-    // Dropout masks come from Burn's generator; seed it so runs repeat.
-    ad.seed(config.seed);
-    let mut model = init(&ad);
-    let mut optimizer = AdamConfig::new().init();
-
-    let in_dim = train.inputs.len() / train.rows.max(1);
-    let x_all = Tensor::<2>::from_data(TensorData::new(train.inputs.to_vec(), [train.rows, in_dim]), &ad);
-    let y_all = Tensor::<2>::from_data(TensorData::new(train.targets.to_vec(), [train.rows, outputs]), &ad);
-    let held_out = validation.filter(|v| v.rows > 0).map(|v| {
-        (
-            Tensor::<2>::from_data(TensorData::new(v.inputs.to_vec(), [v.rows, in_dim]), &plain),
-            Tensor::<2>::from_data(TensorData::new(v.targets.to_vec(), [v.rows, outputs]), &plain),
-        )
-    });
-
+    // Both engines slow down several-fold on subnormal floats as training converges.
+    let _flush = FlushSubnormals::new();
     let mut stopper = config.early_stopping.as_ref().map(Stopper::new);
     let mut order_rng = SplitMix64::new(config.seed ^ 0x0DDB_A115);
-    let batch_size = config.batch_size.min(train.rows).max(1);
+    let batch_size = config.batch_size.min(rows).max(1);
     let mut history = Vec::with_capacity(config.epochs);
-    let mut best: Option<(usize, M)> = None;
+    let mut best: Option<(usize, L::Trained)> = None;
     for epoch in 1..=config.epochs {
-        let order = config.shuffle.then(|| {
-            let order: Vec<i64> = order_rng.permutation(train.rows).into_iter().map(|i| i as i64).collect();
-            Tensor::<1, Int>::from_data(TensorData::new(order, [train.rows]), &ad)
-        });
-        let mut loss_sum: Option<Tensor<1>> = None;
-        for start in (0..train.rows).step_by(batch_size) {
+        let order = config.shuffle.then(|| order_rng.permutation(rows));
+        learner.begin_epoch(order.as_deref());
+        for start in (0..rows).step_by(batch_size) {
             if observer.should_stop() {
                 return Err(Error::new(ErrorKind::Aborted, format!("training was aborted during epoch {epoch}")));
             }
-            let len = batch_size.min(train.rows - start);
-            let (xb, yb) = match &order {
-                Some(order) => {
-                    let rows = order.clone().narrow(0, start, len);
-                    (x_all.clone().select(0, rows.clone()), y_all.clone().select(0, rows))
-                }
-                None => (x_all.clone().narrow(0, start, len), y_all.clone().narrow(0, start, len)),
-            };
-            let loss = loss_of(loss_kind, model.forward_train(xb), yb);
-            let weighted = loss.clone().detach() * len as f32;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
-            // Summed on the device and read once per epoch: a read per batch would stall a GPU.
-            loss_sum = Some(match loss_sum {
-                Some(sum) => sum + weighted,
-                None => weighted,
-            });
+            learner.step(start, batch_size.min(rows - start))?;
         }
-        let loss = loss_sum.map_or(0.0, |s| s.into_scalar::<f32>() as f64) / train.rows as f64;
+        let loss = learner.end_epoch();
         if !loss.is_finite() {
             return Err(Error::training(format!(
                 "training diverged at epoch {epoch} (loss is {loss}); lower `learningRate` (now {})",
@@ -142,10 +156,7 @@ pub fn fit<M: Trainable>(
             ))
             .with("epoch", epoch));
         }
-        let val_loss = held_out.as_ref().map(|(vx, vy)| {
-            let frozen = model.valid();
-            loss_of(loss_kind, frozen.forward_train(vx.clone()), vy.clone()).into_scalar::<f32>() as f64
-        });
+        let val_loss = learner.validation_loss();
         let stats = EpochStats {
             epoch,
             epochs: config.epochs,
@@ -159,20 +170,139 @@ pub fn fit<M: Trainable>(
         if let Some(stopper) = stopper.as_mut() {
             let verdict = stopper.observe(loss, val_loss);
             if verdict.improved && stopper.restore_best {
-                best = Some((epoch, model.valid()));
+                best = Some((epoch, learner.snapshot()?));
             }
             if verdict.stop {
-                let (best_epoch, kept) = best.unwrap_or_else(|| (epoch, model.valid()));
+                let (best_epoch, kept) = match best {
+                    Some(kept) => kept,
+                    None => (epoch, learner.snapshot()?),
+                };
                 return Ok(FitOutcome { model: kept, history, stopped_early: true, best_epoch });
             }
         }
     }
-    let epochs_run = history.len();
     let (best_epoch, model) = match best {
-        Some((e, m)) => (e, m),
-        None => (epochs_run, model.valid()),
+        Some(kept) => kept,
+        None => (history.len(), learner.snapshot()?),
     };
     Ok(FitOutcome { model, history, stopped_early: false, best_epoch })
+}
+
+/// Trains the network `init` builds with Burn, on the autodiff version of `device`.
+#[allow(clippy::too_many_arguments)]
+pub fn fit<M: Trainable>(
+    init: impl FnOnce(&Device) -> M,
+    loss_kind: LossKind,
+    train: Examples<'_>,
+    validation: Option<Examples<'_>>,
+    outputs: usize,
+    config: &TrainConfig,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+) -> Result<FitOutcome<M>> {
+    let mut learner = BurnLearner::new(init, loss_kind, train, validation, outputs, config, device);
+    run_epochs(&mut learner, train.rows, config, observer)
+}
+
+/// Burn's autodiff engine: the batches are selected on the device, and the epoch's loss is summed
+/// there and read once, because a read per batch would stall a GPU.
+pub struct BurnLearner<M> {
+    model: Option<M>,
+    optimizer: ModuleOptimizer,
+    loss_kind: LossKind,
+    learning_rate: f64,
+    device: Device,
+    x_all: Tensor<2>,
+    y_all: Tensor<2>,
+    rows: usize,
+    held_out: Option<(Tensor<2>, Tensor<2>)>,
+    order: Option<Tensor<1, Int>>,
+    loss_sum: Option<Tensor<1>>,
+}
+
+impl<M: Trainable> BurnLearner<M> {
+    fn new(
+        init: impl FnOnce(&Device) -> M,
+        loss_kind: LossKind,
+        train: Examples<'_>,
+        validation: Option<Examples<'_>>,
+        outputs: usize,
+        config: &TrainConfig,
+        device: &ComputeDevice,
+    ) -> Self {
+        let plain = device.device.clone();
+        let ad = plain.clone().autodiff();
+        // Dropout masks come from Burn's generator; seed it so runs repeat.
+        ad.seed(config.seed);
+        let in_dim = train.inputs.len() / train.rows.max(1);
+        let matrix = |values: &[f32], rows: usize, cols: usize, device: &Device| {
+            Tensor::<2>::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
+        };
+        Self {
+            model: Some(init(&ad)),
+            optimizer: AdamConfig::new().init(),
+            loss_kind,
+            learning_rate: config.learning_rate,
+            x_all: matrix(train.inputs, train.rows, in_dim, &ad),
+            y_all: matrix(train.targets, train.rows, outputs, &ad),
+            rows: train.rows,
+            held_out: validation
+                .filter(|v| v.rows > 0)
+                .map(|v| (matrix(v.inputs, v.rows, in_dim, &plain), matrix(v.targets, v.rows, outputs, &plain))),
+            device: ad,
+            order: None,
+            loss_sum: None,
+        }
+    }
+
+    fn model(&self) -> &M {
+        self.model.as_ref().expect("the model is only taken out during a step")
+    }
+}
+
+impl<M: Trainable> Learner for BurnLearner<M> {
+    type Trained = M;
+
+    fn begin_epoch(&mut self, order: Option<&[usize]>) {
+        self.order = order.map(|order| {
+            let order: Vec<i64> = order.iter().map(|&i| i as i64).collect();
+            Tensor::<1, Int>::from_data(TensorData::new(order, [self.rows]), &self.device)
+        });
+    }
+
+    fn step(&mut self, start: usize, len: usize) -> Result<()> {
+        let (xb, yb) = match &self.order {
+            Some(order) => {
+                let rows = order.clone().narrow(0, start, len);
+                (self.x_all.clone().select(0, rows.clone()), self.y_all.clone().select(0, rows))
+            }
+            None => (self.x_all.clone().narrow(0, start, len), self.y_all.clone().narrow(0, start, len)),
+        };
+        let model = self.model.take().expect("the model is only taken out during a step");
+        let loss = loss_of(self.loss_kind, model.forward_train(xb), yb);
+        let weighted = loss.clone().detach() * len as f32;
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optimizer.step(self.learning_rate, model, grads));
+        self.loss_sum = Some(match self.loss_sum.take() {
+            Some(sum) => sum + weighted,
+            None => weighted,
+        });
+        Ok(())
+    }
+
+    fn end_epoch(&mut self) -> f64 {
+        self.loss_sum.take().map_or(0.0, |s| s.into_scalar::<f32>() as f64) / self.rows as f64
+    }
+
+    fn validation_loss(&mut self) -> Option<f64> {
+        let (vx, vy) = self.held_out.as_ref()?;
+        let frozen = self.model().valid();
+        Some(loss_of(self.loss_kind, frozen.forward_train(vx.clone()), vy.clone()).into_scalar::<f32>() as f64)
+    }
+
+    fn snapshot(&self) -> Result<M> {
+        Ok(self.model().valid())
+    }
 }
 
 /// Early-stopping bookkeeping: improvement means beating the best value by more than `min_delta`.

@@ -1,9 +1,11 @@
-//! Dense networks: their architecture ([`NetSpec`]), their Burn module for training
-//! ([`burn_net::DenseNet`]) and the plain-Rust inference engine ([`DenseWeights`]).
+//! Dense networks: their architecture ([`NetSpec`]), their two training engines (Burn's
+//! [`burn_net::DenseNet`] and the native CPU engine in [`native`]) and the plain-Rust inference
+//! engine ([`DenseWeights`]).
 
 pub mod burn_net;
 mod engine;
 pub mod lstm;
+pub mod native;
 
 pub use engine::{BatchNormWeights, DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
 
