@@ -8,8 +8,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
 use crate::net::lstm::{LstmNet, LstmSpec};
+use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
-use crate::train::{Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, fit};
 use std::time::Instant;
 
 /// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
@@ -56,18 +57,32 @@ pub fn train(
         dropout: config.dropout,
         recurrent_dropout: config.recurrent_dropout,
     };
-    let seed = config.train.seed;
-    let outcome = fit(
-        |dev| LstmNet::init(lstm, seed, dev),
-        LossKind::MeanSquaredError,
-        Examples { inputs: &train_x, targets: &train_y, rows: train_rows.len() },
-        Some(Examples { inputs: &val_x, targets: &val_y, rows: valid_rows.len() }),
-        1,
-        &config.train,
-        device,
-        observer,
-    )?;
-    let weights = outcome.model.to_weights()?;
+    let train_set = Examples { inputs: &train_x, targets: &train_y, rows: train_rows.len() };
+    let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: valid_rows.len() });
+    let engine = Engine::for_sequences(device);
+    let outcome = match engine {
+        Engine::Native => native::fit_lstm(lstm, train_set, held_out, &config.train, observer)?,
+        Engine::Burn => {
+            let seed = config.train.seed;
+            let outcome = fit(
+                |dev| LstmNet::init(lstm, seed, dev),
+                LossKind::MeanSquaredError,
+                train_set,
+                held_out,
+                1,
+                &config.train,
+                device,
+                observer,
+            )?;
+            FitOutcome {
+                model: outcome.model.to_weights()?,
+                history: outcome.history,
+                stopped_early: outcome.stopped_early,
+                best_epoch: outcome.best_epoch,
+            }
+        }
+    };
+    let weights = outcome.model;
 
     let (measured_x, measured_y, source) =
         if valid_rows.is_empty() { (&train_x, &train_y, "training") } else { (&val_x, &val_y, "validation") };
@@ -81,6 +96,7 @@ pub fn train(
         device,
         started,
     );
+    report.engine = engine.name().to_string();
     report.regression = Some(regression_metrics(&actual, &predicted));
     Ok(TrainedModel {
         format_version: FORMAT_VERSION,

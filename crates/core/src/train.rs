@@ -100,6 +100,11 @@ impl Engine {
         if device.backend == "cpu" && native::supports(net) { Self::Native } else { Self::Burn }
     }
 
+    /// The native engine for the time-series LSTM on the CPU; Burn on GPUs.
+    pub fn for_sequences(device: &ComputeDevice) -> Self {
+        if device.backend == "cpu" { Self::Native } else { Self::Burn }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Native => "native",

@@ -1,5 +1,7 @@
 //! A dense network's forward and backward passes over preallocated buffers.
 
+use super::NativeNet;
+use super::adam::Adam;
 use super::gemm::{View, matmul};
 use crate::net::engine::{SELU_ALPHA, SELU_SCALE, activate};
 use crate::net::{DenseLayerWeights, DenseWeights, NetSpec};
@@ -20,7 +22,7 @@ struct Layer {
 
 /// A dense network's parameters, in one flat vector so the optimiser updates them in one pass.
 #[derive(Debug, Clone)]
-pub struct DenseParams {
+struct DenseParams {
     layers: Vec<Layer>,
     pub values: Vec<f32>,
 }
@@ -28,8 +30,7 @@ pub struct DenseParams {
 impl DenseParams {
     /// Glorot-uniform weights and zero biases, drawn in the same order from the same generator as
     /// the Burn network (`burn_net::DenseNet::init`), so both engines start from the same point.
-    pub fn init(spec: &NetSpec, seed: u64) -> Self {
-        let mut rng = SplitMix64::new(seed);
+    pub fn init(spec: &NetSpec, rng: &mut SplitMix64) -> Self {
         let mut values = Vec::with_capacity(spec.parameter_count());
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut inputs = spec.inputs;
@@ -88,7 +89,7 @@ impl DenseParams {
 }
 
 /// Activations of one batch, kept for the backward pass, and the scratch it needs.
-pub struct Workspace {
+struct Workspace {
     capacity: usize,
     /// Per layer: `activation(x · W + b)`, `[rows, units]`.
     activated: Vec<Vec<f32>>,
@@ -122,12 +123,6 @@ impl Workspace {
         &last[..rows * (last.len() / self.capacity)]
     }
 
-    /// Where the loss writes its gradient with respect to the outputs.
-    pub fn output_gradient(&mut self, rows: usize, outputs: usize) -> (&[f32], &mut [f32]) {
-        let last = self.activated.last().expect("a network has layers");
-        (&last[..rows * outputs], &mut self.delta[..rows * outputs])
-    }
-
     /// A layer's output as the next layer sees it (after dropout, if any).
     fn fed(&self, layer: usize, rows: usize, units: usize) -> &[f32] {
         let source = if self.dropped[layer].is_empty() { &self.activated[layer] } else { &self.dropped[layer] };
@@ -137,7 +132,7 @@ impl Workspace {
 
 /// How a forward pass treats dropout and the final activation.
 #[derive(Clone, Copy)]
-pub struct Pass {
+struct Pass {
     /// Training: apply dropout with fresh masks.
     pub training: bool,
     /// Leave the last layer's activation to a fused loss.
@@ -145,7 +140,7 @@ pub struct Pass {
 }
 
 /// Forward pass of `rows` row-major inputs; the outputs are in `work.outputs(rows)`.
-pub fn forward(params: &DenseParams, work: &mut Workspace, x: &[f32], rows: usize, pass: Pass, rng: &mut SplitMix64) {
+fn forward(params: &DenseParams, work: &mut Workspace, x: &[f32], rows: usize, pass: Pass, rng: &mut SplitMix64) {
     assert!(rows <= work.capacity, "a batch of {rows} rows does not fit a workspace of {}", work.capacity);
     let last = params.layers.len() - 1;
     for (i, layer) in params.layers.iter().enumerate() {
@@ -196,10 +191,20 @@ fn split_at_layer(work: &mut Workspace, i: usize) -> (&[f32], &mut Vec<f32>) {
     (below, &mut after[0])
 }
 
-/// Backward pass after [`forward`] (training) and the loss's gradient in `work.delta`: writes the
-/// gradient of every parameter into `grads` (same layout as `params.values`).
-pub fn backward(params: &DenseParams, work: &mut Workspace, x: &[f32], rows: usize, pass: Pass, grads: &mut [f32]) {
+/// Backward pass after a training [`forward`] of the same rows: from the gradient of the loss with
+/// respect to the outputs, writes the gradient of every parameter into `grads` (the layout of
+/// `params.values`) and, when asked, with respect to the inputs into `input_grad`.
+fn backward(
+    params: &DenseParams,
+    work: &mut Workspace,
+    (x, rows): (&[f32], usize),
+    output_grad: &[f32],
+    pass: Pass,
+    grads: &mut [f32],
+    mut input_grad: Option<&mut [f32]>,
+) {
     let last = params.layers.len() - 1;
+    work.delta[..output_grad.len()].copy_from_slice(output_grad);
     for (i, layer) in params.layers.iter().enumerate().rev() {
         let n = rows * layer.units;
         let delta = &mut work.delta[..n];
@@ -221,13 +226,19 @@ pub fn backward(params: &DenseParams, work: &mut Workspace, x: &[f32], rows: usi
         for row in work.delta[..n].chunks_exact(layer.units) {
             bias_grad.iter_mut().zip(row).for_each(|(g, d)| *g += d);
         }
-        if i > 0 {
+        let below: Option<&mut [f32]> = match i {
+            0 => input_grad.as_deref_mut(),
+            _ => Some(&mut work.delta_below[..rows * layer.inputs]),
+        };
+        if let Some(below) = below {
             matmul(
-                &mut work.delta_below[..rows * layer.inputs],
+                below,
                 View::row_major(&work.delta[..n], rows, layer.units),
                 View::row_major(params.weight(layer), layer.inputs, layer.units).t(),
                 false,
             );
+        }
+        if i > 0 {
             std::mem::swap(&mut work.delta, &mut work.delta_below);
         }
     }
@@ -258,5 +269,72 @@ fn activation_backward(activation: Activation, y: &[f32], delta: &mut [f32], uni
                 d.iter_mut().zip(y).for_each(|(d, &y)| *d = y * (*d - dot));
             }
         }
+    }
+}
+
+/// A dense network being trained: its parameters, their gradients, Adam's moments and the
+/// buffers of one batch.
+pub struct DenseNetwork {
+    params: DenseParams,
+    grads: Vec<f32>,
+    adam: Adam,
+    work: Workspace,
+    dropout_rng: SplitMix64,
+    fused_output: bool,
+}
+
+impl DenseNetwork {
+    /// Weights drawn from `init_rng`; room for batches of up to `capacity` rows.
+    pub fn new(spec: &NetSpec, init_rng: &mut SplitMix64, capacity: usize, fused_output: bool, seed: u64) -> Self {
+        let params = DenseParams::init(spec, init_rng);
+        Self {
+            grads: vec![0.0; params.values.len()],
+            adam: Adam::new(params.values.len()),
+            work: Workspace::new(&params, capacity),
+            params,
+            dropout_rng: SplitMix64::new(seed ^ 0xD80F_0A7E),
+            fused_output,
+        }
+    }
+
+    fn pass(&self, training: bool) -> Pass {
+        Pass { training, skip_final_activation: self.fused_output }
+    }
+
+    /// Gradients of the last forward pass's rows, and with respect to its inputs if asked.
+    pub fn backward(&mut self, x: &[f32], rows: usize, output_grad: &[f32], input_grad: Option<&mut [f32]>) {
+        let pass = self.pass(true);
+        backward(&self.params, &mut self.work, (x, rows), output_grad, pass, &mut self.grads, input_grad);
+    }
+
+    pub fn adam_step(&mut self, learning_rate: f32) {
+        self.adam.step(learning_rate, &mut self.params.values, &self.grads);
+    }
+}
+
+impl NativeNet for DenseNetwork {
+    type Trained = DenseWeights;
+
+    fn inputs(&self) -> usize {
+        self.params.inputs()
+    }
+
+    fn outputs(&self) -> usize {
+        self.params.outputs()
+    }
+
+    fn forward(&mut self, x: &[f32], rows: usize, training: bool) -> &[f32] {
+        let pass = self.pass(training);
+        forward(&self.params, &mut self.work, x, rows, pass, &mut self.dropout_rng);
+        self.work.outputs(rows)
+    }
+
+    fn learn(&mut self, x: &[f32], rows: usize, output_grad: &[f32], learning_rate: f32) {
+        self.backward(x, rows, output_grad, None);
+        self.adam_step(learning_rate);
+    }
+
+    fn snapshot(&self) -> DenseWeights {
+        self.params.to_weights()
     }
 }

@@ -18,6 +18,18 @@ impl<'a> View<'a> {
         Self { data, rows, cols, row_stride: cols, col_stride: 1 }
     }
 
+    /// Rows of `cols` values that start every `row_stride` values (a column block of a wider
+    /// row-major matrix).
+    pub fn strided(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
+        let needed = if rows == 0 { 0 } else { (rows - 1) * row_stride + cols };
+        assert!(
+            data.len() >= needed,
+            "{rows} rows of {cols} every {row_stride} need {needed} values, got {}",
+            data.len()
+        );
+        Self { data, rows, cols, row_stride, col_stride: 1 }
+    }
+
     /// The transpose, without copying.
     pub fn t(self) -> Self {
         Self { rows: self.cols, cols: self.rows, row_stride: self.col_stride, col_stride: self.row_stride, ..self }

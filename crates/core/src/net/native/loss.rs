@@ -57,12 +57,6 @@ pub fn loss_and_gradient(kind: LossKind, output: &[f32], target: &[f32], outputs
     }
 }
 
-/// The mean loss alone (validation).
-pub fn loss(kind: LossKind, output: &[f32], target: &[f32], outputs: usize, scratch: &mut Vec<f32>) -> f64 {
-    scratch.resize(output.len(), 0.0);
-    loss_and_gradient(kind, output, target, outputs, scratch)
-}
-
 fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }

@@ -1,9 +1,10 @@
 //! The native engine held to Burn's autodiff: same starting weights, same batches, same Adam, so
 //! the trained weights must agree to float rounding for every activation and loss.
 
-use super::fit_dense;
+use super::{fit_dense, fit_lstm};
 use crate::device::{self, BackendChoice};
 use crate::net::burn_net::DenseNet;
+use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::{DenseWeights, LayerSpec, NetSpec};
 use crate::spec::{Activation, TrainConfig};
 use crate::train::{Engine, Examples, FitOutcome, LossKind, NoObserver, fit};
@@ -141,4 +142,69 @@ fn the_native_engine_trains_dense_networks_on_the_cpu_only() {
     let mut normalised = plain.clone();
     normalised.layers[0].batch_norm = true;
     assert_eq!(Engine::for_network(&normalised, &cpu), Engine::Burn);
+}
+
+#[test]
+fn native_lstm_takes_the_same_steps_as_burn() {
+    let spec = LstmSpec { step_inputs: 2, lookback: 4, hidden: 6, dense: 5, dropout: 0.0, recurrent_dropout: 0.0 };
+    // Sequences of (feature, target) pairs from a wave; the target is the next wave value.
+    let wave = |i: usize| ((i as f32) * 0.37).sin();
+    let sequences = |rows: usize, offset: usize| -> (Vec<f32>, Vec<f32>) {
+        let x = (0..rows)
+            .flat_map(|r| (0..4).flat_map(move |t| [wave(r + t + offset) * 0.5, wave(r + t + offset)]))
+            .collect();
+        (x, (0..rows).map(|r| wave(r + 4 + offset)).collect())
+    };
+    let (x, y) = sequences(80, 0);
+    let (vx, vy) = sequences(16, 200);
+    let train = Examples { inputs: &x, targets: &y, rows: 80 };
+    let held_out = Some(Examples { inputs: &vx, targets: &vy, rows: 16 });
+    let config = config(5, 16, 0.01);
+    let native = fit_lstm(spec, train, held_out, &config, &mut NoObserver).unwrap();
+    let cpu = device::resolve(BackendChoice::Cpu).unwrap();
+    let burn = fit(
+        |dev| LstmNet::init(spec, config.seed, dev),
+        LossKind::MeanSquaredError,
+        train,
+        held_out,
+        1,
+        &config,
+        &cpu,
+        &mut NoObserver,
+    )
+    .unwrap();
+    let burn_weights = burn.model.to_weights().unwrap();
+    let pairs = [
+        (&native.model.input_kernel, &burn_weights.input_kernel),
+        (&native.model.recurrent_kernel, &burn_weights.recurrent_kernel),
+        (&native.model.bias, &burn_weights.bias),
+    ];
+    for (n, b) in pairs {
+        let difference = n.iter().zip(b).map(|(n, b)| (n - b).abs()).fold(0.0, f32::max);
+        assert!(difference < 2e-4, "cell weights differ by {difference}");
+    }
+    let head = max_weight_difference(&native.model.head, &burn_weights.head);
+    assert!(head < 2e-4, "head weights differ by {head}");
+    for (n, b) in native.history.iter().zip(&burn.history) {
+        assert!((n.loss - b.loss).abs() < 1e-4 * b.loss.max(1.0), "loss {} vs {}", n.loss, b.loss);
+        let (nv, bv) = (n.val_loss.unwrap(), b.val_loss.unwrap());
+        assert!((nv - bv).abs() < 1e-4 * bv.max(1.0), "val loss {nv} vs {bv}");
+    }
+    assert!(native.history[4].loss < native.history[0].loss, "the LSTM did not learn");
+}
+
+#[test]
+fn lstm_dropout_trains_repeatably() {
+    let spec = LstmSpec { step_inputs: 1, lookback: 5, hidden: 8, dense: 4, dropout: 0.2, recurrent_dropout: 0.2 };
+    let x: Vec<f32> = (0..100 * 5).map(|i| ((i / 5 + i % 5) as f32 * 0.3).sin()).collect();
+    let y: Vec<f32> = (0..100).map(|r| ((r + 5) as f32 * 0.3).sin()).collect();
+    let train = Examples { inputs: &x, targets: &y, rows: 100 };
+    let run = || fit_lstm(spec, train, None, &config(20, 16, 0.01), &mut NoObserver).unwrap();
+    let (first, second) = (run(), run());
+    assert_eq!(first.model, second.model);
+    assert!(
+        first.history[19].loss < first.history[0].loss * 0.5,
+        "{:?}",
+        first.history.iter().map(|h| h.loss).collect::<Vec<_>>()
+    );
 }
