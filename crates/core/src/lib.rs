@@ -3,9 +3,11 @@
 //! This crate knows nothing of Node or napi. The binding (`src/` at the repository root) converts
 //! JavaScript values into the types here and maps [`Error`] onto the named JavaScript error classes.
 //!
-//! Training runs through Burn (its `flex` CPU backend, or wgpu when a real GPU is present); the
-//! trained weights are then copied into a small, plain-Rust inference engine ([`net::DenseWeights`])
-//! so predictions are microseconds, identical on every backend, and independent of device state.
+//! Training runs on the native CPU engine ([`net::native`]) for dense networks and the LSTM, or
+//! through Burn (wgpu on a real GPU; its `flex` CPU backend for batch normalisation); either way
+//! the trained weights are then copied into a small, plain-Rust inference engine
+//! ([`net::DenseWeights`]) so predictions are microseconds, identical on every backend, and
+//! independent of device state.
 
 pub mod architecture;
 pub mod artifact;
