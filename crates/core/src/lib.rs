@@ -21,6 +21,7 @@ pub mod polynomial;
 pub mod regression;
 pub mod rng;
 pub mod spec;
+pub mod store;
 pub mod tabular;
 pub mod timeseries;
 pub mod train;
