@@ -131,7 +131,7 @@ export interface NativeBatch {
 }
 
 /**
- * The S3 connection as the s3db.js client resolved it (`lib/native-store.js` reads it from the
+ * The S3 connection as the s3db.js client resolved it (`lib/weights-store.js` reads it from the
  * client's AWS SDK), plus the multipart sizes.
  */
 export interface S3StoreOptions {
