@@ -63,8 +63,30 @@ export declare class NativeModel {
    * with other features than this one; the current model is untouched then.
    */
   importSafetensors(bytes: Buffer): void
+  /**
+   * Writes the trained model's safetensors file at `key` through `store` and resolves with its
+   * size and SHA-256 for the version record. The bytes never pass through JavaScript objects.
+   */
+  saveTo(store: NativeStore, key: string): Promise<SavedWeights>
+  /**
+   * Reads the weights at `key` through `store`, checks them against `expected` (size and
+   * SHA-256 from the version record) and swaps them in. Rejects with `E_STORAGE` /
+   * `E_STORAGE_NOT_FOUND` when they cannot be read, and as `importSafetensors` does when they
+   * are damaged or belong to another model; the current model is untouched then.
+   */
+  loadFrom(store: NativeStore, key: string, expected: SavedWeights): Promise<void>
   /** Forgets the trained state (`dispose()`; `retrain()` starts from here). */
   reset(): void
+}
+
+export declare class NativeStore {
+  /** Weights straight to the bucket with aws-sdk-s3. */
+  static s3(options: S3StoreOptions): NativeStore
+  /**
+   * Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
+   * resolves with the object's bytes, or `null` when there is none.
+   */
+  static jsClient(put: (key: string, bytes: Buffer) => Promise<void>, get: (key: string) => Promise<Buffer | null>): NativeStore
 }
 
 /**
@@ -106,6 +128,33 @@ export interface NativeBatch {
   /** Classification: the labels by class index of the model that made these predictions. */
   labels: Array<any>
   labelKeys: Array<string>
+}
+
+/**
+ * The S3 connection as the s3db.js client resolved it (`lib/weights-store.js` reads it from the
+ * client's AWS SDK), plus the multipart sizes.
+ */
+export interface S3StoreOptions {
+  bucket: string
+  keyPrefix?: string
+  region: string
+  /** `http(s)://host[:port][/path]`; absent for AWS's own endpoint for the region. */
+  endpoint?: string
+  forcePathStyle?: boolean
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  /** Objects of this many bytes or more go up in parts (default 8 MiB). */
+  multipartThreshold?: number
+  /** Bytes per part, at least 5 MiB (default 8 MiB). */
+  partSize?: number
+}
+
+/** A stored weights object as its version record describes it. */
+export interface SavedWeights {
+  bytes: number
+  /** Lower-case hex SHA-256 of the bytes. */
+  sha256: string
 }
 
 /**

@@ -31,6 +31,27 @@ export type { BackendInfo };
 export declare class ComputeBackendUnavailableError extends TensorFlowDependencyError {}
 /** Training was stopped through its AbortSignal; the previous model keeps serving. */
 export declare class TrainingAbortedError extends TrainingError {}
+/** A stored model object could not be written or read; `notFound` when it does not exist. */
+export declare class ModelStorageError extends MLError {
+  notFound: boolean;
+  key?: string;
+  /** S3's error code (`InvalidAccessKeyId`, `NoSuchBucket`...), when S3 answered. */
+  s3Code?: string;
+  httpStatus?: number;
+}
+
+/** Where model weights go (`MLPluginOptions.storage`). */
+export interface StorageOptions {
+  /**
+   * On an S3 database, write and read weights from Rust with aws-sdk-s3 (default true). `false`
+   * sends them through the s3db.js client, as on memory:// and file:// databases.
+   */
+  native?: boolean;
+  /** Weights of this many bytes or more go up as a multipart upload (default 8 MiB; at least `partSize`). */
+  multipartThreshold?: number;
+  /** Bytes per multipart part (default 8 MiB; at least 5 MiB, S3's minimum). */
+  partSize?: number;
+}
 
 export type Backend = 'auto' | 'wgpu' | 'cpu';
 export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'selu' | 'linear' | 'softmax';
@@ -144,6 +165,8 @@ export interface MLPluginOptions {
   refreshInterval?: number;
   /** Seconds after which another instance may take over a crashed trainer's lock (default 900). */
   trainingLockTtl?: number;
+  /** Where model weights go. */
+  storage?: StorageOptions;
   logLevel?: string;
   verbose?: boolean;
   namespace?: string;

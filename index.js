@@ -16,6 +16,7 @@ export {
   TensorFlowDependencyError,
   ComputeBackendUnavailableError,
   TrainingAbortedError,
+  ModelStorageError,
 } from './lib/errors.js';
 
 import { native } from './lib/native.js';

@@ -2,7 +2,7 @@
 // serving, nothing broken is listed, and a rejected promise and an error event say what happened.
 import { rmSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
-import { MLPlugin, TrainingError } from '../index.js';
+import { MLPlugin, ModelStorageError, TrainingError } from '../index.js';
 import { s3Database, productRows } from './support/db.js';
 import { startS3Server } from './support/s3-server.js';
 
@@ -32,11 +32,13 @@ it('a save cut off by the server stopping leaves version 1 serving everywhere', 
   const v1 = await ml.predict('price', probe);
 
   await products.insertMany(productRows(30, 2));
-  // Stop the server the moment the new version's weights start to upload.
-  const putObject = db.client.putObject.bind(db.client);
-  db.client.putObject = async (params) => {
-    if (params.key.endsWith('/v2.safetensors')) await server.stop();
-    return putObject(params);
+  // Stop the server the moment the new version's weights start to upload (from Rust, with
+  // aws-sdk-s3: the version record would follow through the s3db.js client).
+  const model = ml.models.price;
+  const saveTo = model.saveTo.bind(model);
+  model.saveTo = async (store, key) => {
+    if (key.endsWith('/v2.safetensors')) await server.stop();
+    return saveTo(store, key);
   };
   const errors = [];
   ml.on('plg:ml:save-error', (e) => errors.push(e));
@@ -44,10 +46,12 @@ it('a save cut off by the server stopping leaves version 1 serving everywhere', 
   expect(failure).toBeInstanceOf(TrainingError);
   expect(failure.message).toMatch(/trained but could not be saved/);
   expect(errors).toHaveLength(1);
+  expect(errors[0].error).toBeInstanceOf(ModelStorageError);
+  expect(errors[0].error.message).toMatch(/S3 PutObject of .*\/v2\.safetensors failed/);
   expect(await ml.predict('price', probe)).toEqual(v1);
 
   // The server comes back with what it had stored: only version 1, and it is active.
-  db.client.putObject = putObject;
+  model.saveTo = saveTo;
   server = await startS3Server({ data: server.data, port: server.port });
   const fresh = new MLPlugin({ logLevel: 'silent', models: models() });
   await fresh.install(db);

@@ -32,6 +32,23 @@ export class TrainingAbortedError extends TrainingError {
   }
 }
 
+/** A stored object could not be written or read (S3 unreachable, access denied, missing object). */
+export class ModelStorageError extends MLError {
+  constructor(message, context = {}) {
+    const notFound = context.code === 'E_STORAGE_NOT_FOUND';
+    super(message, {
+      statusCode: notFound ? 404 : 503,
+      retriable: !notFound,
+      suggestion: notFound
+        ? 'The object was deleted or never written; load another version or train again.'
+        : "Check the database's S3 endpoint, credentials and permissions, then retry.",
+      ...context,
+      notFound,
+    });
+    this.name = 'ModelStorageError';
+  }
+}
+
 const CLASS_BY_CODE = {
   E_MODEL_CONFIG: ModelConfigError,
   E_DATA_VALIDATION: DataValidationError,
@@ -41,6 +58,8 @@ const CLASS_BY_CODE = {
   E_PREDICTION: PredictionError,
   E_BACKEND_UNAVAILABLE: ComputeBackendUnavailableError,
   E_ABORTED: TrainingAbortedError,
+  E_STORAGE: ModelStorageError,
+  E_STORAGE_NOT_FOUND: ModelStorageError,
 };
 
 const NATIVE_TAG = 'S3DBML_ERROR:';

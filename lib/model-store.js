@@ -9,14 +9,23 @@
 //
 // A version is written weights first, record second, and becomes active only after both: a save
 // that fails half way leaves the previous version serving and lists nothing broken. Records go
-// through PluginStorage (body-only JSON); weights through the client's putObject, which works on
-// the memory, file and S3 clients alike.
-import { createHash } from 'node:crypto';
+// through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
+// (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
+// same key either way.
+import { WeightsStore } from './weights-store.js';
 
 export class ModelStore {
   /** @param {import('./plugin.js').MLPlugin} plugin */
   constructor(plugin) {
     this.plugin = plugin;
+    this._weightsStore = null;
+  }
+
+  /** Where weights go, for the database the plugin is installed on (`plugin.config.storage`). */
+  get weights() {
+    const database = this.plugin.database;
+    if (this._weightsStore?.database !== database) this._weightsStore = new WeightsStore(database, this.plugin.config.storage);
+    return this._weightsStore;
   }
 
   get _storage() {
@@ -54,13 +63,8 @@ export class ModelStore {
   async save(modelName, model, result, { activate = true } = {}) {
     const { latestVersion, currentVersion } = await this.versionInfo(modelName);
     const version = latestVersion + 1;
-    const weights = model.export({ format: 'safetensors' });
     const weightsKey = `${this._versionKey(modelName, version)}.safetensors`;
-    await this.plugin.database.client.putObject({
-      key: weightsKey,
-      body: weights,
-      contentType: 'application/octet-stream',
-    });
+    const weights = await model.saveTo(await this.weights.store(), weightsKey);
     const savedAt = new Date().toISOString();
     const metrics = {
       loss: result.loss,
@@ -79,8 +83,8 @@ export class ModelStore {
         config: model.config,
         stats: { ...model.stats },
         weightsKey,
-        weightsBytes: weights.length,
-        weightsSha256: sha256(weights),
+        weightsBytes: weights.bytes,
+        weightsSha256: weights.sha256,
       },
       metrics,
       savedAt,
@@ -144,12 +148,8 @@ export class ModelStore {
   async loadInto(modelName, model, version) {
     const record = await this.record(modelName, version);
     if (!record?.modelData?.weightsKey) throw new Error(`version ${version} of "${modelName}" is not stored`);
-    const object = await this.plugin.database.client.getObject(record.modelData.weightsKey);
-    const weights = Buffer.from(await object.Body.transformToByteArray());
-    if (weights.length !== record.modelData.weightsBytes || sha256(weights) !== record.modelData.weightsSha256) {
-      throw new Error(`the weights of version ${version} of "${modelName}" are damaged (size or checksum differ)`);
-    }
-    model.import({ ...exportShape(weights), stats: record.modelData.stats });
+    const { weightsKey, weightsBytes, weightsSha256, stats } = record.modelData;
+    await model.loadFrom(await this.weights.store(), weightsKey, { bytes: weightsBytes, sha256: weightsSha256 }, stats);
     return record;
   }
 
@@ -239,13 +239,4 @@ export class ModelStore {
   _set(key, data) {
     return this._storage.set(key, data, { behavior: 'body-only' });
   }
-}
-
-function sha256(bytes) {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The model's import() takes its own export shape. */
-function exportShape(weights) {
-  return { format: 's3db-ml', model: weights.toString('base64') };
 }

@@ -9,3 +9,4 @@ mod backend;
 mod error;
 mod model;
 mod runtime;
+mod store;

@@ -4,13 +4,15 @@
 //! served by the previous model while a new one trains.
 
 use crate::error::to_napi;
-use crate::runtime::{blocking, guarded};
+use crate::runtime::{blocking, guarded, guarded_async};
+use crate::store::NativeStore;
 use napi::bindgen_prelude::{Buffer, Float64Array, Function, PromiseRaw, Uint32Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::data::Rows;
 use s3db_ml_core::model::{Head, TrainedModel};
 use s3db_ml_core::spec::EarlyStoppingParams;
+use s3db_ml_core::store::StoredWeights;
 use s3db_ml_core::tabular::{Labels, Targets};
 use s3db_ml_core::train::{EpochStats, TrainingObserver};
 use s3db_ml_core::{
@@ -87,6 +89,14 @@ pub struct TrainOptions {
     pub label_keys: Option<Vec<String>>,
     /// `{ patience, minDelta, monitor, restoreBestWeights }` for this training only.
     pub early_stopping: Option<Value>,
+}
+
+/// A stored weights object as its version record describes it.
+#[napi(object)]
+pub struct SavedWeights {
+    pub bytes: f64,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
 }
 
 /// Predictions for many rows, column by column.
@@ -296,12 +306,70 @@ impl NativeModel {
     pub fn import_safetensors(&self, bytes: Buffer) -> napi::Result<()> {
         let model = guarded(ErrorKind::DataValidation, "import", || {
             let model = artifact::from_safetensors(&bytes)?;
-            self.check_compatible(&model)?;
+            check_compatible(&self.spec, &model)?;
             Ok(model)
         })
         .map_err(to_napi)?;
         *self.trained.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
         Ok(())
+    }
+
+    /// Writes the trained model's safetensors file at `key` through `store` and resolves with its
+    /// size and SHA-256 for the version record. The bytes never pass through JavaScript objects.
+    #[napi(ts_return_type = "Promise<SavedWeights>")]
+    pub fn save_to<'env>(
+        &self,
+        env: &'env napi::Env,
+        store: &NativeStore,
+        key: String,
+    ) -> napi::Result<PromiseRaw<'env, SavedWeights>> {
+        let model = self.require_trained().map_err(to_napi)?;
+        let store = store.shared();
+        env.spawn_future(async move {
+            let (bytes, saved) = blocking(ErrorKind::Training, "export", move || {
+                let bytes = artifact::to_safetensors(&model)?;
+                let saved = StoredWeights::of(&bytes);
+                Ok((bytes, saved))
+            })
+            .await?;
+            guarded_async(ErrorKind::Storage, "storing the weights", store.put(&key, bytes)).await.map_err(to_napi)?;
+            Ok(SavedWeights { bytes: saved.bytes as f64, sha256: saved.sha256 })
+        })
+    }
+
+    /// Reads the weights at `key` through `store`, checks them against `expected` (size and
+    /// SHA-256 from the version record) and swaps them in. Rejects with `E_STORAGE` /
+    /// `E_STORAGE_NOT_FOUND` when they cannot be read, and as `importSafetensors` does when they
+    /// are damaged or belong to another model; the current model is untouched then.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn load_from<'env>(
+        &self,
+        env: &'env napi::Env,
+        store: &NativeStore,
+        key: String,
+        expected: SavedWeights,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        if !(expected.bytes.is_finite() && expected.bytes >= 0.0 && expected.bytes.fract() == 0.0) {
+            return Err(to_napi(Error::data(format!(
+                "the recorded weights size {} is not a byte count",
+                expected.bytes
+            ))));
+        }
+        let expected = StoredWeights { bytes: expected.bytes as usize, sha256: expected.sha256 };
+        let (store, spec, slot) = (store.shared(), self.spec.clone(), self.trained.clone());
+        env.spawn_future(async move {
+            let bytes =
+                guarded_async(ErrorKind::Storage, "reading the weights", store.get(&key)).await.map_err(to_napi)?;
+            let model = blocking(ErrorKind::DataValidation, "import", move || {
+                expected.verify(&key, &bytes)?;
+                let model = artifact::from_safetensors(&bytes)?;
+                check_compatible(&spec, &model)?;
+                Ok(model)
+            })
+            .await?;
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+            Ok(())
+        })
     }
 
     /// Forgets the trained state (`dispose()`; `retrain()` starts from here).
@@ -322,25 +390,6 @@ impl NativeModel {
         Ok(spec)
     }
 
-    /// An imported model must be of this model's kind, over the same features and target.
-    fn check_compatible(&self, model: &TrainedModel) -> s3db_ml_core::Result<()> {
-        let spec = &self.spec;
-        if model.kind != spec.kind || model.features != spec.features || model.target != spec.target {
-            return Err(Error::config(format!(
-                "Model \"{}\" is a {:?} model of {:?} from [{}]; the imported one is a {:?} model of {:?} from [{}]",
-                spec.name,
-                spec.kind,
-                spec.target,
-                spec.features.join(", "),
-                model.kind,
-                model.target,
-                model.features.join(", ")
-            ))
-            .with("modelName", spec.name.clone()));
-        }
-        Ok(())
-    }
-
     fn current(&self) -> Option<Arc<TrainedModel>> {
         self.trained.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -351,6 +400,24 @@ impl NativeModel {
                 .with("model", self.spec.name.clone())
         })
     }
+}
+
+/// An imported model must be of this model's kind, over the same features and target.
+fn check_compatible(spec: &ModelSpec, model: &TrainedModel) -> s3db_ml_core::Result<()> {
+    if model.kind != spec.kind || model.features != spec.features || model.target != spec.target {
+        return Err(Error::config(format!(
+            "Model \"{}\" is a {:?} model of {:?} from [{}]; the imported one is a {:?} model of {:?} from [{}]",
+            spec.name,
+            spec.kind,
+            spec.target,
+            spec.features.join(", "),
+            model.kind,
+            model.target,
+            model.features.join(", ")
+        ))
+        .with("modelName", spec.name.clone()));
+    }
+    Ok(())
 }
 
 /// Dispatches training to the model's kind.

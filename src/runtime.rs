@@ -4,7 +4,10 @@
 
 use crate::error::from_panic;
 use s3db_ml_core::{ErrorKind, Result};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// Runs `f` on the calling thread, turning a panic into an error of `kind`.
 pub fn guarded<T>(kind: ErrorKind, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
@@ -25,6 +28,26 @@ pub async fn blocking<T: Send + 'static>(
     }
 }
 
+/// Awaits `future` (storage I/O on napi's Tokio runtime), turning a panic while it is polled into
+/// an error of `kind`: napi would reject with an untagged "Panic in async function" otherwise.
+pub async fn guarded_async<T>(kind: ErrorKind, what: &str, future: impl Future<Output = Result<T>>) -> Result<T> {
+    CatchUnwind(Box::pin(future)).await.unwrap_or_else(|p| Err(from_panic(p, kind, what)))
+}
+
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +58,20 @@ mod tests {
         let error = result.unwrap_err();
         assert_eq!(error.kind, ErrorKind::Prediction);
         assert!(error.message.contains("shape mismatch"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_panicking_future_becomes_an_error_of_the_given_kind() {
+        fn explode() -> Result<()> {
+            panic!("socket gone")
+        }
+        let mut future = Box::pin(guarded_async(ErrorKind::Storage, "storing", async { explode() }));
+        // It panics on its first poll, so one poll with a no-op waker settles it.
+        let Poll::Ready(result) = future.as_mut().poll(&mut Context::from_waker(std::task::Waker::noop())) else {
+            panic!("a panicking future must be ready after one poll")
+        };
+        let error = result.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Storage);
+        assert!(error.message.contains("socket gone"), "{}", error.message);
     }
 }

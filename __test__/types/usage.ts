@@ -5,6 +5,7 @@ import {
   ModelNotTrainedError,
   ComputeBackendUnavailableError,
   TensorFlowDependencyError,
+  ModelStorageError,
   type RegressionPrediction,
   type TrainResult,
 } from '../../index.js';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const ml = new MLPlugin({
     backend: 'auto',
     minTrainingSamples: 20,
+    storage: { multipartThreshold: 16 * 2 ** 20, partSize: 8 * 2 ** 20 },
     models: {
       price: { type: 'regression', resource: 'products', features: ['cost'], target: 'price', modelConfig: { polynomial: 2 } },
       spam: { type: 'classification', resource: 'emails', features: ['links'], target: 'label', filter: (r) => r.links !== 0 },
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
+  if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);
 }
 
 void main;

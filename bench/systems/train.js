@@ -33,6 +33,7 @@ export async function trainAndScore(MLPlugin, pluginOptions, data) {
     // Set when plugin.train saw fewer rows than the resource holds (see trainOnAllRows).
     final_loss: result.loss,
     backend: result.backend ?? null,
+    engine: result.engine ?? null,
     accuracy: { [data.metric]: score },
     ...(full && { full }),
   };

@@ -304,7 +304,29 @@ export class BaseModel {
       });
     }
     callNative(() => this._native.importSafetensors(bytes), DataValidationError, { model: name });
-    const stats = data?.stats ?? {};
+    this._adoptStats(data?.stats);
+  }
+
+  /**
+   * Writes the trained weights (the safetensors export) at `key` through a NativeStore; the bytes
+   * stay native. Resolves with `{ bytes, sha256 }` for the version record.
+   */
+  saveTo(store, key) {
+    return callNative(() => this._native.saveTo(store, key), MLError, { model: this.config.name, key });
+  }
+
+  /**
+   * Loads weights stored with `saveTo`, after checking them against `expected` (`{ bytes, sha256 }`).
+   * Unreadable, damaged or foreign weights reject with a named error and change nothing.
+   */
+  async loadFrom(store, key, expected, stats = {}) {
+    await callNative(() => this._native.loadFrom(store, key, expected), DataValidationError, { model: this.config.name, key });
+    this._adoptStats(stats);
+  }
+
+  /** Statistics of a restored model: those it was stored with, else what its report says. */
+  _adoptStats(stored) {
+    const stats = stored ?? {};
     this.stats.trainedAt = stats.trainedAt ?? new Date().toISOString();
     this.stats.samples = stats.samples ?? this._native.describe()?.report?.samples ?? 0;
     this.stats.loss = stats.loss ?? null;

@@ -24,6 +24,10 @@ pub enum ErrorKind {
     BackendUnavailable,
     /// Training was stopped by its caller.
     Aborted,
+    /// Reading or writing a stored object failed (S3 unreachable, access denied...).
+    Storage,
+    /// A stored object that should exist does not.
+    StorageNotFound,
 }
 
 impl ErrorKind {
@@ -38,6 +42,8 @@ impl ErrorKind {
             ErrorKind::Prediction => "E_PREDICTION",
             ErrorKind::BackendUnavailable => "E_BACKEND_UNAVAILABLE",
             ErrorKind::Aborted => "E_ABORTED",
+            ErrorKind::Storage => "E_STORAGE",
+            ErrorKind::StorageNotFound => "E_STORAGE_NOT_FOUND",
         }
     }
 }
@@ -73,6 +79,11 @@ impl Error {
 
     pub fn training(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Training, message)
+    }
+
+    /// No object at `key` (the key as the store saw it, prefix included).
+    pub fn not_found(key: &str) -> Self {
+        Self::new(ErrorKind::StorageNotFound, format!("no stored object at {key}")).with("key", key)
     }
 }
 

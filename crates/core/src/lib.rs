@@ -23,6 +23,7 @@ pub mod polynomial;
 pub mod regression;
 pub mod rng;
 pub mod spec;
+pub mod store;
 mod subnormal;
 pub mod tabular;
 pub mod timeseries;

@@ -1,0 +1,167 @@
+// On a database on real S3, model weights go from Rust straight to the bucket (aws-sdk-s3),
+// connected as the s3db.js client is: under the same keys, so each side reads what the other
+// wrote; large models as multipart uploads; S3 failures as named errors, the active version
+// serving on.
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MLPlugin, ModelStorageError, TrainingError } from '../index.js';
+import { s3Database, productRows } from './support/db.js';
+
+const MIB = 1 << 20;
+const price = (modelConfig = { epochs: 10 }) => ({
+  type: 'regression',
+  resource: 'products',
+  features: ['cost', 'demand'],
+  target: 'price',
+  backend: 'cpu',
+  modelConfig,
+});
+const probes = productRows(5, 77);
+const predictions = (ml, model = 'price') => Promise.all(probes.map((p) => ml.predict(model, p)));
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+let db;
+let namespaces = 0;
+/** A plugin in its own namespace (or `namespace`), only installed: it loads on first use. */
+async function plugin({ namespace = `ns${namespaces++}`, models = { price: price() }, storage } = {}) {
+  const ml = new MLPlugin({ logLevel: 'silent', namespace, models, storage });
+  await ml.install(db);
+  return ml;
+}
+
+beforeAll(async () => {
+  // One database for the file: connecting to a fresh S3 prefix takes ~14 s.
+  db = s3Database();
+  await db.connect();
+  const products = await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } });
+  await products.insertMany(productRows(80, 5));
+});
+
+afterAll(async () => {
+  await db?.disconnect();
+});
+
+/** Keys the s3db.js client wrote while `fn` ran. */
+async function keysPutByClient(fn) {
+  const keys = [];
+  const putObject = db.client.putObject;
+  db.client.putObject = (params) => {
+    keys.push(params.key);
+    return putObject.call(db.client, params);
+  };
+  try {
+    await fn();
+  } finally {
+    db.client.putObject = putObject;
+  }
+  return keys;
+}
+
+it('Rust writes the weights to the bucket; the s3db.js client reads them but never wrote them', async () => {
+  const ml = await plugin();
+  let version;
+  const clientKeys = await keysPutByClient(async () => {
+    ({ version } = await ml.train('price'));
+  });
+  expect(await ml._store.weights.path()).toBe('native-s3');
+
+  const { weightsKey, weightsBytes, weightsSha256 } = (await ml._store.record('price', version)).modelData;
+  expect(clientKeys.some((key) => key.includes('/models/price/v1'))).toBe(true); // the JSON record
+  expect(clientKeys).not.toContain(weightsKey);
+
+  const object = await db.client.getObject(weightsKey);
+  const bytes = Buffer.from(await object.Body.transformToByteArray());
+  expect(bytes.length).toBe(weightsBytes);
+  expect(sha256(bytes)).toBe(weightsSha256);
+  expect(bytes.equals(ml.models.price.export({ format: 'safetensors' }))).toBe(true);
+});
+
+it('weights written by the s3db.js client load natively, and the other way round', async () => {
+  const namespace = 'mixed';
+  const viaClient = await plugin({ namespace, storage: { native: false } });
+  expect(await viaClient._store.weights.path()).toBe('s3db-client');
+  await viaClient.train('price');
+  const v1 = await predictions(viaClient);
+
+  const viaRust = await plugin({ namespace });
+  expect(await predictions(viaRust)).toEqual(v1);
+
+  await db.resources.products.insertMany(productRows(20, 6));
+  expect((await viaRust.train('price')).version).toBe(2);
+  const v2 = await predictions(viaRust);
+  const readerViaClient = await plugin({ namespace, storage: { native: false } });
+  expect(await predictions(readerViaClient)).toEqual(v2);
+});
+
+it('a model past the multipart threshold goes up in parts and loads bit-identically', async () => {
+  // ~1.6 M f32 parameters: a 6.3 MB file, two parts of 5 MiB at most.
+  const wide = {
+    type: 'neural-network',
+    resource: 'products',
+    features: ['cost', 'demand'],
+    target: 'price',
+    backend: 'cpu',
+    modelConfig: { epochs: 1, batchSize: 32, layers: [{ units: 1536 }, { units: 1024 }] },
+  };
+  const storage = { multipartThreshold: 5 * MIB, partSize: 5 * MIB };
+  const ml = await plugin({ namespace: 'wide', models: { wide }, storage });
+  const { version } = await ml.train('wide');
+  const { weightsKey, weightsBytes } = (await ml._store.record('wide', version)).modelData;
+  expect(weightsBytes).toBeGreaterThan(5 * MIB);
+
+  // A multipart object's ETag is "<md5 of the part md5s>-<parts>".
+  const head = await db.client.client.send(
+    new HeadObjectCommand({ Bucket: db.client.config.bucket, Key: `${db.client.config.keyPrefix}/${weightsKey}` }),
+  );
+  const parts = Number(/-(\d+)"?$/.exec(head.ETag)?.[1]);
+  expect(parts).toBeGreaterThanOrEqual(2);
+  expect(head.ContentLength).toBe(weightsBytes);
+  expect(head.ContentType).toBe('application/octet-stream');
+
+  const fresh = await plugin({ namespace: 'wide', models: { wide } });
+  expect(await predictions(fresh, 'wide')).toEqual(await predictions(ml, 'wide'));
+});
+
+it('wrong credentials reject with ModelStorageError and the active version keeps serving', async () => {
+  const namespace = 'creds';
+  await (await plugin({ namespace })).train('price');
+  const ml = await plugin({ namespace });
+  const v1 = await predictions(ml);
+
+  // Rebuild this plugin's native store while the SDK hands out a wrong key: the s3db.js client
+  // (records, listing) keeps working, only Rust's requests are refused.
+  const sdk = db.client.client.config;
+  const credentials = sdk.credentials;
+  sdk.credentials = async () => ({ accessKeyId: 'wrongaccess', secretAccessKey: 'wrongsecret123' });
+  try {
+    ml._store._weightsStore = null;
+    expect(await ml._store.weights.path()).toBe('native-s3');
+  } finally {
+    sdk.credentials = credentials;
+  }
+
+  const errors = [];
+  ml.on('plg:ml:save-error', (e) => errors.push(e.error));
+  const failure = await ml.train('price').catch((e) => e);
+  expect(failure).toBeInstanceOf(TrainingError);
+  expect(failure.message).toMatch(/could not be saved/);
+  expect(errors[0]).toBeInstanceOf(ModelStorageError);
+  expect(errors[0]).toMatchObject({ notFound: false, httpStatus: 403, operation: 'PutObject' });
+  expect(errors[0].s3Code).toBeTruthy();
+
+  expect(await predictions(ml)).toEqual(v1);
+  expect((await ml.listModelVersions('price')).map((v) => [v.version, v.isCurrent])).toEqual([[1, true]]);
+  await expect(ml.loadModelVersion('price', 1)).rejects.toThrow(/could not be loaded.*S3 GetObject/s);
+});
+
+it('a missing weights object is a distinct not-found error', async () => {
+  const ml = await plugin({ namespace: 'missing' });
+  await ml.train('price');
+  const model = ml.models.price;
+  const store = await ml._store.weights.store();
+  const failure = await model.loadFrom(store, 'plugin=ml/nothing/here.safetensors', { bytes: 1, sha256: '00' }).catch((e) => e);
+  expect(failure).toBeInstanceOf(ModelStorageError);
+  expect(failure).toMatchObject({ notFound: true, statusCode: 404 });
+  expect(model.isTrained).toBe(true);
+});

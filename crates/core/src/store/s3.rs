@@ -1,0 +1,204 @@
+//! [`ObjectStore`] on S3 through aws-sdk-s3: the weights of a model on an S3 database go from Rust
+//! straight to the bucket, without crossing into JavaScript. Everything the SDK needs (region,
+//! endpoint, path style, credentials) is what the s3db.js client resolved; no AWS config files or
+//! environment are read here, so both clients always talk to the same place as the same identity.
+
+use super::multipart::MultipartPolicy;
+use super::{ObjectStore, PutReceipt, StoreFuture, join_key};
+use crate::error::{Error, ErrorKind, Result};
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCalculation};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use bytes::Bytes;
+
+const CONTENT_TYPE: &str = "application/octet-stream";
+
+/// Credentials as the s3db.js client's AWS SDK resolved them.
+#[derive(Debug, Clone)]
+pub struct S3Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+/// Where and as whom to connect (s3db-contract §4.1).
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// The database's key prefix; joined with every key as s3db.js joins it.
+    pub key_prefix: String,
+    pub region: String,
+    /// `None` lets the SDK derive the AWS endpoint from the region.
+    pub endpoint: Option<String>,
+    pub force_path_style: bool,
+    pub credentials: S3Credentials,
+    pub multipart: MultipartPolicy,
+}
+
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+    key_prefix: String,
+    multipart: MultipartPolicy,
+}
+
+impl S3Store {
+    pub fn new(config: S3Config) -> Self {
+        let S3Credentials { access_key_id, secret_access_key, session_token } = config.credentials;
+        // Expiry is left to the JavaScript side, which rebuilds the store before the s3db.js
+        // client's credentials expire.
+        let credentials = Credentials::new(access_key_id, secret_access_key, session_token, None, "s3db.js");
+        let mut builder = aws_sdk_s3::config::Builder::new()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region))
+            .credentials_provider(credentials)
+            .force_path_style(config.force_path_style)
+            // Integrity is the version record's SHA-256 (and SigV4's payload hash); the SDK's
+            // optional CRC trailers (aws-chunked bodies) are what S3-compatible servers most
+            // often get wrong.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+        if let Some(endpoint) = config.endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        Self {
+            client: Client::from_conf(builder.build()),
+            bucket: config.bucket,
+            key_prefix: config.key_prefix,
+            multipart: config.multipart,
+        }
+    }
+
+    async fn put_single(&self, key: &str, bytes: Bytes) -> Result<PutReceipt> {
+        let len = bytes.len();
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(CONTENT_TYPE)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| s3_error("PutObject", key, e))?;
+        Ok(PutReceipt { bytes: len, parts: 1 })
+    }
+
+    /// Create, upload every part, complete; any failure aborts the upload so that S3 keeps no
+    /// orphaned parts and the key keeps its previous object (or none).
+    async fn put_multipart(&self, key: &str, bytes: Bytes) -> Result<PutReceipt> {
+        let created = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(CONTENT_TYPE)
+            .send()
+            .await
+            .map_err(|e| s3_error("CreateMultipartUpload", key, e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| Error::new(ErrorKind::Storage, format!("S3 started no multipart upload for {key}")))?
+            .to_string();
+        match self.upload_parts(key, &upload_id, &bytes).await {
+            Ok(parts) => Ok(PutReceipt { bytes: bytes.len(), parts }),
+            Err(error) => {
+                // Best effort: the upload's own error is the one worth reporting.
+                let _ = self
+                    .client
+                    .abort_multipart_upload()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .send()
+                    .await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn upload_parts(&self, key: &str, upload_id: &str, bytes: &Bytes) -> Result<usize> {
+        let ranges = self.multipart.parts(bytes.len());
+        let mut completed = Vec::with_capacity(ranges.len());
+        // One part at a time: a model is uploaded once per training, and sequential parts keep
+        // memory at one extra part rather than all of them in flight.
+        for (index, range) in ranges.into_iter().enumerate() {
+            let number = index as i32 + 1;
+            let part = self
+                .client
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(upload_id)
+                .part_number(number)
+                .body(ByteStream::from(bytes.slice(range)))
+                .send()
+                .await
+                .map_err(|e| s3_error("UploadPart", key, e))?;
+            completed
+                .push(CompletedPart::builder().set_e_tag(part.e_tag().map(str::to_string)).part_number(number).build());
+        }
+        let parts = completed.len();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+            .send()
+            .await
+            .map_err(|e| s3_error("CompleteMultipartUpload", key, e))?;
+        Ok(parts)
+    }
+}
+
+impl ObjectStore for S3Store {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> StoreFuture<'a, PutReceipt> {
+        Box::pin(async move {
+            let key = join_key(&self.key_prefix, key);
+            let bytes = Bytes::from(bytes);
+            if self.multipart.is_multipart(bytes.len()) {
+                self.put_multipart(&key, bytes).await
+            } else {
+                self.put_single(&key, bytes).await
+            }
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Vec<u8>> {
+        Box::pin(async move {
+            let key = join_key(&self.key_prefix, key);
+            let object = self.client.get_object().bucket(&self.bucket).key(&key).send().await.map_err(|e| {
+                let missing = e.as_service_error().is_some_and(|s| s.is_no_such_key())
+                    || e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
+                if missing { Error::not_found(&key) } else { s3_error("GetObject", &key, e) }
+            })?;
+            let body = object.body.collect().await.map_err(|e| {
+                Error::new(ErrorKind::Storage, format!("reading {key} from S3 failed: {e}")).with("key", key.clone())
+            })?;
+            Ok(body.into_bytes().to_vec())
+        })
+    }
+}
+
+/// An SDK error as a `Storage` error: the S3 error code (`InvalidAccessKeyId`, `NoSuchBucket`…)
+/// and HTTP status as context, the whole cause chain in the message (connection refused, DNS…).
+fn s3_error<E>(operation: &str, key: &str, error: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = error.code().map(str::to_string);
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let mut out =
+        Error::new(ErrorKind::Storage, format!("S3 {operation} of {key} failed: {}", DisplayErrorContext(&error)))
+            .with("operation", operation)
+            .with("key", key);
+    if let Some(code) = code {
+        out = out.with("s3Code", code);
+    }
+    if let Some(status) = status {
+        out = out.with("httpStatus", status);
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! `NativeStore`: where a model's weights are written and read, as a JavaScript object. Either
+//! the bucket itself (aws-sdk-s3, for databases on S3) or the s3db.js client through callbacks
+//! (for `memory://` and `file://`, whose storage only that client can reach). Both implement the
+//! core's `ObjectStore`, so `model.saveTo` / `model.loadFrom` are the same code for every client.
+
+use crate::error::to_napi;
+use napi::Status;
+use napi::bindgen_prelude::{Buffer, FnArgs, Function, Promise};
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi_derive::napi;
+use s3db_ml_core::store::{MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture};
+use s3db_ml_core::{Error, ErrorKind};
+use std::sync::Arc;
+
+/// The S3 connection as the s3db.js client resolved it (`lib/weights-store.js` reads it from the
+/// client's AWS SDK), plus the multipart sizes.
+#[napi(object)]
+pub struct S3StoreOptions {
+    pub bucket: String,
+    pub key_prefix: Option<String>,
+    pub region: String,
+    /// `http(s)://host[:port][/path]`; absent for AWS's own endpoint for the region.
+    pub endpoint: Option<String>,
+    pub force_path_style: Option<bool>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    /// Objects of this many bytes or more go up in parts (default 8 MiB).
+    pub multipart_threshold: Option<f64>,
+    /// Bytes per part, at least 5 MiB (default 8 MiB).
+    pub part_size: Option<f64>,
+}
+
+#[napi]
+pub struct NativeStore {
+    inner: Arc<dyn ObjectStore>,
+}
+
+#[napi]
+impl NativeStore {
+    /// Weights straight to the bucket with aws-sdk-s3.
+    #[napi(factory)]
+    pub fn s3(options: S3StoreOptions) -> napi::Result<Self> {
+        let defaults = MultipartPolicy::default();
+        let size = |value: Option<f64>, default: usize, name: &str| match value {
+            None => Ok(default),
+            Some(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 => Ok(v as usize),
+            Some(v) => Err(Error::config(format!("storage {name} must be a whole number of bytes, got {v}"))),
+        };
+        let multipart = size(options.multipart_threshold, defaults.threshold, "multipartThreshold")
+            .and_then(|threshold| Ok((threshold, size(options.part_size, defaults.part_size, "partSize")?)))
+            .and_then(|(threshold, part_size)| MultipartPolicy::new(threshold, part_size))
+            .map_err(to_napi)?;
+        let config = S3Config {
+            bucket: options.bucket,
+            key_prefix: options.key_prefix.unwrap_or_default(),
+            region: options.region,
+            endpoint: options.endpoint.filter(|e| !e.is_empty()),
+            force_path_style: options.force_path_style.unwrap_or(false),
+            credentials: S3Credentials {
+                access_key_id: options.access_key_id,
+                secret_access_key: options.secret_access_key,
+                session_token: options.session_token.filter(|t| !t.is_empty()),
+            },
+            multipart,
+        };
+        // The SDK's HTTP client may look for a Tokio runtime while it is built.
+        let store = napi::bindgen_prelude::within_runtime_if_available(|| S3Store::new(config));
+        Ok(Self { inner: Arc::new(store) })
+    }
+
+    /// Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
+    /// resolves with the object's bytes, or `null` when there is none.
+    #[napi(factory)]
+    pub fn js_client(
+        #[napi(ts_arg_type = "(key: string, bytes: Buffer) => Promise<void>")] put: Function<
+            '_,
+            FnArgs<(String, Buffer)>,
+            Promise<()>,
+        >,
+        #[napi(ts_arg_type = "(key: string) => Promise<Buffer | null>")] get: Function<
+            '_,
+            String,
+            Promise<Option<Buffer>>,
+        >,
+    ) -> napi::Result<Self> {
+        // Weak: a store cached by the plugin must not keep Node's event loop alive on its own.
+        let put = put.build_threadsafe_function::<FnArgs<(String, Buffer)>>().weak::<true>().build()?;
+        let get = get.build_threadsafe_function::<String>().weak::<true>().build()?;
+        Ok(Self { inner: Arc::new(JsClientStore { put, get }) })
+    }
+}
+
+impl NativeStore {
+    pub fn shared(&self) -> Arc<dyn ObjectStore> {
+        self.inner.clone()
+    }
+}
+
+type PutFn = ThreadsafeFunction<FnArgs<(String, Buffer)>, Promise<()>, FnArgs<(String, Buffer)>, Status, false, true>;
+type GetFn = ThreadsafeFunction<String, Promise<Option<Buffer>>, String, Status, false, true>;
+
+/// `ObjectStore` on the s3db.js client: each call runs the JavaScript callback on the JavaScript
+/// thread and awaits the Promise it returns, so Rust waits without blocking Node.
+struct JsClientStore {
+    put: PutFn,
+    get: GetFn,
+}
+
+impl ObjectStore for JsClientStore {
+    fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> StoreFuture<'a, PutReceipt> {
+        Box::pin(async move {
+            let len = bytes.len();
+            let pending = self
+                .put
+                .call_async_catch((key.to_string(), Buffer::from(bytes)).into())
+                .await
+                .map_err(|e| js_error("write", key, e))?;
+            pending.await.map_err(|e| js_error("write", key, e))?;
+            Ok(PutReceipt { bytes: len, parts: 1 })
+        })
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Vec<u8>> {
+        Box::pin(async move {
+            let pending = self.get.call_async_catch(key.to_string()).await.map_err(|e| js_error("read", key, e))?;
+            match pending.await.map_err(|e| js_error("read", key, e))? {
+                Some(bytes) => Ok(bytes.to_vec()),
+                None => Err(Error::not_found(key)),
+            }
+        })
+    }
+}
+
+fn js_error(action: &str, key: &str, error: napi::Error) -> Error {
+    Error::new(ErrorKind::Storage, format!("the s3db.js client could not {action} {key}: {}", error.reason))
+        .with("key", key)
+}
