@@ -20,6 +20,7 @@ import { readTrainingSet } from './training-data.js';
 import { AutoTrainer } from './auto-train.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 import { ModelStore } from './model-store.js';
+import { ServingVersions } from './model-versions.js';
 import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
 
 const MODEL_CLASSES = {
@@ -29,9 +30,6 @@ const MODEL_CLASSES = {
   'neural-network': NeuralNetworkModel,
 };
 const BACKENDS = ['auto', 'wgpu', 'cpu'];
-function fmt(value) {
-  return typeof value === 'number' ? value.toPrecision(4) : String(value);
-}
 
 /** When a newly trained version starts serving: always, or only if it beats the active one. */
 const DEPLOY_POLICIES = ['always', 'if-better'];
@@ -105,12 +103,7 @@ export class MLPlugin extends Plugin {
     this.backendInfo = null;
     this._autoTrainer = new AutoTrainer(this);
     this._store = new ModelStore(this);
-    /** modelName → promise of the stored version loaded (0: none), so each model loads once. */
-    this._loadAttempts = new Map();
-    /** modelName → when this instance last asked storage which version is active. */
-    this._lastRefresh = new Map();
-    /** Models on a version chosen with loadModelVersion(): not replaced by the active one. */
-    this._pinned = new Set();
+    this._versions = new ServingVersions(this, this._store);
     /** modelName → records inserted since its last insert-triggered training (as upstream exposes it). */
     this.insertCounters = this._autoTrainer.insertCounters;
     for (const [name, config] of Object.entries(models)) {
@@ -130,7 +123,7 @@ export class MLPlugin extends Plugin {
 
   /** Trained models stored in the database start serving at once. */
   async onStart() {
-    for (const modelName of Object.keys(this.models)) await this._loadStored(modelName);
+    for (const modelName of Object.keys(this.models)) await this._versions.loadStored(modelName);
   }
 
   async onStop() {
@@ -203,32 +196,11 @@ export class MLPlugin extends Plugin {
     return model;
   }
 
-  /** The resource a model trains on (ModelNotFoundError when it does not exist). */
-  /** The stored active version of `modelName`, loaded once (on start, or on first use after a bare install). */
-  async _loadStored(modelName) {
-    if (this._loadAttempts.has(modelName)) return this._loadAttempts.get(modelName);
-    const attempt = this._store
-      .loadActive(modelName, this.models[modelName], {
-        onFallback: (info) => this.emit('plg:ml:load-fallback', info),
-      })
-      .catch((error) => {
-        this.emit('plg:ml:load-error', { modelName, error });
-        return 0;
-      });
-    this._loadAttempts.set(modelName, attempt);
-    return attempt;
-  }
-
-  /** Before serving: a stored model if this one is untrained, a newer active version if any. */
-  async _ensureLoaded(modelName) {
-    if (!this.models[modelName].isTrained && this.database?.client) await this._loadStored(modelName);
-    await this._refreshIfStale(modelName);
-  }
-
   _saveModelEnabled(modelName) {
     return this.config.models[modelName].saveModel ?? this.config.saveModel;
   }
 
+  /** The resource a model trains on (ModelNotFoundError when it does not exist). */
   _resourceOf(modelName) {
     const config = this.config.models[modelName];
     const resource = this.database?.resources?.[config.resource];
@@ -256,7 +228,7 @@ export class MLPlugin extends Plugin {
     let result;
     try {
       // Instances sharing the bucket train a stored model one at a time; the others go on
-      // serving and pick the new version up (see _refreshIfStale).
+      // serving and pick the new version up (see ServingVersions.refreshIfStale).
       if (this._saveModelEnabled(modelName) && this.database?.client) {
         lock = await acquireTrainingLock(this, modelName);
         if (!lock) return { skipped: true, reason: 'locked_by_another_instance' };
@@ -309,172 +281,34 @@ export class MLPlugin extends Plugin {
         options.onProgress?.(progress);
       },
     });
-    if (save) result.version = await this._saveTrained(modelName, model, result, previous, data);
+    if (save) result.version = await this._versions.saveTrained(modelName, model, result, previous, data);
     return result;
   }
 
-  /**
-   * Another instance may have trained and activated a newer version: look (at most every
-   * `refreshInterval` ms; 0 = on every call) and load it before serving.
-   */
-  async _refreshIfStale(modelName) {
-    const interval = this.config.refreshInterval;
-    if (interval === false || interval === Infinity || !this.database?.client || this.training.get(modelName)) return;
-    if (this._pinned.has(modelName)) return;
-    const now = Date.now();
-    if (now - (this._lastRefresh.get(modelName) ?? 0) < interval) return;
-    this._lastRefresh.set(modelName, now);
-    const loaded = await (this._loadAttempts.get(modelName) ?? Promise.resolve(0));
-    const { currentVersion } = await this._store.versionInfo(modelName).catch(() => ({ currentVersion: loaded }));
-    if (currentVersion > 0 && currentVersion !== loaded) {
-      const attempt = this._store
-        .loadInto(modelName, this.models[modelName], currentVersion)
-        .then(() => currentVersion)
-        .catch((error) => {
-          this.emit('plg:ml:load-error', { modelName, version: currentVersion, error });
-          return loaded;
-        });
-      this._loadAttempts.set(modelName, attempt);
-      await attempt;
-    }
-  }
-
-  /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
-  async _saveTrained(modelName, model, result, previous, data = null) {
-    try {
-      const verdict = await this._deployVerdict(modelName, result);
-      const version = await this._store.save(modelName, model, result, { activate: verdict.deploy });
-      result.deployed = verdict.deploy;
-      const keepRows = data && (this.config.models[modelName].saveTrainingData ?? this.config.saveTrainingData);
-      if (keepRows) await this._store.saveTrainingData(modelName, version, model, data);
-      await this._store.recordHistory(modelName, {
-        version,
-        totalSamples: result.samples,
-        metrics: { loss: result.loss, accuracy: result.accuracy ?? null, heldOut: result.metrics ?? null },
-        storageKey: keepRows ? `training/data/${modelName}/v${version}` : null,
-        deployed: verdict.deploy,
-        trainedAt: new Date().toISOString(),
-      });
-      if (!verdict.deploy) {
-        // 'if-better' and it is not: the active version goes on serving here too.
-        if (previous) {
-          model.import(previous);
-        } else {
-          model.dispose();
-          this._loadAttempts.delete(modelName);
-          await this._loadStored(modelName);
-        }
-        this.emit('plg:ml:deploy-skipped', { modelName, version, reason: verdict.reason });
-        return version;
-      }
-      this._loadAttempts.set(modelName, Promise.resolve(version));
-      this._pinned.delete(modelName);
-      return version;
-    } catch (error) {
-      if (previous) model.import(previous);
-      else model.dispose();
-      this.emit('plg:ml:save-error', { modelName, error });
-      throw new TrainingError(`Model "${modelName}" trained but could not be saved, so it does not serve: ${error.message}`, {
-        modelName,
-        originalError: error.message,
-      });
-    }
-  }
-
-  /**
-   * `deploy: 'if-better'`: a new version serves only if its held-out metric beats the active
-   * version's (RMSE for numbers, lower is better; accuracy for labels, higher is better).
-   */
-  async _deployVerdict(modelName, result) {
-    if ((this.config.models[modelName].deploy ?? 'always') !== 'if-better') return { deploy: true };
-    const { currentVersion } = await this._store.versionInfo(modelName);
-    const active = currentVersion > 0 ? await this._store.record(modelName, currentVersion) : null;
-    const [now, before] = [result.metrics, active?.metrics?.heldOut];
-    if (!before || !now) return { deploy: true };
-    const [metric, better] =
-      typeof now.rmse === 'number' ? ['rmse', now.rmse < before.rmse] : ['accuracy', now.accuracy > before.accuracy];
-    if (better) return { deploy: true };
-    return {
-      deploy: false,
-      reason: `held-out ${metric} ${fmt(now[metric])} does not beat the active version ${currentVersion}'s ${fmt(before[metric])}`,
-    };
-  }
-
-  _requireVersioning() {
-    if (!this.config.enableVersioning) {
-      throw new MLError('Versioning is not enabled', { statusCode: 400, suggestion: 'Create the plugin with enableVersioning: true.' });
-    }
-  }
 
   /** `[{ version, savedAt, isCurrent, metrics }]` of every stored version. */
-  async listModelVersions(modelName) {
-    this._model(modelName);
-    this._requireVersioning();
-    return this._store.list(modelName);
+  listModelVersions(modelName) {
+    return this._versions.list(modelName);
   }
 
   /** Loads a stored version into memory (it serves in this process until the next load or training). */
-  async loadModelVersion(modelName, version) {
-    const model = this._model(modelName);
-    this._requireVersioning();
-    let record;
-    try {
-      record = await this._store.loadInto(modelName, model, version);
-    } catch (error) {
-      throw new MLError(`Version ${version} of model "${modelName}" could not be loaded: ${error.message}`, {
-        modelName,
-        version,
-        statusCode: 404,
-      });
-    }
-    this._loadAttempts.set(modelName, Promise.resolve(version));
-    this._pinned.add(modelName);
-    return { version, metrics: record.metrics, savedAt: record.savedAt };
+  loadModelVersion(modelName, version) {
+    return this._versions.load(modelName, version);
   }
 
   /** Loads `version` and makes it the one that serves, here and for every instance that loads later. */
-  async setActiveVersion(modelName, version) {
-    const loaded = await this.loadModelVersion(modelName, version);
-    await this._store.activate(modelName, version, { metrics: loaded.metrics, savedAt: loaded.savedAt });
-    this._pinned.delete(modelName);
-    return { modelName, version };
+  setActiveVersion(modelName, version) {
+    return this._versions.setActive(modelName, version);
   }
 
   /** Activates `version` (default: the one before the current). */
-  async rollbackVersion(modelName, version = null) {
-    this._model(modelName);
-    this._requireVersioning();
-    const { currentVersion } = await this._store.versionInfo(modelName);
-    if (currentVersion === 0) throw new MLError(`No stored versions of model "${modelName}"`, { modelName, statusCode: 404 });
-    const target = version ?? Math.max(1, currentVersion - 1);
-    if (target === currentVersion) {
-      throw new MLError(`Cannot rollback to the same version (${target})`, { modelName, version: target, statusCode: 400 });
-    }
-    await this.setActiveVersion(modelName, target);
-    return { modelName, previousVersion: currentVersion, currentVersion: target, version: target };
+  rollbackVersion(modelName, version = null) {
+    return this._versions.rollback(modelName, version);
   }
 
   /** Metrics of two versions side by side, with the relative change of loss and accuracy. */
-  async compareVersions(modelName, version1, version2) {
-    this._model(modelName);
-    this._requireVersioning();
-    const [a, b] = await Promise.all([this._store.record(modelName, version1), this._store.record(modelName, version2)]);
-    for (const [v, r] of [
-      [version1, a],
-      [version2, b],
-    ]) {
-      if (!r) throw new MLError(`Version ${v} of model "${modelName}" not found`, { modelName, version: v, statusCode: 404 });
-    }
-    const change = (from, to, lowerIsBetter) =>
-      typeof from === 'number' && typeof to === 'number' && from !== 0
-        ? `${(((lowerIsBetter ? from - to : to - from) / from) * 100).toFixed(2)}%`
-        : 'N/A';
-    return {
-      modelName,
-      version1: { version: version1, savedAt: a.savedAt, metrics: a.metrics },
-      version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics },
-      improvement: { loss: change(a.metrics?.loss, b.metrics?.loss, true), accuracy: change(a.metrics?.accuracy, b.metrics?.accuracy, false) },
-    };
+  compareVersions(modelName, version1, version2) {
+    return this._versions.compare(modelName, version1, version2);
   }
 
   /**
@@ -516,7 +350,7 @@ export class MLPlugin extends Plugin {
   /** One prediction: `{ prediction, confidence, interval? , probabilities? }`. */
   async predict(modelName, input) {
     const model = this._model(modelName);
-    await this._ensureLoaded(modelName);
+    await this._versions.ensureLoaded(modelName);
     try {
       const result = model.predictSync(input);
       this.stats.totalPredictions++;
@@ -531,7 +365,7 @@ export class MLPlugin extends Plugin {
   /** Many predictions at once (off the JavaScript thread). */
   async predictBatch(modelName, inputs) {
     const model = this._model(modelName);
-    await this._ensureLoaded(modelName);
+    await this._versions.ensureLoaded(modelName);
     try {
       const results = await model.predictBatch(inputs);
       this.stats.totalPredictions += results.length;
@@ -549,7 +383,7 @@ export class MLPlugin extends Plugin {
    */
   async evaluate(modelName, { data } = {}) {
     const model = this._model(modelName);
-    await this._ensureLoaded(modelName);
+    await this._versions.ensureLoaded(modelName);
     if (data !== undefined) return model.evaluate(data);
     return model.heldOutMetrics();
   }
@@ -560,7 +394,7 @@ export class MLPlugin extends Plugin {
    */
   async exportModel(modelName, options = {}) {
     const model = this._model(modelName);
-    await this._ensureLoaded(modelName);
+    await this._versions.ensureLoaded(modelName);
     return model.export(options);
   }
 
@@ -570,7 +404,7 @@ export class MLPlugin extends Plugin {
     const previous = model.isTrained ? model.export({ format: 'safetensors' }) : null;
     model.import(data);
     if (this._saveModelEnabled(modelName) && this.database?.client) {
-      await this._saveTrained(modelName, model, { loss: model.stats.loss, accuracy: model.stats.accuracy, samples: model.stats.samples }, previous);
+      await this._versions.saveTrained(modelName, model, { loss: model.stats.loss, accuracy: model.stats.accuracy, samples: model.stats.samples }, previous);
     }
   }
 

@@ -1,0 +1,212 @@
+// Which stored version of each model serves in this process: loading the active one on start or
+// first use, picking up a version another instance activated, storing a new training as a version
+// (with the deploy policy), and the versions API (list, load, activate, roll back, compare) over
+// the ModelStore.
+import { MLError, TrainingError } from './errors.js';
+
+function fmt(value) {
+  return typeof value === 'number' ? value.toPrecision(4) : String(value);
+}
+
+export class ServingVersions {
+  /**
+   * @param {import('./plugin.js').MLPlugin} plugin
+   * @param {import('./model-store.js').ModelStore} store
+   */
+  constructor(plugin, store) {
+    this.plugin = plugin;
+    this.store = store;
+    /** modelName → promise of the stored version loaded (0: none), so each model loads once. */
+    this.loadAttempts = new Map();
+    /** modelName → when this instance last asked storage which version is active. */
+    this.lastRefresh = new Map();
+    /** Models on a version chosen with loadModelVersion(): not replaced by the active one. */
+    this.pinned = new Set();
+  }
+
+  /** The stored active version of `modelName`, loaded once (on start, or on first use after a bare install). */
+  async loadStored(modelName) {
+    if (this.loadAttempts.has(modelName)) return this.loadAttempts.get(modelName);
+    const attempt = this.store
+      .loadActive(modelName, this.plugin.models[modelName], {
+        onFallback: (info) => this.plugin.emit('plg:ml:load-fallback', info),
+      })
+      .catch((error) => {
+        this.plugin.emit('plg:ml:load-error', { modelName, error });
+        return 0;
+      });
+    this.loadAttempts.set(modelName, attempt);
+    return attempt;
+  }
+
+  /** Before serving: a stored model if this one is untrained, a newer active version if any. */
+  async ensureLoaded(modelName) {
+    if (!this.plugin.models[modelName].isTrained && this.plugin.database?.client) await this.loadStored(modelName);
+    await this.refreshIfStale(modelName);
+  }
+
+  /**
+   * Another instance may have trained and activated a newer version: look (at most every
+   * `refreshInterval` ms; 0 = on every call) and load it before serving.
+   */
+  async refreshIfStale(modelName) {
+    const interval = this.plugin.config.refreshInterval;
+    if (interval === false || interval === Infinity || !this.plugin.database?.client || this.plugin.training.get(modelName)) return;
+    if (this.pinned.has(modelName)) return;
+    const now = Date.now();
+    if (now - (this.lastRefresh.get(modelName) ?? 0) < interval) return;
+    this.lastRefresh.set(modelName, now);
+    const loaded = await (this.loadAttempts.get(modelName) ?? Promise.resolve(0));
+    const { currentVersion } = await this.store.versionInfo(modelName).catch(() => ({ currentVersion: loaded }));
+    if (currentVersion > 0 && currentVersion !== loaded) {
+      const attempt = this.store
+        .loadInto(modelName, this.plugin.models[modelName], currentVersion)
+        .then(() => currentVersion)
+        .catch((error) => {
+          this.plugin.emit('plg:ml:load-error', { modelName, version: currentVersion, error });
+          return loaded;
+        });
+      this.loadAttempts.set(modelName, attempt);
+      await attempt;
+    }
+  }
+
+  /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
+  async saveTrained(modelName, model, result, previous, data = null) {
+    try {
+      const verdict = await this.deployVerdict(modelName, result);
+      const version = await this.store.save(modelName, model, result, { activate: verdict.deploy });
+      result.deployed = verdict.deploy;
+      const keepRows = data && (this.plugin.config.models[modelName].saveTrainingData ?? this.plugin.config.saveTrainingData);
+      if (keepRows) await this.store.saveTrainingData(modelName, version, model, data);
+      await this.store.recordHistory(modelName, {
+        version,
+        totalSamples: result.samples,
+        metrics: { loss: result.loss, accuracy: result.accuracy ?? null, heldOut: result.metrics ?? null },
+        storageKey: keepRows ? `training/data/${modelName}/v${version}` : null,
+        deployed: verdict.deploy,
+        trainedAt: new Date().toISOString(),
+      });
+      if (!verdict.deploy) {
+        // 'if-better' and it is not: the active version goes on serving here too.
+        if (previous) {
+          model.import(previous);
+        } else {
+          model.dispose();
+          this.loadAttempts.delete(modelName);
+          await this.loadStored(modelName);
+        }
+        this.plugin.emit('plg:ml:deploy-skipped', { modelName, version, reason: verdict.reason });
+        return version;
+      }
+      this.loadAttempts.set(modelName, Promise.resolve(version));
+      this.pinned.delete(modelName);
+      return version;
+    } catch (error) {
+      if (previous) model.import(previous);
+      else model.dispose();
+      this.plugin.emit('plg:ml:save-error', { modelName, error });
+      throw new TrainingError(`Model "${modelName}" trained but could not be saved, so it does not serve: ${error.message}`, {
+        modelName,
+        originalError: error.message,
+      });
+    }
+  }
+
+  /**
+   * `deploy: 'if-better'`: a new version serves only if its held-out metric beats the active
+   * version's (RMSE for numbers, lower is better; accuracy for labels, higher is better).
+   */
+  async deployVerdict(modelName, result) {
+    if ((this.plugin.config.models[modelName].deploy ?? 'always') !== 'if-better') return { deploy: true };
+    const { currentVersion } = await this.store.versionInfo(modelName);
+    const active = currentVersion > 0 ? await this.store.record(modelName, currentVersion) : null;
+    const [now, before] = [result.metrics, active?.metrics?.heldOut];
+    if (!before || !now) return { deploy: true };
+    const [metric, better] =
+      typeof now.rmse === 'number' ? ['rmse', now.rmse < before.rmse] : ['accuracy', now.accuracy > before.accuracy];
+    if (better) return { deploy: true };
+    return {
+      deploy: false,
+      reason: `held-out ${metric} ${fmt(now[metric])} does not beat the active version ${currentVersion}'s ${fmt(before[metric])}`,
+    };
+  }
+
+  /** `[{ version, savedAt, isCurrent, metrics }]` of every stored version. */
+  async list(modelName) {
+    this.plugin._model(modelName);
+    this._requireVersioning();
+    return this.store.list(modelName);
+  }
+
+  /** Loads a stored version into memory (it serves in this process until the next load or training). */
+  async load(modelName, version) {
+    const model = this.plugin._model(modelName);
+    this._requireVersioning();
+    let record;
+    try {
+      record = await this.store.loadInto(modelName, model, version);
+    } catch (error) {
+      throw new MLError(`Version ${version} of model "${modelName}" could not be loaded: ${error.message}`, {
+        modelName,
+        version,
+        statusCode: 404,
+      });
+    }
+    this.loadAttempts.set(modelName, Promise.resolve(version));
+    this.pinned.add(modelName);
+    return { version, metrics: record.metrics, savedAt: record.savedAt };
+  }
+
+  /** Loads `version` and makes it the one that serves, here and for every instance that loads later. */
+  async setActive(modelName, version) {
+    const loaded = await this.load(modelName, version);
+    await this.store.activate(modelName, version, { metrics: loaded.metrics, savedAt: loaded.savedAt });
+    this.pinned.delete(modelName);
+    return { modelName, version };
+  }
+
+  /** Activates `version` (default: the one before the current). */
+  async rollback(modelName, version = null) {
+    this.plugin._model(modelName);
+    this._requireVersioning();
+    const { currentVersion } = await this.store.versionInfo(modelName);
+    if (currentVersion === 0) throw new MLError(`No stored versions of model "${modelName}"`, { modelName, statusCode: 404 });
+    const target = version ?? Math.max(1, currentVersion - 1);
+    if (target === currentVersion) {
+      throw new MLError(`Cannot rollback to the same version (${target})`, { modelName, version: target, statusCode: 400 });
+    }
+    await this.setActive(modelName, target);
+    return { modelName, previousVersion: currentVersion, currentVersion: target, version: target };
+  }
+
+  /** Metrics of two versions side by side, with the relative change of loss and accuracy. */
+  async compare(modelName, version1, version2) {
+    this.plugin._model(modelName);
+    this._requireVersioning();
+    const [a, b] = await Promise.all([this.store.record(modelName, version1), this.store.record(modelName, version2)]);
+    for (const [v, r] of [
+      [version1, a],
+      [version2, b],
+    ]) {
+      if (!r) throw new MLError(`Version ${v} of model "${modelName}" not found`, { modelName, version: v, statusCode: 404 });
+    }
+    const change = (from, to, lowerIsBetter) =>
+      typeof from === 'number' && typeof to === 'number' && from !== 0
+        ? `${(((lowerIsBetter ? from - to : to - from) / from) * 100).toFixed(2)}%`
+        : 'N/A';
+    return {
+      modelName,
+      version1: { version: version1, savedAt: a.savedAt, metrics: a.metrics },
+      version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics },
+      improvement: { loss: change(a.metrics?.loss, b.metrics?.loss, true), accuracy: change(a.metrics?.accuracy, b.metrics?.accuracy, false) },
+    };
+  }
+
+
+  _requireVersioning() {
+    if (!this.plugin.config.enableVersioning) {
+      throw new MLError('Versioning is not enabled', { statusCode: 400, suggestion: 'Create the plugin with enableVersioning: true.' });
+    }
+  }
+}
