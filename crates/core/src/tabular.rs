@@ -12,7 +12,7 @@ use crate::net::burn_net::DenseNet;
 use crate::net::native;
 use crate::polynomial;
 use crate::spec::{ModelKind, ModelSpec, TrainConfig};
-use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
 use std::time::Instant;
 
 /// How one model type trains.
@@ -100,7 +100,7 @@ pub fn train(
         Engine::Native => native::fit_dense(&net, plan.loss, train_set, held_out, &plan.train, observer)?,
         Engine::Burn => {
             let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
-            let outcome = fit(
+            fit(
                 |dev| DenseNet::init(&net, seed, fused, dev),
                 plan.loss,
                 train_set,
@@ -109,13 +109,8 @@ pub fn train(
                 &plan.train,
                 device,
                 observer,
-            )?;
-            FitOutcome {
-                model: outcome.model.to_weights()?,
-                history: outcome.history,
-                stopped_early: outcome.stopped_early,
-                best_epoch: outcome.best_epoch,
-            }
+            )?
+            .try_map(|net| net.to_weights())?
         }
     };
     let weights = outcome.model;

@@ -10,7 +10,7 @@ use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, Trai
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
-use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
 use std::time::Instant;
 
 /// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
@@ -64,7 +64,7 @@ pub fn train(
         Engine::Native => native::fit_lstm(lstm, train_set, held_out, &config.train, observer)?,
         Engine::Burn => {
             let seed = config.train.seed;
-            let outcome = fit(
+            fit(
                 |dev| LstmNet::init(lstm, seed, dev),
                 LossKind::MeanSquaredError,
                 train_set,
@@ -73,13 +73,8 @@ pub fn train(
                 &config.train,
                 device,
                 observer,
-            )?;
-            FitOutcome {
-                model: outcome.model.to_weights()?,
-                history: outcome.history,
-                stopped_early: outcome.stopped_early,
-                best_epoch: outcome.best_epoch,
-            }
+            )?
+            .try_map(|net| net.to_weights())?
         }
     };
     let weights = outcome.model;

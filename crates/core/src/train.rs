@@ -85,6 +85,18 @@ pub struct FitOutcome<M> {
     pub best_epoch: usize,
 }
 
+impl<M> FitOutcome<M> {
+    /// The same outcome with the network converted (e.g. a Burn module to inference weights).
+    pub fn try_map<N>(self, convert: impl FnOnce(M) -> Result<N>) -> Result<FitOutcome<N>> {
+        Ok(FitOutcome {
+            model: convert(self.model)?,
+            history: self.history,
+            stopped_early: self.stopped_early,
+            best_epoch: self.best_epoch,
+        })
+    }
+}
+
 /// Which engine trains a network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -63,13 +63,9 @@ fn train_both(
         &cpu,
         &mut NoObserver,
     )
+    .unwrap()
+    .try_map(|net| net.to_weights())
     .unwrap();
-    let burn = FitOutcome {
-        model: burn.model.to_weights().unwrap(),
-        history: burn.history,
-        stopped_early: burn.stopped_early,
-        best_epoch: burn.best_epoch,
-    };
     (native, burn)
 }
 
