@@ -217,7 +217,29 @@ pub fn fit<M: Trainable>(
     device: &ComputeDevice,
     observer: &mut dyn TrainingObserver,
 ) -> Result<FitOutcome<M>> {
-    let mut learner = BurnLearner::new(init, loss_kind, train, validation, outputs, config, device);
+    let plain = device.device.clone();
+    let ad = plain.clone().autodiff();
+    // Dropout masks come from Burn's generator; seed it so runs repeat.
+    ad.seed(config.seed);
+    let in_dim = train.inputs.len() / train.rows.max(1);
+    let matrix = |values: &[f32], rows: usize, cols: usize, device: &Device| {
+        Tensor::<2>::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
+    };
+    let mut learner = BurnLearner {
+        model: Some(init(&ad)),
+        optimizer: AdamConfig::new().init(),
+        loss_kind,
+        learning_rate: config.learning_rate,
+        x_all: matrix(train.inputs, train.rows, in_dim, &ad),
+        y_all: matrix(train.targets, train.rows, outputs, &ad),
+        rows: train.rows,
+        held_out: validation
+            .filter(|v| v.rows > 0)
+            .map(|v| (matrix(v.inputs, v.rows, in_dim, &plain), matrix(v.targets, v.rows, outputs, &plain))),
+        device: ad,
+        order: None,
+        loss_sum: None,
+    };
     run_epochs(&mut learner, train.rows, config, observer)
 }
 
@@ -238,40 +260,6 @@ pub struct BurnLearner<M> {
 }
 
 impl<M: Trainable> BurnLearner<M> {
-    fn new(
-        init: impl FnOnce(&Device) -> M,
-        loss_kind: LossKind,
-        train: Examples<'_>,
-        validation: Option<Examples<'_>>,
-        outputs: usize,
-        config: &TrainConfig,
-        device: &ComputeDevice,
-    ) -> Self {
-        let plain = device.device.clone();
-        let ad = plain.clone().autodiff();
-        // Dropout masks come from Burn's generator; seed it so runs repeat.
-        ad.seed(config.seed);
-        let in_dim = train.inputs.len() / train.rows.max(1);
-        let matrix = |values: &[f32], rows: usize, cols: usize, device: &Device| {
-            Tensor::<2>::from_data(TensorData::new(values.to_vec(), [rows, cols]), device)
-        };
-        Self {
-            model: Some(init(&ad)),
-            optimizer: AdamConfig::new().init(),
-            loss_kind,
-            learning_rate: config.learning_rate,
-            x_all: matrix(train.inputs, train.rows, in_dim, &ad),
-            y_all: matrix(train.targets, train.rows, outputs, &ad),
-            rows: train.rows,
-            held_out: validation
-                .filter(|v| v.rows > 0)
-                .map(|v| (matrix(v.inputs, v.rows, in_dim, &plain), matrix(v.targets, v.rows, outputs, &plain))),
-            device: ad,
-            order: None,
-            loss_sum: None,
-        }
-    }
-
     fn model(&self) -> &M {
         self.model.as_ref().expect("the model is only taken out during a step")
     }

@@ -1,6 +1,6 @@
 //! The Burn module used for training a [`NetSpec`], with deterministic initialisation.
 
-use super::{BatchNormWeights, DenseLayerWeights, DenseWeights, NetSpec};
+use super::{BatchNormWeights, DenseLayerWeights, DenseWeights, NetSpec, glorot_uniform};
 use crate::error::{Error, Result};
 use crate::rng::SplitMix64;
 use crate::spec::Activation;
@@ -24,11 +24,10 @@ pub struct DenseNet {
     fused_output: bool,
 }
 
-/// Glorot-uniform weights `[inputs, units]` from our own generator, so that initialisation does
-/// not depend on Burn's global RNG (the tfjs default kernel initialiser the upstream plugin used).
+/// A linear layer with [`glorot_uniform`] weights, so that initialisation does not depend on
+/// Burn's global RNG.
 pub fn glorot_linear(rng: &mut SplitMix64, inputs: usize, units: usize, bias: bool, device: &Device) -> Linear {
-    let limit = (6.0 / (inputs + units) as f64).sqrt();
-    let weights: Vec<f32> = (0..inputs * units).map(|_| rng.uniform(-limit, limit) as f32).collect();
+    let weights = glorot_uniform(rng, inputs, units);
     let weight = Tensor::<2>::from_data(TensorData::new(weights, [inputs, units]), device);
     Linear {
         weight: Param::from_tensor(weight),

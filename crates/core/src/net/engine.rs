@@ -84,22 +84,25 @@ impl DenseLayerWeights {
             let start = output.len();
             output.extend_from_slice(&self.bias);
             let acc = &mut output[start..];
-            // Row times matrix, accumulated one input at a time so the inner loop runs over
-            // contiguous weights and vectorises.
-            for (k, &x) in row.iter().enumerate() {
-                if x == 0.0 {
-                    continue;
-                }
-                let w = &self.weight[k * self.units..(k + 1) * self.units];
-                for (o, &wj) in acc.iter_mut().zip(w) {
-                    *o += x * wj;
-                }
-            }
+            accumulate(acc, row, &self.weight);
             activate(self.activation, acc);
             if let Some(bn) = &self.batch_norm {
                 for ((v, &scale), &shift) in acc.iter_mut().zip(&bn.scale).zip(&bn.shift) {
                     *v = *v * scale + shift;
                 }
+            }
+        }
+    }
+}
+
+/// `out += x · W` for a row-major `W` of `x.len()` rows and `out.len()` columns, one input at a
+/// time so that the inner loop runs over contiguous weights and vectorises.
+pub fn accumulate(out: &mut [f32], x: &[f32], w: &[f32]) {
+    let n = out.len();
+    for (k, &xv) in x.iter().enumerate() {
+        if xv != 0.0 {
+            for (o, &wv) in out.iter_mut().zip(&w[k * n..(k + 1) * n]) {
+                *o += xv * wv;
             }
         }
     }
@@ -124,7 +127,7 @@ pub fn activate(activation: Activation, row: &mut [f32]) {
 pub const SELU_ALPHA: f32 = 1.673_263_2;
 pub const SELU_SCALE: f32 = 1.050_701;
 
-fn sigmoid(v: f32) -> f32 {
+pub fn sigmoid(v: f32) -> f32 {
     1.0 / (1.0 + (-v).exp())
 }
 

@@ -5,7 +5,7 @@
 //! on the hidden state fed back at each step) exists at all.
 
 use super::burn_net::{glorot_linear, linear_weights, read_f32};
-use super::{DenseLayerWeights, DenseWeights};
+use super::{DenseLayerWeights, DenseWeights, engine};
 use crate::error::Result;
 use crate::rng::SplitMix64;
 use crate::spec::Activation;
@@ -157,13 +157,13 @@ impl LstmWeights {
             c.iter_mut().for_each(|v| *v = 0.0);
             for step in sequence.chunks_exact(step_inputs) {
                 gates.copy_from_slice(&self.bias);
-                accumulate(&mut gates, step, &self.input_kernel);
-                accumulate(&mut gates, &h, &self.recurrent_kernel);
+                engine::accumulate(&mut gates, step, &self.input_kernel);
+                engine::accumulate(&mut gates, &h, &self.recurrent_kernel);
                 for j in 0..hidden {
-                    let i = sigmoid_f(gates[j]);
-                    let f = sigmoid_f(gates[hidden + j]);
+                    let i = engine::sigmoid(gates[j]);
+                    let f = engine::sigmoid(gates[hidden + j]);
                     let g = gates[2 * hidden + j].tanh();
-                    let o = sigmoid_f(gates[3 * hidden + j]);
+                    let o = engine::sigmoid(gates[3 * hidden + j]);
                     c[j] = f * c[j] + i * g;
                     h[j] = o * c[j].tanh();
                 }
@@ -172,20 +172,4 @@ impl LstmWeights {
         }
         self.head.forward(&last_hidden)
     }
-}
-
-/// `out += x · W` for a row-major `W` of `x.len()` rows.
-fn accumulate(out: &mut [f32], x: &[f32], w: &[f32]) {
-    let n = out.len();
-    for (k, &xv) in x.iter().enumerate() {
-        if xv != 0.0 {
-            for (o, &wv) in out.iter_mut().zip(&w[k * n..(k + 1) * n]) {
-                *o += xv * wv;
-            }
-        }
-    }
-}
-
-fn sigmoid_f(v: f32) -> f32 {
-    1.0 / (1.0 + (-v).exp())
 }

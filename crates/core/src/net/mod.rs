@@ -9,8 +9,17 @@ pub mod native;
 
 pub use engine::{BatchNormWeights, DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
 
+use crate::rng::SplitMix64;
 use crate::spec::Activation;
 use serde::{Deserialize, Serialize};
+
+/// Glorot-uniform weights `[fan_in, fan_out]` (row-major) from our own generator, the tfjs default
+/// kernel initialiser the upstream plugin used. Both training engines draw through this, in the
+/// same order, so they start from the same network.
+pub fn glorot_uniform(rng: &mut SplitMix64, fan_in: usize, fan_out: usize) -> Vec<f32> {
+    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    (0..fan_in * fan_out).map(|_| rng.uniform(-limit, limit) as f32).collect()
+}
 
 /// One fully connected layer: `activation(x · W + b)`, then dropout while training, then batch
 /// normalisation if asked for (the order of the upstream tfjs networks).

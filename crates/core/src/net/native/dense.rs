@@ -1,10 +1,10 @@
 //! A dense network's forward and backward passes over preallocated buffers.
 
-use super::NativeNet;
 use super::adam::Adam;
 use super::gemm::{View, matmul};
+use super::{NativeNet, apply_dropout};
 use crate::net::engine::{SELU_ALPHA, SELU_SCALE, activate};
-use crate::net::{DenseLayerWeights, DenseWeights, NetSpec};
+use crate::net::{DenseLayerWeights, DenseWeights, NetSpec, glorot_uniform};
 use crate::rng::SplitMix64;
 use crate::spec::Activation;
 
@@ -35,9 +35,8 @@ impl DenseParams {
         let mut layers = Vec::with_capacity(spec.layers.len());
         let mut inputs = spec.inputs;
         for layer in &spec.layers {
-            let limit = (6.0 / (inputs + layer.units) as f64).sqrt();
             let weight_at = values.len();
-            values.extend((0..inputs * layer.units).map(|_| rng.uniform(-limit, limit) as f32));
+            values.extend(glorot_uniform(rng, inputs, layer.units));
             let bias_at = values.len();
             values.extend(std::iter::repeat_n(0.0, layer.units));
             layers.push(Layer {
@@ -165,17 +164,15 @@ fn forward(params: &DenseParams, work: &mut Workspace, x: &[f32], rows: usize, p
             }
         }
         if layer.dropout > 0.0 {
-            // Inverted dropout: kept units are scaled by 1 / (1 − p) so inference needs no change.
-            let keep = 1.0 - layer.dropout;
-            let mask = &mut work.masks[i][..rows * layer.units];
+            let n = rows * layer.units;
+            let (activated, dropped, mask) =
+                (&work.activated[i][..n], &mut work.dropped[i][..n], &mut work.masks[i][..n]);
             if pass.training {
-                mask.iter_mut().for_each(|m| *m = if (rng.next_f64() as f32) < keep { 1.0 / keep } else { 0.0 });
+                apply_dropout(activated, dropped, mask, layer.dropout, rng);
             } else {
                 mask.fill(1.0);
+                dropped.copy_from_slice(activated);
             }
-            let activated = &work.activated[i][..rows * layer.units];
-            let dropped = &mut work.dropped[i][..rows * layer.units];
-            dropped.iter_mut().zip(activated.iter().zip(mask.iter())).for_each(|(d, (a, m))| *d = a * m);
         }
     }
 }

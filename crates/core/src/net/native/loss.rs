@@ -1,6 +1,7 @@
 //! Loss values and their gradients with respect to the network's (pre-fused-activation) outputs,
 //! with the same definitions as the Burn engine's `loss_of`.
 
+use crate::net::engine::sigmoid;
 use crate::train::LossKind;
 
 /// Mean loss of a batch; writes d(loss)/d(output) into `grad`.
@@ -55,8 +56,4 @@ pub fn loss_and_gradient(kind: LossKind, output: &[f32], target: &[f32], outputs
             total / output.len() as f64
         }
     }
-}
-
-fn sigmoid(z: f32) -> f32 {
-    1.0 / (1.0 + (-z).exp())
 }

@@ -1,13 +1,13 @@
 //! The time-series LSTM on the native engine: the cell of `net::lstm::LstmNet` written out with
 //! back-propagation through time, and its dense head as a [`DenseNetwork`].
 
-use super::NativeNet;
 use super::adam::Adam;
 use super::dense::DenseNetwork;
 use super::fast_math::{self, map_in_place};
 use super::gemm::{View, matmul};
+use super::{NativeNet, apply_dropout};
 use crate::net::lstm::{LstmSpec, LstmWeights};
-use crate::net::{LayerSpec, NetSpec};
+use crate::net::{LayerSpec, NetSpec, glorot_uniform};
 use crate::rng::SplitMix64;
 use crate::spec::Activation;
 
@@ -43,14 +43,10 @@ impl LstmNetwork {
     pub fn new(spec: LstmSpec, capacity: usize, seed: u64) -> Self {
         let (inputs, h) = (spec.step_inputs, spec.hidden);
         let mut rng = SplitMix64::new(seed);
-        let glorot = |rng: &mut SplitMix64, fan_in: usize, fan_out: usize| -> Vec<f32> {
-            let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
-            (0..fan_in * fan_out).map(|_| rng.uniform(-limit, limit) as f32).collect()
-        };
-        let mut params = glorot(&mut rng, inputs, 4 * h);
+        let mut params = glorot_uniform(&mut rng, inputs, 4 * h);
         // Forget-gate bias 1, as in LstmNet::init.
         params.extend((0..4 * h).map(|j| if (h..2 * h).contains(&j) { 1.0 } else { 0.0 }));
-        params.extend(glorot(&mut rng, h, 4 * h));
+        params.extend(glorot_uniform(&mut rng, h, 4 * h));
         let head_spec = NetSpec {
             inputs: h,
             layers: vec![
@@ -80,11 +76,17 @@ impl LstmNetwork {
         }
     }
 
+    /// Where the bias and the recurrent kernel start in `params` (and `grads`).
+    fn offsets(&self) -> (usize, usize) {
+        let gates = 4 * self.spec.hidden;
+        let bias_at = self.spec.step_inputs * gates;
+        (bias_at, bias_at + gates)
+    }
+
+    /// `(input kernel, bias, recurrent kernel)`.
     fn split(&self) -> (&[f32], &[f32], &[f32]) {
-        let (inputs, h) = (self.spec.step_inputs, self.spec.hidden);
-        let (input_kernel, rest) = self.params.split_at(inputs * 4 * h);
-        let (bias, recurrent_kernel) = rest.split_at(4 * h);
-        (input_kernel, bias, recurrent_kernel)
+        let (bias_at, recurrent_at) = self.offsets();
+        (&self.params[..bias_at], &self.params[bias_at..recurrent_at], &self.params[recurrent_at..])
     }
 
     /// Step `t`'s inputs within the batch's rows of `lookback × step_inputs` values.
@@ -96,14 +98,11 @@ impl LstmNetwork {
     /// The recurrent input of step `t`: the previous hidden state, with recurrent dropout.
     fn feed_back(&mut self, t: usize, rows: usize, training: bool) {
         let n = rows * self.spec.hidden;
-        let keep = 1.0 - self.spec.recurrent_dropout as f32;
         let fed = &mut self.fed[t][..n];
         let previous = &self.hidden[t - 1][..n];
         if training && !self.masks.is_empty() {
-            let mask = &mut self.masks[t][..n];
-            let rng = &mut self.dropout_rng;
-            mask.iter_mut().for_each(|m| *m = if (rng.next_f64() as f32) < keep { 1.0 / keep } else { 0.0 });
-            fed.iter_mut().zip(previous.iter().zip(mask.iter())).for_each(|(f, (h, m))| *f = h * m);
+            let rate = self.spec.recurrent_dropout as f32;
+            apply_dropout(previous, fed, &mut self.masks[t][..n], rate, &mut self.dropout_rng);
         } else {
             fed.copy_from_slice(previous);
         }
@@ -177,8 +176,7 @@ impl NativeNet for LstmNetwork {
         self.head.backward(&self.hidden[lookback - 1][..n], rows, output_grad, Some(&mut self.hidden_grad[..n]));
         self.grads.fill(0.0);
         self.cell_grad[..n].fill(0.0);
-        let inputs = self.spec.step_inputs;
-        let (weight_at, bias_at, recurrent_at) = (0, inputs * 4 * h, inputs * 4 * h + 4 * h);
+        let (bias_at, recurrent_at) = self.offsets();
         for t in (0..lookback).rev() {
             let gates = &self.gates[t];
             let dz = &mut self.gate_grad[..rows * 4 * h];
@@ -199,8 +197,8 @@ impl NativeNet for LstmNetwork {
                 }
             }
             let dz = View::row_major(&self.gate_grad[..rows * 4 * h], rows, 4 * h);
-            let step = View::strided(&x[t * inputs..], rows, inputs, lookback * inputs);
-            matmul(&mut self.grads[weight_at..bias_at], step.t(), dz, true);
+            let step = self.step_inputs(x, rows, t);
+            matmul(&mut self.grads[..bias_at], step.t(), dz, true);
             for row in self.gate_grad[..rows * 4 * h].chunks_exact(4 * h) {
                 self.grads[bias_at..recurrent_at].iter_mut().zip(row).for_each(|(g, d)| *g += d);
             }

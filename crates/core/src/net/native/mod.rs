@@ -47,12 +47,6 @@ pub trait NativeNet {
     fn snapshot(&self) -> Self::Trained;
 }
 
-/// Room for a batch, or for a chunk of held-out rows if that is larger.
-fn capacity(config: &TrainConfig, train: Examples<'_>, validation: Option<Examples<'_>>) -> usize {
-    let batch = config.batch_size.min(train.rows).max(1);
-    batch.max(VALIDATION_CHUNK.min(validation.map_or(0, |v| v.rows)))
-}
-
 /// Trains `net` from seeded Glorot weights; the result is ready for the inference engine.
 pub fn fit_dense(
     net: &NetSpec,
@@ -62,10 +56,9 @@ pub fn fit_dense(
     config: &TrainConfig,
     observer: &mut dyn TrainingObserver,
 ) -> Result<FitOutcome<crate::net::DenseWeights>> {
-    let mut init = SplitMix64::new(config.seed);
-    let capacity = capacity(config, train, validation);
-    let network = DenseNetwork::new(net, &mut init, capacity, loss.is_fused(), config.seed);
-    let mut learner = NativeLearner::new(network, loss, train, validation, config);
+    let build =
+        |capacity| DenseNetwork::new(net, &mut SplitMix64::new(config.seed), capacity, loss.is_fused(), config.seed);
+    let mut learner = NativeLearner::new(build, loss, train, validation, config);
     run_epochs(&mut learner, train.rows, config, observer)
 }
 
@@ -77,9 +70,20 @@ pub fn fit_lstm(
     config: &TrainConfig,
     observer: &mut dyn TrainingObserver,
 ) -> Result<FitOutcome<crate::net::lstm::LstmWeights>> {
-    let network = LstmNetwork::new(spec, capacity(config, train, validation), config.seed);
-    let mut learner = NativeLearner::new(network, LossKind::MeanSquaredError, train, validation, config);
+    let build = |capacity| LstmNetwork::new(spec, capacity, config.seed);
+    let mut learner = NativeLearner::new(build, LossKind::MeanSquaredError, train, validation, config);
     run_epochs(&mut learner, train.rows, config, observer)
+}
+
+/// Inverted dropout of `input` into `output`: each value is kept with probability 1 − `rate` and
+/// scaled by 1 / (1 − rate), so inference needs no change; `mask` keeps the scales (0 or
+/// 1 / (1 − rate)) for the backward pass.
+fn apply_dropout(input: &[f32], output: &mut [f32], mask: &mut [f32], rate: f32, rng: &mut SplitMix64) {
+    let keep = 1.0 - rate;
+    for ((out, &value), m) in output.iter_mut().zip(input).zip(mask.iter_mut()) {
+        *m = if (rng.next_f64() as f32) < keep { 1.0 / keep } else { 0.0 };
+        *out = value * *m;
+    }
 }
 
 /// Drives a [`NativeNet`] for [`run_epochs`]: gathers each batch's rows, computes the loss and
@@ -98,16 +102,19 @@ pub struct NativeLearner<'a, N> {
 }
 
 impl<'a, N: NativeNet> NativeLearner<'a, N> {
+    /// `build` makes the network with room for batches of the given number of rows.
     pub fn new(
-        network: N,
+        build: impl FnOnce(usize) -> N,
         loss: LossKind,
         train: Examples<'a>,
         validation: Option<Examples<'a>>,
         config: &TrainConfig,
     ) -> Self {
         let batch = config.batch_size.min(train.rows).max(1);
+        // Room for a batch, or for a chunk of held-out rows if that is larger.
+        let capacity = batch.max(VALIDATION_CHUNK.min(validation.map_or(0, |v| v.rows)));
+        let network = build(capacity);
         let outputs = network.outputs();
-        let capacity = capacity(config, train, validation);
         Self {
             x_batch: vec![0.0; batch * network.inputs()],
             y_batch: vec![0.0; batch * outputs],
