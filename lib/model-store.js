@@ -12,7 +12,7 @@
 // through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
 // (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
 // same key either way.
-import { WeightsStore } from './weights-store.js';
+import { readBinary, WeightsStore, writeBinary } from './weights-store.js';
 
 export class ModelStore {
   /** @param {import('./plugin.js').MLPlugin} plugin */
@@ -181,11 +181,7 @@ export class ModelStore {
     const features = Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength);
     const targets = Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength);
     const rowsKey = `${this._key(modelName, 'training', 'data', modelName, `v${version}`)}.f64`;
-    await this.plugin.database.client.putObject({
-      key: rowsKey,
-      body: Buffer.concat([features, targets]),
-      contentType: 'application/octet-stream',
-    });
+    await writeBinary(this.plugin.database.client, rowsKey, Buffer.concat([features, targets]));
     await this._set(this._key(modelName, 'training', 'data', modelName, `v${version}`), {
       modelName,
       version,
@@ -203,8 +199,7 @@ export class ModelStore {
   async trainingData(modelName, version) {
     const record = await this._storage.get(this._key(modelName, 'training', 'data', modelName, `v${version}`));
     if (!record) return null;
-    const object = await this.plugin.database.client.getObject(record.rowsKey);
-    const bytes = Buffer.from(await object.Body.transformToByteArray());
+    const bytes = await readBinary(this.plugin.database.client, record.rowsKey);
     const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const { samples, columns, features, labels } = record;
     const targets = values.subarray(samples * columns);

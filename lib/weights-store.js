@@ -68,13 +68,10 @@ export class WeightsStore {
       return { store, path: 'native-s3', expiresAt: connection.expiresAt };
     }
     const store = NativeStore.jsClient(
-      async (key, body) => {
-        await client.putObject({ key, body, contentType: 'application/octet-stream' });
-      },
+      (key, body) => writeBinary(client, key, body),
       async (key) => {
         try {
-          const object = await client.getObject(key);
-          return Buffer.from(await object.Body.transformToByteArray());
+          return await readBinary(client, key);
         } catch (error) {
           if (error?.name === 'NoSuchKey' || error?.code === 'NoSuchKey') return null;
           throw error;
@@ -83,6 +80,17 @@ export class WeightsStore {
     );
     return { store, path: 's3db-client', expiresAt: null };
   }
+}
+
+/** Writes `body` (a Buffer) under `key` through the s3db.js client. */
+export async function writeBinary(client, key, body) {
+  await client.putObject({ key, body, contentType: 'application/octet-stream' });
+}
+
+/** The bytes under `key`, read through the s3db.js client (its error when there are none). */
+export async function readBinary(client, key) {
+  const object = await client.getObject(key);
+  return Buffer.from(await object.Body.transformToByteArray());
 }
 
 /** An s3db.js S3Client with the AWS SDK client behind it (s3db-contract §4.4). */
