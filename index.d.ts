@@ -12,7 +12,8 @@ import {
   InsufficientDataError,
   TensorFlowDependencyError,
 } from 's3db.js/plugins/ml.errors';
-import type { BackendInfo } from './binding';
+// With its extension: `moduleResolution: nodenext` (and node16) resolve nothing without one.
+import type { BackendInfo } from './binding.js';
 
 export {
   MLError,
@@ -79,6 +80,12 @@ export interface EarlyStoppingOptions {
 }
 
 export interface ModelHyperParameters {
+  /**
+   * The most trainable parameters this network may have (default: the plugin's `maxParameters`,
+   * else 10,000,000; at most 1,000,000,000). A larger network is a ModelConfigError when the model
+   * is configured, before anything is allocated.
+   */
+  maxParameters?: number;
   /** Passes over the training rows (default 50). */
   epochs?: number;
   /** Rows per gradient step (default 32). */
@@ -167,6 +174,11 @@ export interface MLPluginOptions {
   trainingLockTtl?: number;
   /** Where model weights go. */
   storage?: StorageOptions;
+  /**
+   * The most trainable parameters a model may have (default 10,000,000; at most 1,000,000,000),
+   * unless its `modelConfig.maxParameters` says otherwise. Checked when a model is configured.
+   */
+  maxParameters?: number;
   logLevel?: string;
   verbose?: boolean;
   namespace?: string;
@@ -290,7 +302,11 @@ export interface Normalizer {
   target: { min: number; max: number };
 }
 
-export declare class BaseModel {
+/**
+ * What every model shares. `Input` is what one prediction takes (a record; for a time series, a
+ * sequence of `lookback` records) and `Output` what it returns.
+ */
+export declare class BaseModel<Input = DataRecord, Output extends Prediction = Prediction> {
   readonly type: string;
   readonly config: ModelStats['config'];
   readonly stats: Omit<ModelStats, 'isTrained' | 'config'>;
@@ -301,24 +317,20 @@ export declare class BaseModel {
   trainArrays(data: TrainingArrays, options?: TrainOptions): Promise<TrainResult>;
   trainWithEarlyStopping(records: DataRecord[], options?: EarlyStoppingOptions & TrainOptions): Promise<TrainResult>;
   heldOutMetrics(): RegressionMetrics | Record<string, unknown>;
-  predict(input: DataRecord): Promise<Prediction>;
-  predictSync(input: DataRecord): Prediction;
-  predictBatch(inputs: DataRecord[]): Promise<Prediction[]>;
+  predict(input: Input): Promise<Output>;
+  predictSync(input: Input): Output;
+  predictBatch(inputs: Input[]): Promise<Output[]>;
   dispose(): void;
   getStats(): ModelStats;
 }
 
-export declare class RegressionModel extends BaseModel {
-  predict(input: DataRecord): Promise<RegressionPrediction>;
-  predictBatch(inputs: DataRecord[]): Promise<RegressionPrediction[]>;
+export declare class RegressionModel extends BaseModel<DataRecord, RegressionPrediction> {
   evaluate(records: DataRecord[]): Promise<RegressionMetrics>;
   calculateR2Score(records: DataRecord[]): Promise<number>;
 }
 
-export declare class ClassificationModel extends BaseModel {
+export declare class ClassificationModel extends BaseModel<DataRecord, ClassificationPrediction> {
   readonly classes: Label[];
-  predict(input: DataRecord): Promise<ClassificationPrediction>;
-  predictBatch(inputs: DataRecord[]): Promise<ClassificationPrediction[]>;
   evaluate(records: DataRecord[]): Promise<ConfusionMatrix & { perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }> }>;
   calculateConfusionMatrix(records: DataRecord[]): Promise<ConfusionMatrix>;
 }
@@ -335,10 +347,9 @@ export interface Architecture {
   metrics: string[];
 }
 
-export declare class TimeSeriesModel extends BaseModel {
+/** A prediction takes exactly `lookback` records with features and target, in any order. */
+export declare class TimeSeriesModel extends BaseModel<DataRecord[], RegressionPrediction> {
   readonly lookback: number;
-  /** `records`: exactly `lookback` records with features and target, in any order. */
-  predict(records: DataRecord[]): Promise<RegressionPrediction>;
   predictMultiStep(records: DataRecord[], steps?: number): Promise<number[]>;
   evaluate(records: DataRecord[]): Promise<TimeSeriesMetrics>;
   calculateMAPE(records: DataRecord[]): Promise<number>;

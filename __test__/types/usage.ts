@@ -6,9 +6,15 @@ import {
   ComputeBackendUnavailableError,
   TensorFlowDependencyError,
   ModelStorageError,
+  backendInfo,
+  TimeSeriesModel,
+  BaseModel,
   type RegressionPrediction,
   type TrainResult,
 } from '../../index.js';
+
+/** Compiles only where `T` is not `any` (an unresolved import makes types silently `any`). */
+type NotAny<T> = 0 extends 1 & T ? never : T;
 
 async function main(): Promise<void> {
   const ml = new MLPlugin({
@@ -43,6 +49,15 @@ async function main(): Promise<void> {
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
   if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);
+
+  // The native layer's types resolve: backendInfo() is a BackendInfo, not `any`.
+  const info: NotAny<Awaited<ReturnType<typeof backendInfo>>> = await backendInfo('cpu');
+  console.log(info.backend.toUpperCase(), info.reason);
+  // A time series predicts from a sequence of records and is still a BaseModel.
+  const series = ml.models.sales as TimeSeriesModel;
+  const base: BaseModel<Record<string, unknown>[]> = series;
+  const forecast: RegressionPrediction = await series.predict([{ t: 1, y: 2, day: 1 }]);
+  console.log(forecast.interval, base.isTrained);
 }
 
 void main;
