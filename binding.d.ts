@@ -44,7 +44,10 @@ export declare class NativeModel {
    * takes time-ordered records (features then target) and scores one-step forecasts.
    */
   evaluate(rows: Float64Array, targets: Float64Array): Promise<any>
-  /** Trainable parameters of the configured network (known before training). */
+  /**
+   * Trainable parameters of the configured network (known before training). A JavaScript
+   * number: counts pass 2^32 long before they pass 2^53.
+   */
   parameterCount(): number
   /** The trained state for inspection: normaliser, calibration, report, parameter count. */
   describe(): any
@@ -61,8 +64,10 @@ export declare class NativeModel {
    * Restores a trained model from `exportSafetensors()` bytes. Rejects (`E_DATA_VALIDATION`,
    * `E_MODEL_CONFIG`) damaged bytes, another format version, or a model of another kind or
    * with other features than this one; the current model is untouched then.
+   * `shown`: what a JSON export shows of the model beside the bytes (`type`, `features`,
+   * `target`, `lookback`, `polynomial`, `classes`); it must agree with them.
    */
-  importSafetensors(bytes: Buffer): void
+  importSafetensors(bytes: Buffer, shown?: any | undefined | null): void
   /**
    * Writes the trained model's safetensors file at `key` through `store` and resolves with its
    * size and SHA-256 for the version record. The bytes never pass through JavaScript objects.

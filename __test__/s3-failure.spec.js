@@ -45,9 +45,14 @@ it('a save cut off by the server stopping leaves version 1 serving everywhere', 
   const failure = await ml.train('price').catch((e) => e);
   expect(failure).toBeInstanceOf(TrainingError);
   expect(failure.message).toMatch(/trained but could not be saved/);
+  // The caller learns what storage said without listening for events, in one line.
+  expect(failure.cause).toBeInstanceOf(ModelStorageError);
+  expect(failure.message).not.toMatch(/\n/);
+  expect(failure.cause.message).not.toMatch(/\n/);
+  expect(failure.message.length).toBeLessThan(400);
   expect(errors).toHaveLength(1);
-  expect(errors[0].error).toBeInstanceOf(ModelStorageError);
-  expect(errors[0].error.message).toMatch(/S3 PutObject of .*\/v2\.safetensors failed/);
+  expect(errors[0].error).toBe(failure.cause);
+  expect(errors[0].error.message).toMatch(/S3 PutObject of .*\/v2\.safetensors failed: \S/);
   expect(await ml.predict('price', probe)).toEqual(v1);
 
   // The server comes back with what it had stored: only version 1, and it is active.

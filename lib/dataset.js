@@ -2,7 +2,7 @@
 // with the checks that produce the seed's DataValidationError messages. Plain arrays never cross
 // the boundary row by row. `TrainingSet` does this page by page, so that training on a large
 // resource holds typed arrays, not record objects.
-import { DataValidationError } from './errors.js';
+import { DataValidationError, display } from './errors.js';
 
 function describe(value) {
   if (value === null) return 'null';
@@ -16,17 +16,12 @@ function describe(value) {
  * the feature (and the record, when it has an id).
  */
 export function featureMatrix(records, features, { model, purpose = 'prediction', firstRow = 0 } = {}) {
+  checkRecords(records, model);
   const columns = features.length;
   const out = new Float64Array(records.length * columns);
   for (let r = 0; r < records.length; r++) {
     const record = records[r];
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new DataValidationError(`Expected an object with features ${features.join(', ')}, got ${describe(record)}`, {
-        model,
-        row: r,
-        type: describe(record),
-      });
-    }
+    checkRecord(record, r, `features ${features.join(', ')}`, model);
     for (let c = 0; c < columns; c++) {
       const feature = features[c];
       const value = record[feature];
@@ -58,14 +53,37 @@ export function featureMatrix(records, features, { model, purpose = 'prediction'
   return out;
 }
 
+/** A list of records must be an array (of objects, each checked by `checkRecord`). */
+export function checkRecords(records, model) {
+  if (!Array.isArray(records)) {
+    throw new DataValidationError(`Expected an array of records, got ${describe(records)}`, { model, type: describe(records) });
+  }
+}
+
+/** Records are plain objects; anything else is a DataValidationError, not a TypeError further on. */
+function checkRecord(record, row, holding, model) {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new DataValidationError(`Expected an object with ${holding}, got ${describe(record)}`, {
+      model,
+      row,
+      type: describe(record),
+    });
+  }
+}
+
+/** Where a bad value is: the record's id when it has one, else its row. */
 function recordLabel(record, row) {
-  return record.id !== undefined ? ` (record ${record.id})` : ` (row ${row})`;
+  const id = record.id;
+  if (id === undefined) return ` (row ${row})`;
+  return ` (record ${typeof id === 'string' ? id : display(id)})`;
 }
 
 /** Float64Array of numeric targets. */
 export function numericTargets(records, target, { model, firstRow = 0 } = {}) {
+  checkRecords(records, model);
   const out = new Float64Array(records.length);
   for (let r = 0; r < records.length; r++) {
+    checkRecord(records[r], firstRow + r, `target ${target}`, model);
     const value = records[r][target];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       const problem = value === undefined ? `Missing target "${target}"` : `Target "${target}" must be a finite number, got ${typeof value === 'number' ? value : describe(value)}`;
@@ -111,13 +129,15 @@ function checkLabel(value, record, row, target, model) {
 
 /** Float64Array of class indices; a label outside the vocabulary is a DataValidationError. */
 export function labelIndices(records, target, classes, { model } = {}) {
+  checkRecords(records, model);
   const index = new Map(classes.map((label, i) => [labelKey(label), i]));
   const out = new Float64Array(records.length);
   for (let r = 0; r < records.length; r++) {
+    checkRecord(records[r], r, `target ${target}`, model);
     const value = records[r][target];
     const i = index.get(labelKey(value));
     if (i === undefined) {
-      throw new DataValidationError(`Label ${JSON.stringify(value)} of "${target}" was not seen in training (known: ${classes.map((c) => JSON.stringify(c)).join(', ')})${recordLabel(records[r], r)}`, {
+      throw new DataValidationError(`Label ${display(value)} of "${target}" was not seen in training (known: ${classes.map(display).join(', ')})${recordLabel(records[r], r)}`, {
         model,
         target,
         targetClass: value,

@@ -64,11 +64,51 @@ const CLASS_BY_CODE = {
 
 const NATIVE_TAG = 'S3DBML_ERROR:';
 
+/** Longest rendering of a value in an error message. */
+const DISPLAY_LIMIT = 100;
+
+/**
+ * A value as error messages show it. Never throws, whatever the value: a Symbol, a BigInt, an
+ * object without a prototype or with a broken `toString`, a cycle. Template literals and
+ * `JSON.stringify` throw on some of these, which would turn a named error into a TypeError.
+ */
+export function display(value) {
+  const clip = (text) => (text.length > DISPLAY_LIMIT ? `${text.slice(0, DISPLAY_LIMIT)}…` : text);
+  try {
+    switch (typeof value) {
+      case 'string':
+        return clip(JSON.stringify(value));
+      case 'bigint':
+        return clip(`${value}n`);
+      case 'symbol':
+        return clip(value.toString());
+      case 'function':
+        return 'a function';
+      case 'object':
+        if (value === null) return 'null';
+        break;
+      default:
+        return String(value);
+    }
+    const json = JSON.stringify(value);
+    if (json !== undefined) return clip(json);
+  } catch {
+    // Cyclic, a BigInt inside, a throwing toJSON or getter: fall through to the type's tag.
+  }
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
 /**
  * Turns whatever the native addon threw into a named error. Untagged errors are unexpected
  * (a napi type mismatch, say) and become `fallback` with the original as `originalError`.
  */
 export function fromNative(error, fallback = MLError, extraContext = {}) {
+  // Already one of ours (the addon could not be loaded, say): its class is the answer.
+  if (error instanceof MLError) return error;
   const text = typeof error?.message === 'string' ? error.message : String(error);
   const at = text.indexOf(NATIVE_TAG);
   if (at === -1) {

@@ -2,10 +2,32 @@
 // first use, picking up a version another instance activated, storing a new training as a version
 // (with the deploy policy), and the versions API (list, load, activate, roll back, compare) over
 // the ModelStore.
-import { MLError, TrainingError } from './errors.js';
+import { MLError, ModelStorageError, TrainingError } from './errors.js';
 
 function fmt(value) {
   return typeof value === 'number' ? value.toPrecision(4) : String(value);
+}
+
+/**
+ * The error `train()` rejects with when its new version could not be stored: a TrainingError with a
+ * one-line message, the storage error as `cause`, and S3's code and status (when S3 answered) on
+ * the error itself, so callers need not listen for `plg:ml:save-error` to learn them.
+ */
+function unsaved(modelName, error) {
+  const reason = String(error?.message ?? error).split('\n')[0].slice(0, 300);
+  const failure = new TrainingError(`Model "${modelName}" trained but could not be saved, so it does not serve: ${reason}`, {
+    modelName,
+    originalError: reason,
+    ...(error instanceof ModelStorageError && {
+      storageKey: error.key,
+      s3Code: error.s3Code,
+      httpStatus: error.httpStatus,
+      notFound: error.notFound,
+      retriable: error.retriable,
+    }),
+  });
+  failure.cause = error;
+  return failure;
 }
 
 export class ServingVersions {
@@ -106,10 +128,7 @@ export class ServingVersions {
       if (previous) model.import(previous);
       else model.dispose();
       this.plugin.emit('plg:ml:save-error', { modelName, error });
-      throw new TrainingError(`Model "${modelName}" trained but could not be saved, so it does not serve: ${error.message}`, {
-        modelName,
-        originalError: error.message,
-      });
+      throw unsaved(modelName, error);
     }
   }
 

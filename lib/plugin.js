@@ -6,6 +6,7 @@ import { Plugin } from 's3db.js';
 import { native } from './native.js';
 import {
   callNative,
+  display,
   InsufficientDataError,
   MLError,
   ModelConfigError,
@@ -22,6 +23,7 @@ import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } 
 import { ModelStore } from './model-store.js';
 import { ServingVersions } from './model-versions.js';
 import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
+import { BACKENDS, checkKeySafe, checkModelOptions, checkPluginOptions } from './options.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -29,34 +31,12 @@ const MODEL_CLASSES = {
   timeseries: TimeSeriesModel,
   'neural-network': NeuralNetworkModel,
 };
-const BACKENDS = ['auto', 'wgpu', 'cpu'];
-
-/** When a newly trained version starts serving: always, or only if it beats the active one. */
-const DEPLOY_POLICIES = ['always', 'if-better'];
-
-/**
- * Model and resource names become parts of storage keys: they must not reach outside their prefix.
- * Checked at configuration time so a bad name never gets near storage.
- */
-function checkKeySafe(value, what, modelName) {
-  if (typeof value !== 'string') return; // the type checks that follow say what is missing
-  // eslint-disable-next-line no-control-regex
-  if (value.length === 0 || value.length > 200 || /[/\\\u0000-\u001f\u007f]/.test(value) || value === '.' || value === '..') {
-    throw new ModelConfigError(
-      `Model "${modelName}": ${what} ${JSON.stringify(value)} cannot be used in storage keys (no '/', '\\', control characters, '.' or '..'; at most 200 characters)`,
-      { modelName, [what.replace(' name', '')]: value },
-    );
-  }
-}
-
-/** setInterval's longest delay: a longer one fires at once (Node clamps it to 1 ms). */
-const MAX_INTERVAL_MS = 2 ** 31 - 1;
-
 export class MLPlugin extends Plugin {
   /**
    * @param {import('../index').MLPluginOptions} options
    */
   constructor(options = {}) {
+    checkPluginOptions(options);
     // slug 'ml' keeps storage under plugin=ml/ and the registry key 'ml', like upstream.
     super({ slug: 'ml', ...options });
     const {
@@ -70,11 +50,6 @@ export class MLPlugin extends Plugin {
       trainingLockTtl = 900,
       ...rest
     } = options;
-    if (!BACKENDS.includes(backend)) {
-      throw new ModelConfigError(`\`backend\` must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`, {
-        backend,
-      });
-    }
     this.config = {
       // A copy: learn() adds models, and the caller's object is not ours to change.
       models: { ...models },
@@ -139,13 +114,11 @@ export class MLPlugin extends Plugin {
     }
     checkKeySafe(name, 'model name', name);
     checkKeySafe(config.resource, 'resource name', name);
-    if (config.deploy !== undefined && !DEPLOY_POLICIES.includes(config.deploy)) {
-      throw new ModelConfigError(`Model "${name}": \`deploy\` must be one of ${DEPLOY_POLICIES.join(', ')}`, { modelName: name });
-    }
+    checkModelOptions(name, config);
     const ModelClass = MODEL_CLASSES[config.type];
     if (!ModelClass) {
       throw new ModelConfigError(
-        `Model "${name}" must have a valid type: ${Object.keys(MODEL_CLASSES).join(', ')} (got ${JSON.stringify(config.type)})`,
+        `Model "${name}" must have a valid type: ${Object.keys(MODEL_CLASSES).join(', ')} (got ${display(config.type)})`,
         { modelName: name, type: config.type, validTypes: Object.keys(MODEL_CLASSES) },
       );
     }
@@ -165,7 +138,6 @@ export class MLPlugin extends Plugin {
         throw new ModelConfigError(`Model "${name}": \`${fn}\` must be a function`, { modelName: name });
       }
     }
-    checkAutoTraining(name, config);
     const backend = config.backend ?? this.config.backend;
     if (!BACKENDS.includes(backend)) {
       throw new ModelConfigError(`Model "${name}": \`backend\` must be one of ${BACKENDS.join(', ')}`, { modelName: name, backend });
@@ -177,7 +149,9 @@ export class MLPlugin extends Plugin {
       features: config.features,
       target: config.target,
       minSamples: config.minSamples ?? this.config.minTrainingSamples,
-      modelConfig: config.modelConfig ?? {},
+      // The plugin's `maxParameters` is the default cap of every model (see architecture.rs).
+      modelConfig:
+        this.config.maxParameters === undefined ? (config.modelConfig ?? {}) : { maxParameters: this.config.maxParameters, ...config.modelConfig },
       logLevel: this.config.logLevel,
       backend,
       timeField: config.timeField,
@@ -185,15 +159,18 @@ export class MLPlugin extends Plugin {
     return this.models[name];
   }
 
+  /**
+   * The model named `modelName`. Only the registry's own entries count: `constructor` or
+   * `toString` are names of Object.prototype's members, not models.
+   */
   _model(modelName) {
-    const model = this.models[modelName];
-    if (!model) {
-      throw new ModelNotFoundError(`Model "${modelName}" not found`, {
-        modelName,
+    if (typeof modelName !== 'string' || !Object.hasOwn(this.models, modelName)) {
+      throw new ModelNotFoundError(`Model ${display(modelName)} not found`, {
+        modelName: typeof modelName === 'string' ? modelName : display(modelName),
         availableModels: Object.keys(this.models),
       });
     }
-    return model;
+    return this.models[modelName];
   }
 
   _saveModelEnabled(modelName) {
@@ -222,6 +199,7 @@ export class MLPlugin extends Plugin {
    */
   async train(modelName, options = {}) {
     const model = this._model(modelName);
+    options ??= {};
     if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
     this.training.set(modelName, true);
     let lock = null;
@@ -381,8 +359,9 @@ export class MLPlugin extends Plugin {
    * its last training. Regression and numeric networks: R², MAE, RMSE, MAPE; classification:
    * accuracy, confusion matrix, per-label precision/recall/F1; time series: MAPE, MAE, RMSE.
    */
-  async evaluate(modelName, { data } = {}) {
+  async evaluate(modelName, options = {}) {
     const model = this._model(modelName);
+    const data = options?.data;
     await this._versions.ensureLoaded(modelName);
     if (data !== undefined) return model.evaluate(data);
     return model.heldOutMetrics();
@@ -395,7 +374,7 @@ export class MLPlugin extends Plugin {
   async exportModel(modelName, options = {}) {
     const model = this._model(modelName);
     await this._versions.ensureLoaded(modelName);
-    return model.export(options);
+    return model.export(options ?? {});
   }
 
   /** Restores a model from `exportModel()` output; predictions are then identical to the exporter's. */
@@ -452,6 +431,7 @@ export class MLPlugin extends Plugin {
    * `options`: any model configuration key, plus `signal`/`onProgress` for this training.
    */
   async _resourceLearn(resourceName, target, options = {}) {
+    options ??= {};
     const modelName = this._findModelForResource(resourceName, target) ?? (await this._learnModel(resourceName, target, options));
     const { type, features } = this.config.models[modelName];
     return { modelName, type, features, target, ...(await this.train(modelName, options)) };
@@ -516,22 +496,5 @@ export class MLPlugin extends Plugin {
         features: config.features,
         isTrained: this.models[name]?.isTrained ?? false,
       }));
-  }
-}
-
-/** `autoTrain` settings: counts and intervals that timers and counters can honour. */
-function checkAutoTraining(name, config) {
-  const { trainAfterInserts, trainInterval } = config;
-  if (trainAfterInserts !== undefined && !(Number.isInteger(trainAfterInserts) && trainAfterInserts > 0)) {
-    throw new ModelConfigError(`Model "${name}": \`trainAfterInserts\` must be a positive integer`, {
-      modelName: name,
-      trainAfterInserts,
-    });
-  }
-  if (trainInterval !== undefined && !(Number.isFinite(trainInterval) && trainInterval > 0 && trainInterval <= MAX_INTERVAL_MS)) {
-    throw new ModelConfigError(`Model "${name}": \`trainInterval\` must be a number of milliseconds between 1 and ${MAX_INTERVAL_MS}`, {
-      modelName: name,
-      trainInterval,
-    });
   }
 }

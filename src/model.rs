@@ -171,11 +171,13 @@ impl NativeModel {
         guarded(ErrorKind::Prediction, "prediction", || {
             let p = model.predict_one(&row)?;
             Ok(match p.class {
-                None => json!({
-                    "prediction": p.value,
-                    "confidence": p.confidence,
-                    "interval": p.interval.map(|(lo, hi)| [lo, hi]),
-                }),
+                // Probabilities have no interval: the key is left out (as in batches), not null.
+                None => match p.interval {
+                    Some((lo, hi)) => {
+                        json!({ "prediction": p.value, "confidence": p.confidence, "interval": [lo, hi] })
+                    }
+                    None => json!({ "prediction": p.value, "confidence": p.confidence }),
+                },
                 Some(class) => json!({
                     "prediction": model.labels[class as usize],
                     "confidence": p.confidence,
@@ -207,7 +209,7 @@ impl NativeModel {
     ) -> napi::Result<PromiseRaw<'env, NativeBatch>> {
         let model = self.require_trained().map_err(to_napi)?;
         env.spawn_future(blocking(ErrorKind::Prediction, "batch prediction", move || {
-            let b = model.predict_batch(model.rows(&rows)?);
+            let b = model.predict_batch(model.rows(&rows)?)?;
             Ok(NativeBatch {
                 values: b.values.into(),
                 confidence: b.confidence.into(),
@@ -247,10 +249,11 @@ impl NativeModel {
         }))
     }
 
-    /// Trainable parameters of the configured network (known before training).
+    /// Trainable parameters of the configured network (known before training). A JavaScript
+    /// number: counts pass 2^32 long before they pass 2^53.
     #[napi]
-    pub fn parameter_count(&self) -> napi::Result<u32> {
-        self.spec.parameter_count().map(|n| n as u32).map_err(to_napi)
+    pub fn parameter_count(&self) -> napi::Result<f64> {
+        self.spec.parameter_count().map(|n| n as f64).map_err(to_napi)
     }
 
     /// The trained state for inspection: normaliser, calibration, report, parameter count.
@@ -302,11 +305,16 @@ impl NativeModel {
     /// Restores a trained model from `exportSafetensors()` bytes. Rejects (`E_DATA_VALIDATION`,
     /// `E_MODEL_CONFIG`) damaged bytes, another format version, or a model of another kind or
     /// with other features than this one; the current model is untouched then.
+    /// `shown`: what a JSON export shows of the model beside the bytes (`type`, `features`,
+    /// `target`, `lookback`, `polynomial`, `classes`); it must agree with them.
     #[napi]
-    pub fn import_safetensors(&self, bytes: Buffer) -> napi::Result<()> {
+    pub fn import_safetensors(&self, bytes: Buffer, shown: Option<Value>) -> napi::Result<()> {
         let model = guarded(ErrorKind::DataValidation, "import", || {
             let model = artifact::from_safetensors(&bytes)?;
             check_compatible(&self.spec, &model)?;
+            if let Some(shown) = &shown {
+                model.check_described(shown)?;
+            }
             Ok(model)
         })
         .map_err(to_napi)?;

@@ -5,6 +5,7 @@ import { native } from '../native.js';
 import {
   callNative,
   DataValidationError,
+  display,
   InsufficientDataError,
   MLError,
   ModelConfigError,
@@ -127,7 +128,8 @@ export class BaseModel {
    * one per row (class indices into `labels` for classification). Options as for `train`.
    * @param {{ samples?: number, features: Float64Array, targets: Float64Array, labels?: Array<string|number|boolean> }} data
    */
-  async trainArrays(data, { backend, signal, onProgress, earlyStopping } = {}) {
+  async trainArrays(data, options = {}) {
+    const { backend, signal, onProgress, earlyStopping } = options ?? {};
     const modelName = this.config.name;
     const { features, targets } = this._checkArrays(data);
     const nativeOptions = this._nativeTrainOptions(data);
@@ -265,12 +267,13 @@ export class BaseModel {
    * base64 safetensors file (`format: 'safetensors'` gives that file as a Buffer instead).
    * `null` when the model is not trained.
    */
-  export({ format = 'json' } = {}) {
+  export(options = {}) {
+    const format = options?.format ?? 'json';
     if (!this.isTrained) return null;
     const bytes = callNative(() => this._native.exportSafetensors(), MLError, { model: this.config.name });
     if (format === 'safetensors') return bytes;
     if (format !== 'json') {
-      throw new DataValidationError(`export format must be 'json' or 'safetensors', got ${JSON.stringify(format)}`, {
+      throw new DataValidationError(`export format must be 'json' or 'safetensors', got ${display(format)}`, {
         model: this.config.name,
       });
     }
@@ -294,17 +297,19 @@ export class BaseModel {
   import(data) {
     const name = this.config.name;
     let bytes;
+    let shown;
     if (Buffer.isBuffer(data) || data instanceof Uint8Array) {
       bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     } else if (data?.format === EXPORT_FORMAT && typeof data.model === 'string') {
       bytes = Buffer.from(data.model, 'base64');
+      shown = shownModel(data);
     } else {
       throw new DataValidationError(`Model "${name}" can only import what s3db-ml's export() produced (an object with format "${EXPORT_FORMAT}" or a safetensors Buffer)`, {
         model: name,
       });
     }
-    callNative(() => this._native.importSafetensors(bytes), DataValidationError, { model: name });
-    this._adoptStats(data?.stats);
+    callNative(() => this._native.importSafetensors(bytes, shown), DataValidationError, { model: name });
+    this._adoptStats(Buffer.isBuffer(data) || data instanceof Uint8Array ? undefined : data.stats);
   }
 
   /**
@@ -326,11 +331,13 @@ export class BaseModel {
 
   /** Statistics of a restored model: those it was stored with, else what its report says. */
   _adoptStats(stored) {
-    const stats = stored ?? {};
-    this.stats.trainedAt = stats.trainedAt ?? new Date().toISOString();
-    this.stats.samples = stats.samples ?? this._native.describe()?.report?.samples ?? 0;
-    this.stats.loss = stats.loss ?? null;
-    this.stats.accuracy = stats.accuracy ?? null;
+    // An export's stats are the user's JSON: only well-formed values are believed.
+    const stats = isObject(stored) ? stored : {};
+    const finite = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+    this.stats.trainedAt = typeof stats.trainedAt === 'string' ? stats.trainedAt : new Date().toISOString();
+    this.stats.samples = finite(stats.samples) ?? this._native.describe()?.report?.samples ?? 0;
+    this.stats.loss = finite(stats.loss);
+    this.stats.accuracy = finite(stats.accuracy);
   }
 
   /** Frees the trained weights; the model must be trained again before predicting. */
@@ -341,6 +348,30 @@ export class BaseModel {
   getStats() {
     return { ...this.stats, isTrained: this.isTrained, config: this.config };
   }
+}
+
+/**
+ * What a JSON export shows of its model beside the bytes, for the native side to compare with
+ * them: the type, features and target, and the type's own shape (a time series' lookback, a
+ * regression's polynomial degree, a classifier's classes). Keys of other types are not shown:
+ * `modelConfig` keeps whatever the user wrote, read or not.
+ */
+function shownModel(data) {
+  const config = isObject(data.config) ? data.config : {};
+  const modelConfig = isObject(config.modelConfig) ? config.modelConfig : {};
+  const shown = {
+    type: data.type,
+    features: config.features,
+    target: config.target,
+    lookback: data.type === 'timeseries' ? (data.lookback ?? modelConfig.lookback) : undefined,
+    polynomial: data.type === 'regression' ? (data.polynomial ?? modelConfig.polynomial) : undefined,
+    classes: data.classes,
+  };
+  return Object.fromEntries(Object.entries(shown).filter(([, value]) => value !== undefined));
+}
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Runs a user callback from a native progress report: its exceptions must not escape. */

@@ -1,8 +1,7 @@
 import { BaseModel } from './base-model.js';
-import { ModelConfigError } from '../errors.js';
-import { numericTargets } from '../dataset.js';
+import { DataValidationError, ModelConfigError, display } from '../errors.js';
+import { checkRecords, numericTargets } from '../dataset.js';
 import { evaluateLabels, labelBatchResults, labelMetrics, labelTrainOptions } from './classification-model.js';
-import { DataValidationError } from '../errors.js';
 
 /**
  * A custom network: hidden `layers`, an output layer and a loss. A numeric target is predicted
@@ -52,6 +51,7 @@ export class NeuralNetworkModel extends BaseModel {
   /** Metrics on labelled records: R²/MAE/RMSE for numbers, a confusion matrix for labels. */
   async evaluate(records) {
     if (this._predictsLabels) return evaluateLabels(this, records);
+    checkRecords(records, this.config.name);
     const targets = this._isBinary
       ? Float64Array.from(records, (r, i) => binaryValue(r?.[this.config.target], i, this.config.target, this.config.name))
       : numericTargets(records, this.config.target, { model: this.config.name });
@@ -122,7 +122,7 @@ function binaryValue(value, row, target, model) {
   if (value === true || value === 1) return 1;
   if (value === false || value === 0) return 0;
   throw new DataValidationError(
-    `Target "${target}" must be 0, 1 or a boolean for 'binaryCrossentropy', got ${JSON.stringify(value)} (row ${row})`,
+    `Target "${target}" must be 0, 1 or a boolean for 'binaryCrossentropy', got ${display(value)} (row ${row})`,
     { model, target, row },
   );
 }

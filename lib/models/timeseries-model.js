@@ -1,6 +1,6 @@
 import { BaseModel } from './base-model.js';
-import { DataValidationError, ModelConfigError, PredictionError, callNative } from '../errors.js';
-import { concatFloat64, featureMatrix } from '../dataset.js';
+import { DataValidationError, ModelConfigError, PredictionError, callNative, display } from '../errors.js';
+import { checkRecords, concatFloat64, featureMatrix } from '../dataset.js';
 
 /** Fields that order a series when `timeField` is not given, in order of preference. */
 const TIME_FIELDS = ['timestamp', 'createdAt', 'date'];
@@ -31,6 +31,7 @@ export class TimeSeriesModel extends BaseModel {
 
   /** Records in time order, with their steps (features then target) as one row each. */
   _steps(records, purpose) {
+    checkRecords(records, this.config.name);
     const field = this._timeFieldOf(records);
     const keyed = records.map((record, row) => ({ record, time: timeValue(record?.[field], field, row, this.config.name) }));
     keyed.sort((a, b) => a.time - b.time);
@@ -105,7 +106,7 @@ export class TimeSeriesModel extends BaseModel {
       });
     }
     if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) {
-      throw new DataValidationError(`\`steps\` must be a whole number from 1 to 100000, got ${steps}`, { model: this.config.name });
+      throw new DataValidationError(`\`steps\` must be a whole number from 1 to 100000, got ${display(steps)}`, { model: this.config.name });
     }
     const history = this._steps(records, 'prediction');
     return callNative(() => this._native.forecast(history, steps), PredictionError, { model: this.config.name });
@@ -169,7 +170,7 @@ function timeValue(value, field, row, model) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return ms;
   }
-  throw new DataValidationError(`Time field "${field}" must be a number, Date or date string, got ${JSON.stringify(value)} (row ${row})`, {
+  throw new DataValidationError(`Time field "${field}" must be a number, Date or date string, got ${display(value)} (row ${row})`, {
     model,
     feature: field,
     row,

@@ -30,18 +30,19 @@ fn tensors(network: &NetWeights) -> Vec<NamedTensor<'_>> {
     match network {
         NetWeights::Dense(dense) => dense_tensors("layers", dense, &mut out),
         NetWeights::Lstm(lstm) => {
-            let (inputs, hidden) = (lstm.spec.step_inputs, lstm.spec.hidden);
+            let (inputs, gates) = (lstm.spec.step_inputs, lstm.spec.hidden.saturating_mul(4));
+            let hidden = lstm.spec.hidden;
             out.push(NamedTensor {
                 name: "lstm.input_kernel".into(),
-                shape: vec![inputs, 4 * hidden],
+                shape: vec![inputs, gates],
                 values: &lstm.input_kernel,
             });
             out.push(NamedTensor {
                 name: "lstm.recurrent_kernel".into(),
-                shape: vec![hidden, 4 * hidden],
+                shape: vec![hidden, gates],
                 values: &lstm.recurrent_kernel,
             });
-            out.push(NamedTensor { name: "lstm.bias".into(), shape: vec![4 * hidden], values: &lstm.bias });
+            out.push(NamedTensor { name: "lstm.bias".into(), shape: vec![gates], values: &lstm.bias });
             dense_tensors("head", &lstm.head, &mut out);
         }
     }
@@ -273,62 +274,13 @@ fn tensor_bytes<'a>(
     }
     let offsets: [usize; 2] = serde_json::from_value(entry.get("data_offsets").cloned().unwrap_or(Value::Null))
         .map_err(|_| invalid(format!("tensor {name} has no data_offsets")))?;
-    let size = shape.iter().product::<usize>() * element_size;
-    if offsets[1] < offsets[0] || offsets[1] > data.len() || offsets[1] - offsets[0] != size {
+    // Checked: a forged shape such as [2^62, 4] must not wrap around to a small size that matches.
+    let size = shape.iter().try_fold(element_size, |acc, &d| acc.checked_mul(d));
+    if offsets[1] < offsets[0] || offsets[1] > data.len() || Some(offsets[1] - offsets[0]) != size {
         return Err(invalid(format!(
             "tensor {name} lies outside the data ({} bytes) or has the wrong size",
             data.len()
         )));
     }
     Ok(&data[offsets[0]..offsets[1]])
-}
-
-impl TrainedModel {
-    /// Checks that the parts of a restored model fit together.
-    pub fn validate(&self) -> Result<()> {
-        let features = self.features.len();
-        let fail = |m: String| Err(invalid(m));
-        if features == 0 || self.normalizer.features.len() != features {
-            return fail(format!("{features} features but {} normaliser entries", self.normalizer.features.len()));
-        }
-        if self.lookback == 0 || !(1..=5).contains(&self.polynomial) {
-            return fail("lookback and polynomial degree must be positive".into());
-        }
-        if self.labels.len() != self.label_keys.len() {
-            return fail("labels and label keys differ in number".into());
-        }
-        let inputs = match &self.network {
-            NetWeights::Dense(d) => d.inputs(),
-            NetWeights::Lstm(l) => l.spec.step_inputs,
-        };
-        let expected_inputs = match (&self.network, self.polynomial) {
-            (NetWeights::Lstm(_), _) => features + 1,
-            (_, 1) => features,
-            (_, p) => crate::polynomial::term_count(features, p),
-        };
-        if inputs != expected_inputs {
-            return fail(format!("the network takes {inputs} inputs, the features make {expected_inputs}"));
-        }
-        if let NetWeights::Dense(d) = &self.network {
-            for pair in d.layers.windows(2) {
-                if pair[0].units != pair[1].inputs {
-                    return fail("consecutive layers do not connect".into());
-                }
-            }
-            let outputs = d.outputs();
-            let labels_ok = match self.head {
-                crate::model::Head::Labels => outputs == self.labels.len() && outputs >= 2,
-                _ => outputs == 1,
-            };
-            if !labels_ok {
-                return fail(format!("{outputs} outputs do not match the {:?} head", self.head));
-            }
-        }
-        if matches!(self.head, crate::model::Head::Value)
-            && (self.calibration.is_none() || self.normalizer.target.is_none())
-        {
-            return fail("a numeric model needs its calibration and target scale".into());
-        }
-        Ok(())
-    }
 }

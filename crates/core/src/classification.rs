@@ -30,6 +30,10 @@ pub fn train(
     observer: &mut dyn TrainingObserver,
 ) -> Result<TrainedModel> {
     let config = spec.classification_config()?;
+    // The output layer's size is known only now, from the labels.
+    let net = network(&config, rows.columns, vocabulary.values.len());
+    let width = net.layers.iter().map(|l| l.units).chain([rows.columns]).max().unwrap_or(1);
+    spec.check_size(net.parameter_count(), width, config.train.batch_size)?;
     let plan = Plan {
         kind: ModelKind::Classification,
         polynomial: 1,

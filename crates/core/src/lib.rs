@@ -15,6 +15,7 @@ pub mod classification;
 pub mod data;
 pub mod device;
 pub mod error;
+pub mod integrity;
 pub mod metrics;
 pub mod model;
 pub mod net;

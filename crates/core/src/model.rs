@@ -203,8 +203,48 @@ impl TrainedModel {
         }
     }
 
-    /// Predicts every input (`lookback` rows each) of `rows`.
-    pub fn predict_batch(&self, rows: Rows<'_>) -> PredictionBatch {
+    /// Predicts every input (`lookback` rows each) of `rows`. Every number it returns is finite:
+    /// an input so far outside the training range that the network overflows (the f32 it computes
+    /// in, or the target scale) is a `Prediction` error naming the input, not a NaN or a null.
+    pub fn predict_batch(&self, rows: Rows<'_>) -> Result<PredictionBatch> {
+        let batch = self.predict_batch_unchecked(rows);
+        let per_input = [(&batch.probabilities, self.labels.len().max(1))];
+        let columns = [&batch.values, &batch.confidence, &batch.lower, &batch.upper].map(|c| (c, 1));
+        for (column, width) in columns.into_iter().chain(per_input) {
+            if let Some(at) = column.iter().position(|v| !v.is_finite()) {
+                return Err(self.unrepresentable(rows, at / width));
+            }
+        }
+        Ok(batch)
+    }
+
+    /// The error for input `input` of `rows`, whose prediction overflowed: it names the feature
+    /// furthest outside the training range.
+    fn unrepresentable(&self, rows: Rows<'_>, input: usize) -> Error {
+        let scales = self.input_scales();
+        let columns = self.input_columns();
+        let (mut worst, mut value, mut worst_distance) = (0, 0.0, -1.0);
+        for step in 0..self.lookback {
+            for (c, (&v, mm)) in rows.row(input * self.lookback + step).iter().zip(&scales).enumerate() {
+                let distance = (mm.scale(v) - 0.5).abs();
+                if distance.is_nan() || distance > worst_distance {
+                    (worst, value, worst_distance) = (c, v, distance);
+                }
+            }
+        }
+        Error::new(
+            ErrorKind::Prediction,
+            format!(
+                "Input {input} is outside what the model can represent: its prediction overflows (feature \"{}\" = {value:e}, trained on {:e} to {:e})",
+                columns[worst], scales[worst].min, scales[worst].max
+            ),
+        )
+        .with("row", input)
+        .with("feature", columns[worst].clone())
+        .with("value", value.to_string())
+    }
+
+    fn predict_batch_unchecked(&self, rows: Rows<'_>) -> PredictionBatch {
         let inputs = rows.len() / self.lookback;
         let outputs = self.network.forward(&self.network_inputs(rows));
         let mut batch = PredictionBatch { confidence: Vec::with_capacity(inputs), ..Default::default() };
@@ -258,7 +298,7 @@ impl TrainedModel {
                 values.len()
             )));
         }
-        let b = self.predict_batch(rows);
+        let b = self.predict_batch(rows)?;
         Ok(match self.head {
             Head::Value => Prediction {
                 value: b.values[0],
@@ -290,7 +330,7 @@ impl TrainedModel {
             return Err(self.wrong_head("numeric metrics", "a model that predicts labels"));
         }
         check_targets(rows.len() / self.lookback, actual.len())?;
-        let predicted = self.predict_batch(rows).values;
+        let predicted = self.predict_batch(rows)?.values;
         Ok(crate::metrics::regression_metrics(actual, &predicted))
     }
 
@@ -306,7 +346,7 @@ impl TrainedModel {
                 self.labels.len()
             )));
         }
-        let predicted = self.predict_batch(rows).classes;
+        let predicted = self.predict_batch(rows)?.classes;
         Ok(crate::metrics::classification_metrics(actual, &predicted, self.labels.len()))
     }
 

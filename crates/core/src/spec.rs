@@ -59,6 +59,8 @@ pub struct HyperParams {
     pub output_units: Option<f64>,
     pub loss: Option<LossName>,
     pub metrics: Option<Vec<String>>,
+    /// The model-size cap (see `architecture.rs`); every model type.
+    pub max_parameters: Option<f64>,
 }
 
 /// One hidden layer of a custom network, as users write it.
@@ -229,6 +231,11 @@ impl ModelSpec {
         Ok(spec)
     }
 
+    /// A `ModelConfig` error naming this model.
+    pub(crate) fn config_error(&self, message: impl Into<String>) -> Error {
+        self.fail(message)
+    }
+
     fn fail(&self, message: impl Into<String>) -> Error {
         Error::config(format!("Model \"{}\": {}", self.name, message.into())).with("modelName", self.name.clone())
     }
@@ -250,7 +257,8 @@ impl ModelSpec {
         if self.features.contains(&self.target) {
             return Err(self.fail(format!("target \"{}\" is also listed as a feature", self.target)));
         }
-        self.resolved_model_config().map(|_| ())
+        self.resolved_model_config()?;
+        self.check_configured_size()
     }
 
     fn positive_int(&self, key: &str, value: Option<f64>, default: usize, max: usize) -> Result<usize> {

@@ -447,7 +447,7 @@ fn classification_confidence_is_calibrated_on_noisy_labels() {
     }
     let probe = Rows::new(&probe, &names(&["a", "b"])).unwrap();
     let mean_confidence = |m: &crate::TrainedModel| {
-        let batch = m.predict_batch(probe);
+        let batch = m.predict_batch(probe).unwrap();
         batch.confidence.iter().sum::<f64>() / batch.confidence.len() as f64
     };
     let mut raw = model.clone();

@@ -33,8 +33,19 @@ impl LstmSpec {
     /// Trainable parameters, counted like Keras: input and recurrent kernels and one bias per gate,
     /// then the dense and output layers.
     pub fn parameter_count(&self) -> usize {
-        let gates = 4 * self.hidden;
-        self.step_inputs * gates + self.hidden * gates + gates + self.hidden * self.dense + self.dense + self.dense + 1
+        // Saturating, like NetSpec's: an imported spec may be of any size.
+        let gates = self.hidden.saturating_mul(4);
+        [
+            self.step_inputs.saturating_mul(gates),
+            self.hidden.saturating_mul(gates),
+            gates,
+            self.hidden.saturating_mul(self.dense),
+            self.dense,
+            self.dense,
+            1,
+        ]
+        .into_iter()
+        .fold(0usize, usize::saturating_add)
     }
 }
 

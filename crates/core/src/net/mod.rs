@@ -48,13 +48,12 @@ impl NetSpec {
     /// plus a scale and a shift per unit of each batch normalisation (its running mean and
     /// variance are statistics, not trained).
     pub fn parameter_count(&self) -> usize {
+        // Saturating: a count too large for usize is simply over any cap, not a wrapped small one.
         let mut inputs = self.inputs;
-        let mut total = 0;
+        let mut total = 0usize;
         for layer in &self.layers {
-            total += inputs * layer.units + layer.units;
-            if layer.batch_norm {
-                total += 2 * layer.units;
-            }
+            let norm = if layer.batch_norm { 2 * layer.units } else { 0 };
+            total = total.saturating_add(inputs.saturating_mul(layer.units)).saturating_add(layer.units + norm);
             inputs = layer.units;
         }
         total

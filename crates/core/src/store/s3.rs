@@ -182,18 +182,26 @@ impl ObjectStore for S3Store {
     }
 }
 
-/// An SDK error as a `Storage` error: the S3 error code (`InvalidAccessKeyId`, `NoSuchBucket`…)
-/// and HTTP status as context, the whole cause chain in the message (connection refused, DNS…).
+/// An SDK error as a `Storage` error with a one-line message: what failed and why, in S3's terms
+/// (`NoSuchBucket (HTTP 404)`) or, when S3 never answered, the innermost cause (`Connection
+/// refused`). The S3 error code and HTTP status are context, and the SDK's whole cause chain, which
+/// spans lines of debug output, is kept as `detail`.
 fn s3_error<E>(operation: &str, key: &str, error: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let code = error.code().map(str::to_string);
     let status = error.raw_response().map(|r| r.status().as_u16());
-    let mut out =
-        Error::new(ErrorKind::Storage, format!("S3 {operation} of {key} failed: {}", DisplayErrorContext(&error)))
-            .with("operation", operation)
-            .with("key", key);
+    let reason = match (&code, status) {
+        (Some(code), Some(status)) => format!("{code} (HTTP {status})"),
+        (Some(code), None) => code.clone(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => root_cause(&error),
+    };
+    let mut out = Error::new(ErrorKind::Storage, format!("S3 {operation} of {key} failed: {reason}"))
+        .with("operation", operation)
+        .with("key", key)
+        .with("detail", DisplayErrorContext(&error).to_string());
     if let Some(code) = code {
         out = out.with("s3Code", code);
     }
@@ -201,4 +209,15 @@ where
         out = out.with("httpStatus", status);
     }
     out
+}
+
+/// The innermost error of a cause chain, on one line (`Connection refused (os error 111)`).
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = error;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    let text = inner.to_string();
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown error");
+    line.chars().take(200).collect()
 }
