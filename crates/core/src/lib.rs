@@ -37,4 +37,6 @@ pub use spec::{Activation, ModelKind, ModelSpec};
 pub use train::{EpochStats, TrainingObserver};
 
 #[cfg(test)]
+mod artifact_fuzz;
+#[cfg(test)]
 mod tests;
