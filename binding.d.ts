@@ -51,6 +51,13 @@ export declare class NativeModel {
   parameterCount(): number
   /** The trained state for inspection: normaliser, calibration, report, parameter count. */
   describe(): any
+  /**
+   * `{ id, preparation }` of the model that serves now (`null` when untrained): the id changes
+   * with every model swapped in, so the caller can keep the preparation until it does.
+   */
+  preparation(): any
+  /** The id of the model that serves now (0 when untrained); see `preparation()`. */
+  get servingId(): number
   /** The effective `modelConfig`, defaults applied. */
   resolvedConfig(): any
   /** Stops the running training at its next batch; it then rejects with `E_ABORTED`. */
@@ -175,4 +182,6 @@ export interface TrainOptions {
   labelKeys?: Array<string>
   /** `{ patience, minDelta, monitor, restoreBestWeights }` for this training only. */
   earlyStopping?: any
+  /** How records became the rows' encoded columns (`lib/preprocessing.js`), stored with the model. */
+  preparation?: any
 }

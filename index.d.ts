@@ -79,6 +79,30 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
+/** How a feature's values become numbers (docs/preprocessing.md). */
+export type FeatureKind = 'numeric' | 'category' | 'boolean' | 'date';
+/** How a missing value is filled: a strategy, a fixed number, or 'error' to refuse it. */
+export type ImputeSetting = 'mean' | 'median' | 'mode' | 'zero' | 'error' | number;
+
+/** What training did with one feature (`result.preprocessing[feature]`). */
+export interface FeaturePreprocessing {
+  kind: FeatureKind;
+  /** Missing values among the training rows. */
+  missing: number;
+  /** What a missing value becomes (absent in 'error' mode): a number, a category, a boolean or an ISO date. */
+  imputedWith?: unknown;
+  /** Categories: the vocabulary, most frequent first (at most 50). */
+  categories?: Label[];
+  /** Categories: training values that went to "other" (rare or beyond the cap). */
+  other?: number;
+}
+
+/** What a prediction had to assume about one feature. */
+export interface PredictionWarning {
+  feature: string;
+  kind: 'imputed' | 'unseen_category';
+}
+
 export interface ModelHyperParameters {
   /**
    * The most trainable parameters this network may have (default: the plugin's `maxParameters`,
@@ -86,6 +110,10 @@ export interface ModelHyperParameters {
    * is configured, before anything is allocated.
    */
   maxParameters?: number;
+  /** Feature kinds that override the schema's (e.g. `{ listedAt: 'date', zip: 'category' }`). */
+  featureTypes?: Record<string, FeatureKind>;
+  /** How missing values are filled per feature (default: median for numbers and dates, mode otherwise). */
+  impute?: Record<string, ImputeSetting>;
   /** Passes over the training rows (default 50). */
   epochs?: number;
   /** Rows per gradient step (default 32). */
@@ -206,6 +234,10 @@ export interface TrainResult {
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;
+  /** How each feature was prepared (kinds, missing counts, vocabularies). */
+  preprocessing: Record<string, FeaturePreprocessing> | null;
+  /** Records skipped because their target was missing. */
+  missingTargets: number;
 }
 
 /** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
@@ -238,6 +270,9 @@ export interface TrainingArrays {
   targets: Float64Array;
   /** Classification: the label of each class index. */
   labels?: Label[];
+  /** How records became `features` (a TrainingSet's `finish()` gives it); absent: every feature a number. */
+  preparation?: unknown;
+  missingTargets?: number;
 }
 
 export interface SkippedTraining {
@@ -251,6 +286,8 @@ export interface RegressionPrediction {
   confidence: number;
   /** Split-conformal prediction interval at `intervalCoverage` (default 90%). */
   interval: [number, number];
+  /** Present only when a missing value was imputed or a category was not in the vocabulary. */
+  warnings?: PredictionWarning[];
 }
 
 export interface ClassificationPrediction {
@@ -258,6 +295,8 @@ export interface ClassificationPrediction {
   /** Probability of the predicted label. */
   confidence: number;
   probabilities: Record<string, number>;
+  /** Present only when a missing value was imputed or a category was not in the vocabulary. */
+  warnings?: PredictionWarning[];
 }
 
 export type Prediction = RegressionPrediction | ClassificationPrediction;
@@ -286,6 +325,8 @@ export interface ModelStats {
   errors: number;
   r2?: number;
   isTrained: boolean;
+  /** How the serving model prepares each feature; null when untrained. */
+  preprocessing: Record<string, FeaturePreprocessing> | null;
   config: {
     name: string;
     resource: string;
@@ -313,6 +354,8 @@ export declare class BaseModel<Input = DataRecord, Output extends Prediction = P
   readonly isTrained: boolean;
   readonly normalizer: Normalizer;
   readonly parameterCount: number;
+  /** How the serving model prepares each feature; null when untrained. */
+  readonly preprocessing: Record<string, FeaturePreprocessing> | null;
   train(records: DataRecord[], options?: TrainOptions): Promise<TrainResult>;
   trainArrays(data: TrainingArrays, options?: TrainOptions): Promise<TrainResult>;
   trainWithEarlyStopping(records: DataRecord[], options?: EarlyStoppingOptions & TrainOptions): Promise<TrainResult>;
@@ -435,13 +478,16 @@ export type LearnResult = (TrainResult | SkippedTraining) & {
   type: ModelConfig['type'];
   features: string[];
   target: string;
+  /** For a model `learn()` created: the attributes chosen (feature → kind) and why the others were left out. */
+  featureSelection?: { chosen: Record<string, FeatureKind>; leftOut: Record<string, string> };
 };
 
 /** `resource.ml`: the models of one resource, by target attribute. */
 export interface ResourceML {
   /**
    * Trains the resource's model for `target`, first creating `{resource}_{target}_auto` with a
-   * detected type (numbers: regression, strings/booleans: classification) and numeric features.
+   * detected type (numbers: regression, strings/booleans: classification) and the schema's
+   * number, string, enum and boolean attributes as features (not ids, timestamps or identifiers).
    */
   learn(target: string, options?: LearnOptions): Promise<LearnResult>;
   predict(input: DataRecord, target: string): Promise<Prediction>;

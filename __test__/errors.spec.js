@@ -124,9 +124,7 @@ describe('runtime errors', () => {
     });
 
     const cases = [
-      ['a missing feature', { cost: 10 }, /Missing features: demand/],
       ['a string', { cost: '10', demand: 5 }, /"cost" must be a finite number, got string/],
-      ['null', { cost: null, demand: 5 }, /"cost" must be a finite number, got null/],
       ['NaN', { cost: NaN, demand: 5 }, /"cost" must be a finite number, got NaN/],
       ['Infinity', { cost: 1, demand: Infinity }, /"demand" must be a finite number, got Infinity/],
       ['a boolean', { cost: true, demand: 5 }, /got boolean/],
@@ -141,13 +139,16 @@ describe('runtime errors', () => {
       });
     }
 
-    it('names the missing features in context', async () => {
-      const error = await ml.predict('price', {}).catch((e) => e);
-      expect(error.missingFeatures).toEqual(['cost', 'demand']);
+    it('a missing value is not bad data: it is imputed, and the prediction says so', async () => {
+      for (const input of [{ cost: 10 }, { cost: 10, demand: null }]) {
+        const result = await ml.predict('price', input);
+        expect(Number.isFinite(result.prediction)).toBe(true);
+        expect(result.warnings).toEqual([{ feature: 'demand', kind: 'imputed' }]);
+      }
     });
 
     it('in a batch, too', async () => {
-      await expect(ml.predictBatch('price', [{ cost: 1, demand: 2 }, { cost: 1 }])).rejects.toBeInstanceOf(DataValidationError);
+      await expect(ml.predictBatch('price', [{ cost: 1, demand: 2 }, { cost: 'x' }])).rejects.toBeInstanceOf(DataValidationError);
     });
 
     it('a label unseen in training', async () => {
@@ -165,11 +166,23 @@ describe('runtime errors', () => {
     });
   });
 
+  it('a record without its target is skipped and counted', async () => {
+    const result = await ml.train('loose');
+    expect(result.samples).toBe(12);
+    expect(result.missingTargets).toBe(1);
+  });
+
   it('bad training data names the record', async () => {
-    const error = await ml.train('loose').catch((e) => e);
+    const plugin = new MLPlugin({
+      logLevel: 'silent',
+      models: { m: { ...base, type: 'regression', map: (r) => (r.cost > 400 ? { ...r, cost: 'big' } : r) } },
+    });
+    await plugin.install(db);
+    const error = await plugin.train('m').catch((e) => e);
     expect(error).toBeInstanceOf(DataValidationError);
-    expect(error.message).toMatch(/Missing target "b" in training data \(record no-target\)/);
-    expect(ml.models.loose.isTrained).toBe(false);
+    expect(error.message).toMatch(/Feature "cost" must be a finite number, got string \(record [^)]+\)/);
+    expect(error.feature).toBe('cost');
+    expect(plugin.models.m.isTrained).toBe(false);
   });
 
   it('a throwing filter is a TrainingError naming the record', async () => {

@@ -1,8 +1,11 @@
 // Memory benchmark (issue 5 wants training on 1M rows × 10 numeric features under 1 GiB): trains
 // RegressionModel through the native engine in a child process per input path and reports that
 // process's peak RSS. Paths: 'arrays' (trainArrays on Float64Arrays, what the plugin does page by
-// page), 'records' (train() on 1M plain objects, the convenience call) and 'baseline' (the addon
-// loaded, no data), so the cost of the data and of training can be told apart.
+// page), 'records' (train() on 1M plain objects, the convenience call), 'categories' (issue 11:
+// records of 5 numeric and 3 categorical features of 50 values each, read page by page through a
+// TrainingSet as the plugin does; the categories reach the network as one-hot units written batch
+// by batch) and 'baseline' (the addon loaded, no data), so the cost of the data and of training
+// can be told apart.
 //   node bench/memory.js [--quick]          run all paths and print a table
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +15,37 @@ import { seeded } from './data.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FEATURES = Array.from({ length: 10 }, (_, i) => `x${i}`);
-const PATHS = ['baseline', 'arrays', 'records'];
+const PATHS = ['baseline', 'arrays', 'records', 'categories'];
+const CATEGORY_FEATURES = ['n0', 'n1', 'n2', 'n3', 'n4', 'c0', 'c1', 'c2'];
+const CATEGORY_VALUES = 50;
+const PAGE = 1000;
+
+/** One page of records with 5 numbers and 3 categories of 50 values (`v0`..`v49`) each. */
+function categoryPage(random, size) {
+  return Array.from({ length: size }, () => {
+    const record = {};
+    let y = 1;
+    for (let c = 0; c < 5; c++) {
+      record[`n${c}`] = random() * 100;
+      y += (c + 1) * 0.1 * record[`n${c}`];
+    }
+    for (let c = 0; c < 3; c++) {
+      const v = Math.floor(random() * CATEGORY_VALUES);
+      record[`c${c}`] = `v${v}`;
+      y += (v % 7) * (c + 1);
+    }
+    record.y = y + (random() - 0.5) * 5;
+    return record;
+  });
+}
+
+/** The plugin's path: pages of records into a TrainingSet, then training on what it finishes with. */
+async function trainOnCategoryPages(model, rows) {
+  const random = seeded(77);
+  const set = model.createTrainingSet();
+  for (let at = 0; at < rows; at += PAGE) set.add(categoryPage(random, Math.min(PAGE, rows - at)));
+  return model.trainArrays(set.finish());
+}
 
 /** Row-major features and a linear target with noise, straight into typed arrays. */
 function arrays(rows) {
@@ -45,13 +78,17 @@ async function child(path, rows, epochs) {
     name: 'memory',
     type: 'regression',
     resource: 'memory',
-    features: FEATURES,
+    features: path === 'categories' ? CATEGORY_FEATURES : FEATURES,
     target: 'y',
     modelConfig: { epochs, batchSize: 32 },
     backend: 'cpu',
   });
   let trainS = null;
-  if (path !== 'baseline') {
+  if (path === 'categories') {
+    const started = performance.now();
+    await trainOnCategoryPages(model, rows);
+    trainS = (performance.now() - started) / 1000;
+  } else if (path !== 'baseline') {
     const data = arrays(rows);
     const input = path === 'records' ? records(data) : data;
     const started = performance.now();

@@ -203,7 +203,12 @@ function memoryDetails(memory) {
     '| path | peak RSS | training time |',
     '|---|---:|---:|',
   ];
-  const label = { baseline: 'addon loaded, no data', arrays: '`trainArrays` (Float64Array rows)', records: '`train(records)` (plain objects)' };
+  const label = {
+    baseline: 'addon loaded, no data',
+    arrays: '`trainArrays` (Float64Array rows)',
+    records: '`train(records)` (plain objects)',
+    categories: 'pages of records, 5 numeric + 3 categorical features of 50 values (issue 11)',
+  };
   for (const [path, r] of Object.entries(memory.paths)) {
     lines.push(`| ${label[path] ?? path} | ${r.error ?? `${r.max_rss_mb.toFixed(0)} MiB`} | ${r.train_s == null ? '—' : `${r.train_s.toFixed(2)} s`} |`);
   }

@@ -1,56 +1,15 @@
 // Turns s3db.js records into the contiguous typed arrays the native side trains and predicts on,
 // with the checks that produce the seed's DataValidationError messages. Plain arrays never cross
 // the boundary row by row. `TrainingSet` does this page by page, so that training on a large
-// resource holds typed arrays, not record objects.
+// resource holds typed arrays, not record objects; how features become numbers is learned from
+// all of its rows when it finishes (lib/preprocessing.js).
 import { DataValidationError, display } from './errors.js';
+import { learnPreparation, rawColumns } from './preprocessing.js';
 
 function describe(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
-}
-
-/**
- * Row-major Float64Array of `features` for each record.
- * Missing features, non-numbers, null and non-finite numbers are DataValidationErrors that name
- * the feature (and the record, when it has an id).
- */
-export function featureMatrix(records, features, { model, purpose = 'prediction', firstRow = 0 } = {}) {
-  checkRecords(records, model);
-  const columns = features.length;
-  const out = new Float64Array(records.length * columns);
-  for (let r = 0; r < records.length; r++) {
-    const record = records[r];
-    checkRecord(record, r, `features ${features.join(', ')}`, model);
-    for (let c = 0; c < columns; c++) {
-      const feature = features[c];
-      const value = record[feature];
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        out[r * columns + c] = value;
-        continue;
-      }
-      if (value === undefined) {
-        const missingFeatures = features.filter((f) => record[f] === undefined);
-        const where = purpose === 'training' ? ' in training data' : '';
-        throw new DataValidationError(`Missing features${where}: ${missingFeatures.join(', ')}${recordLabel(record, firstRow + r)}`, {
-          model,
-          missingFeatures,
-          row: firstRow + r,
-          recordId: record.id,
-        });
-      }
-      const got = typeof value === 'number' ? String(value) : describe(value);
-      throw new DataValidationError(`Feature "${feature}" must be a finite number, got ${got}${recordLabel(record, firstRow + r)}`, {
-        model,
-        feature,
-        value: typeof value === 'number' ? String(value) : value,
-        type: describe(value),
-        row: firstRow + r,
-        recordId: record.id,
-      });
-    }
-  }
-  return out;
 }
 
 /** A list of records must be an array (of objects, each checked by `checkRecord`). */
@@ -151,8 +110,10 @@ export function labelIndices(records, target, classes, { model } = {}) {
 }
 
 /**
- * Training rows accumulated page by page: each `add(records)` converts one page to typed arrays at
- * once, so the caller can drop the records; `finish()` concatenates the pages.
+ * Training rows accumulated page by page: each `add(records)` keeps each feature's raw values as
+ * typed arrays (see preprocessing.js), so the caller can drop the records; `finish()` learns the
+ * preparation (kinds, vocabularies, fill values) from every row and encodes them. A record whose
+ * target is missing is skipped and counted (`missingTargets`).
  *
  * Classification labels need their whole vocabulary before their final indices (the vocabulary is
  * sorted), so pages store provisional indices in order of first appearance, and `finish()` remaps
@@ -160,15 +121,19 @@ export function labelIndices(records, target, classes, { model } = {}) {
  */
 export class TrainingSet {
   /**
-   * @param {{ features: string[], target: string, labels: boolean, model?: string }} spec
-   *   `labels`: true for classification targets, false for numeric ones.
+   * @param {{ features: string[], target: string, labels: boolean, model?: string,
+   *   kinds?: Record<string,string>, impute?: Record<string,string|number> }} spec
+   *   `labels`: true for classification targets, false for numeric ones; `kinds`: the feature
+   *   kinds known before reading (schema, `featureTypes`); `impute`: `modelConfig.impute`.
    */
-  constructor({ features, target, labels, model }) {
+  constructor({ features, target, labels, model, kinds = {}, impute = {} }) {
     this.features = features;
     this.target = target;
     this.model = model;
     this.samples = 0;
-    this._featureChunks = [];
+    this.missingTargets = 0;
+    this._impute = impute;
+    this._columns = rawColumns(features, kinds);
     this._targetChunks = [];
     /** Classification: label key → { value, code } in order of first appearance. */
     this._labels = labels ? new Map() : null;
@@ -176,14 +141,27 @@ export class TrainingSet {
 
   /** Converts one page of records (already filtered and mapped) and keeps only the arrays. */
   add(records) {
-    if (records.length === 0) return;
+    const kept = this._withTargets(records);
+    if (kept.length === 0) return;
     const firstRow = this.samples;
     const { model } = this;
-    this._featureChunks.push(featureMatrix(records, this.features, { model, purpose: 'training', firstRow }));
-    this._targetChunks.push(
-      this._labels ? this._labelCodes(records, firstRow) : numericTargets(records, this.target, { model, firstRow }),
-    );
-    this.samples += records.length;
+    for (const column of this._columns) column.addPage(kept, firstRow, model);
+    this._targetChunks.push(this._labels ? this._labelCodes(kept, firstRow) : numericTargets(kept, this.target, { model, firstRow }));
+    this.samples += kept.length;
+  }
+
+  /** The records that have a target (the others are counted); a non-object is an error. */
+  _withTargets(records) {
+    checkRecords(records, this.model);
+    const kept = [];
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r];
+      checkRecord(record, this.samples + r, `features ${this.features.join(', ')}`, this.model);
+      const value = record[this.target];
+      if (value === null || value === undefined) this.missingTargets++;
+      else kept.push(record);
+    }
+    return kept;
   }
 
   _labelCodes(records, firstRow) {
@@ -203,22 +181,23 @@ export class TrainingSet {
   }
 
   /**
-   * `{ samples, features, targets, labels }`: row-major Float64Array features, Float64Array targets
-   * (class indices into `labels` for classification), and the sorted label vocabulary (or undefined).
+   * `{ samples, features, targets, labels, preparation, missingTargets }`: row-major Float64Array
+   * encoded features, Float64Array targets (class indices into `labels` for classification), the
+   * sorted label vocabulary (or undefined) and the preparation that encoded the features.
    */
   finish() {
-    const features = concatFloat64(this._featureChunks);
+    const { preparation, rows: features } = learnPreparation(this._columns, this.samples, { model: this.model, impute: this._impute });
     const targets = concatFloat64(this._targetChunks);
-    this._featureChunks = [];
     this._targetChunks = [];
-    if (!this._labels) return { samples: this.samples, features, targets, labels: undefined };
+    const base = { samples: this.samples, features, targets, preparation, missingTargets: this.missingTargets };
+    if (!this._labels) return { ...base, labels: undefined };
     const entries = [...this._labels.values()].sort((a, b) => compareLabels(a.value, b.value));
     const finalIndex = new Float64Array(entries.length);
     entries.forEach((entry, i) => {
       finalIndex[entry.code] = i;
     });
     for (let i = 0; i < targets.length; i++) targets[i] = finalIndex[targets[i]];
-    return { samples: this.samples, features, targets, labels: entries.map((e) => e.value) };
+    return { ...base, labels: entries.map((e) => e.value) };
   }
 }
 

@@ -12,6 +12,7 @@
 // through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
 // (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
 // same key either way.
+import { encodedColumnNames } from './preprocessing.js';
 import { readBinary, WeightsStore, writeBinary } from './weights-store.js';
 
 export class ModelStore {
@@ -186,8 +187,9 @@ export class ModelStore {
       modelName,
       version,
       samples: data.samples ?? data.targets.length,
-      columns: model._inputColumns,
-      features: model.config.features,
+      // The encoded columns (a category's index, a date's five columns: docs/preprocessing.md).
+      columns: data.preparation ? model._encodedColumns(data.preparation) : model._inputColumns,
+      features: data.preparation ? encodedColumnNames(data.preparation) : model.config.features,
       target: model.config.target,
       labels: data.labels ?? null,
       rowsKey,

@@ -18,6 +18,7 @@ import { ClassificationModel } from './models/classification-model.js';
 import { TimeSeriesModel } from './models/timeseries-model.js';
 import { NeuralNetworkModel } from './models/neural-network-model.js';
 import { readTrainingSet } from './training-data.js';
+import { schemaKinds } from './preprocessing.js';
 import { AutoTrainer } from './auto-train.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 import { ModelStore } from './model-store.js';
@@ -66,6 +67,8 @@ export class MLPlugin extends Plugin {
     this.models = {};
     /** modelName → true while that model trains. */
     this.training = new Map();
+    /** `learn()`: which attributes each model it created chose as features, and why it left the others out. */
+    this._featureSelections = new Map();
     this.stats = {
       totalTrainings: 0,
       totalPredictions: 0,
@@ -231,8 +234,11 @@ export class MLPlugin extends Plugin {
 
   /** Reads the training set, trains, and stores the new version when `saveModel` is on. */
   async _trainAndStore(modelName, model, options) {
+    const resource = this._resourceOf(modelName);
+    // Feature kinds come from the schema (strings are categories, ...) unless `featureTypes` says otherwise.
+    model.useSchemaKinds(schemaKinds(resource));
     const data = await readTrainingSet({
-      resource: this._resourceOf(modelName),
+      resource,
       config: this.config.models[modelName],
       model,
       modelName,
@@ -434,7 +440,8 @@ export class MLPlugin extends Plugin {
     options ??= {};
     const modelName = this._findModelForResource(resourceName, target) ?? (await this._learnModel(resourceName, target, options));
     const { type, features } = this.config.models[modelName];
-    return { modelName, type, features, target, ...(await this.train(modelName, options)) };
+    const featureSelection = this._featureSelections.get(modelName);
+    return { modelName, type, features, target, ...(featureSelection && { featureSelection }), ...(await this.train(modelName, options)) };
   }
 
   /** Creates the auto model of `learn()` (validated like a configured one) and returns its name. */
@@ -455,6 +462,7 @@ export class MLPlugin extends Plugin {
     delete rest.signal;
     delete rest.onProgress;
     const type = chosenType ?? detectType(samples, target);
+    const selection = chosenFeatures?.length ? null : selectFeatures(resource, target, samples);
     const config = {
       autoTrain: false,
       saveModel: true,
@@ -462,12 +470,13 @@ export class MLPlugin extends Plugin {
       ...rest,
       type,
       resource: resourceName,
-      features: chosenFeatures?.length ? chosenFeatures : selectFeatures(resource, target, samples),
+      features: selection ? selection.features : chosenFeatures,
       target,
       modelConfig: learnModelConfig(type, samples.length, modelConfig),
     };
     const modelName = `${resourceName}_${target}_auto`;
     this._addModel(modelName, config);
+    if (selection) this._featureSelections.set(modelName, { chosen: selection.chosen, leftOut: selection.leftOut });
     return modelName;
   }
 

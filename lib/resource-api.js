@@ -2,10 +2,17 @@
 // zero-config `learn()` makes from a resource (§5.6).
 import { Resource } from 's3db.js';
 import { MLError, ModelConfigError } from './errors.js';
+import { attributeType, MAX_CATEGORIES, schemaKinds } from './preprocessing.js';
 
-/** Fields that are bookkeeping, never features. */
-const NOT_FEATURES = new Set(['id', 'createdAt', 'updatedAt', 'createdBy']);
-const NUMERIC_TYPES = new Set(['number', 'integer', 'float']);
+/** Fields that are bookkeeping, never features, and why. */
+const NOT_FEATURES = {
+  id: 'identifier',
+  createdAt: 'timestamp used for ordering',
+  updatedAt: 'timestamp used for ordering',
+  createdBy: 'bookkeeping',
+};
+/** Kinds `learn()` uses as features (a date needs `featureTypes`: it is usually bookkeeping). */
+const LEARNED_KINDS = new Set(['numeric', 'category', 'boolean']);
 
 /**
  * Defines the `resource.ml` getter on s3db.js's Resource, once per process. A getter that is
@@ -80,33 +87,64 @@ export function detectType(samples, target) {
 }
 
 /**
- * Numeric features for `target`: the schema's number/integer/float attributes, else the numeric
- * fields of the first sample record.
+ * Features for `target`: the schema's number, string, enum and boolean attributes (else the
+ * fields of the first sample record), leaving out bookkeeping fields and strings with so many
+ * distinct values among the samples that they are identifiers (names, emails, ids).
+ * @returns {{ features: string[], chosen: Record<string,string>, leftOut: Record<string,string> }}
+ *   `chosen`: feature → kind; `leftOut`: attribute → why it is not a feature.
  */
 export function selectFeatures(resource, target, samples) {
   const attributes = resource.schema?.attributes ?? resource.attributes ?? {};
-  const candidate = (field) => field !== target && !NOT_FEATURES.has(field);
-  let features = Object.entries(attributes)
-    .filter(([field, definition]) => candidate(field) && NUMERIC_TYPES.has(attributeType(definition)))
-    .map(([field]) => field);
-  if (features.length === 0 && samples.length > 0) {
-    features = Object.entries(samples[0])
-      .filter(([field, value]) => candidate(field) && typeof value === 'number')
-      .map(([field]) => field);
+  const declared = schemaKinds(resource);
+  const fields = Object.keys(attributes).length > 0 ? Object.keys(attributes) : Object.keys(samples[0] ?? {});
+  const chosen = {};
+  const leftOut = {};
+  for (const field of fields) {
+    if (field === target) continue;
+    if (NOT_FEATURES[field]) {
+      leftOut[field] = NOT_FEATURES[field];
+      continue;
+    }
+    const kind = declared[field] ?? (Object.keys(attributes).length > 0 ? null : kindOfValue(samples[0][field]));
+    if (!kind || !LEARNED_KINDS.has(kind)) {
+      leftOut[field] = kind ? `${kind} attribute (declare it in \`features\` and \`featureTypes\` to use it)` : `type ${JSON.stringify(attributeType(attributes[field]) ?? typeof samples[0]?.[field])} is not a feature kind`;
+      continue;
+    }
+    const isEnum = Array.isArray(attributes[field]?.enum) || attributeType(attributes[field]) === 'enum';
+    const reason = kind === 'category' && !isEnum ? identifierLike(samples, field) : null;
+    if (reason) leftOut[field] = reason;
+    else chosen[field] = kind;
   }
+  const features = Object.keys(chosen);
   if (features.length === 0) {
-    throw new ModelConfigError(`No numeric features found for target "${target}" in resource "${resource.name}"`, {
+    throw new ModelConfigError(`No usable features found for target "${target}" in resource "${resource.name}"`, {
       resourceName: resource.name,
       target,
       availableAttributes: Object.keys(attributes),
+      leftOut,
     });
   }
-  return features;
+  return { features, chosen, leftOut };
 }
 
-/** 'number|optional' → 'number'; `{ type: 'number' }` → 'number'. */
-function attributeType(definition) {
-  return typeof definition === 'string' ? definition.split('|')[0] : definition?.type;
+function kindOfValue(value) {
+  if (typeof value === 'number') return 'numeric';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'string') return 'category';
+  return null;
+}
+
+/**
+ * Why a string attribute is an identifier rather than a category, or null: more distinct values
+ * among the samples than a vocabulary keeps, or most sampled values distinct.
+ */
+function identifierLike(samples, field) {
+  const values = samples.map((record) => record?.[field]).filter((v) => v !== null && v !== undefined);
+  const distinct = new Set(values.map(String)).size;
+  if (distinct > MAX_CATEGORIES || (distinct > 10 && distinct > values.length / 2)) {
+    return `high-cardinality string (${distinct} distinct values in ${values.length} sampled records)`;
+  }
+  return null;
 }
 
 /**

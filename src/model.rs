@@ -11,6 +11,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::data::Rows;
 use s3db_ml_core::model::{Head, TrainedModel};
+use s3db_ml_core::preparation::Preparation;
 use s3db_ml_core::spec::EarlyStoppingParams;
 use s3db_ml_core::store::StoredWeights;
 use s3db_ml_core::tabular::{Labels, Targets};
@@ -20,13 +21,29 @@ use s3db_ml_core::{
     regression, timeseries,
 };
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// The trained model that serves, with an id that changes whenever another one is swapped in, so
+/// that JavaScript knows when the input preparation it keeps is no longer this model's.
+#[derive(Clone)]
+struct Served {
+    id: u32,
+    model: Arc<TrainedModel>,
+}
+
+static NEXT_SERVED_ID: AtomicU32 = AtomicU32::new(1);
+
+impl Served {
+    fn new(model: TrainedModel) -> Self {
+        Self { id: NEXT_SERVED_ID.fetch_add(1, Ordering::Relaxed), model: Arc::new(model) }
+    }
+}
 
 #[napi]
 pub struct NativeModel {
     spec: Arc<ModelSpec>,
-    trained: Arc<RwLock<Option<Arc<TrainedModel>>>>,
+    trained: Arc<RwLock<Option<Served>>>,
     /// Set by `abortTraining()`; the running training polls it between batches.
     abort: Arc<AtomicBool>,
 }
@@ -89,6 +106,8 @@ pub struct TrainOptions {
     pub label_keys: Option<Vec<String>>,
     /// `{ patience, minDelta, monitor, restoreBestWeights }` for this training only.
     pub early_stopping: Option<Value>,
+    /// How records became the rows' encoded columns (`lib/preprocessing.js`), stored with the model.
+    pub preparation: Option<Value>,
 }
 
 /// A stored weights object as its version record describes it.
@@ -157,7 +176,7 @@ impl NativeModel {
             let labels = options.labels.map(|values| Labels { values, keys: options.label_keys.unwrap_or_default() });
             let model = train_kind(&spec, &features, &targets, labels, &compute, &mut observer)?;
             let report = serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
-            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Served::new(model));
             Ok(report)
         }))
     }
@@ -265,8 +284,8 @@ impl NativeModel {
         let target = model.normalizer.target;
         Ok(serde_json::json!({
             "normalizer": {
-                "features": model.features.iter().zip(&model.normalizer.features)
-                    .map(|(name, mm)| (name.clone(), serde_json::json!({ "min": mm.min, "max": mm.max })))
+                "features": model.encoded_features().into_iter().zip(&model.normalizer.features)
+                    .map(|(name, mm)| (name, serde_json::json!({ "min": mm.min, "max": mm.max })))
                     .collect::<serde_json::Map<_, _>>(),
                 "target": target.map(|t| serde_json::json!({ "min": t.min, "max": t.max }))
                     .unwrap_or(serde_json::json!({ "min": 0, "max": 1 })),
@@ -279,7 +298,24 @@ impl NativeModel {
             "lookback": model.lookback,
             "polynomial": model.polynomial,
             "parameters": model.parameters,
+            "preparation": model.preparation,
         }))
+    }
+
+    /// `{ id, preparation }` of the model that serves now (`null` when untrained): the id changes
+    /// with every model swapped in, so the caller can keep the preparation until it does.
+    #[napi(ts_return_type = "any")]
+    pub fn preparation(&self) -> Value {
+        match self.served() {
+            Some(s) => json!({ "id": s.id, "preparation": s.model.preparation }),
+            None => Value::Null,
+        }
+    }
+
+    /// The id of the model that serves now (0 when untrained); see `preparation()`.
+    #[napi(getter)]
+    pub fn serving_id(&self) -> u32 {
+        self.served().map_or(0, |s| s.id)
     }
 
     /// The effective `modelConfig`, defaults applied.
@@ -318,7 +354,7 @@ impl NativeModel {
             Ok(model)
         })
         .map_err(to_napi)?;
-        *self.trained.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+        *self.trained.write().unwrap_or_else(|p| p.into_inner()) = Some(Served::new(model));
         Ok(())
     }
 
@@ -375,7 +411,7 @@ impl NativeModel {
                 Ok(model)
             })
             .await?;
-            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(model));
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Served::new(model));
             Ok(())
         })
     }
@@ -395,10 +431,17 @@ impl NativeModel {
             spec.model_config.early_stopping = Some(params);
             spec.validate()?;
         }
+        if let Some(preparation) = &options.preparation {
+            spec.preparation = Some(Preparation::from_json(preparation.clone(), &spec.features)?);
+        }
         Ok(spec)
     }
 
     fn current(&self) -> Option<Arc<TrainedModel>> {
+        self.served().map(|s| s.model)
+    }
+
+    fn served(&self) -> Option<Served> {
         self.trained.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -437,12 +480,12 @@ fn train_kind(
     compute: &ComputeDevice,
     observer: &mut JsObserver,
 ) -> s3db_ml_core::Result<TrainedModel> {
+    let mut columns = spec.encoded_features();
     if spec.kind == ModelKind::TimeSeries {
-        let mut columns = spec.features.clone();
         columns.push(spec.target.clone());
         return timeseries::train(spec, Rows::new(features, &columns)?, compute, observer);
     }
-    let rows = Rows::new(features, &spec.features)?;
+    let rows = Rows::new(features, &columns)?;
     let indices = |labels: &Labels| class_indices(targets, labels.values.len());
     match (spec.kind, labels) {
         (ModelKind::Regression, _) => regression::train(spec, rows, targets, compute, observer),

@@ -23,6 +23,13 @@ async function main(): Promise<void> {
     storage: { multipartThreshold: 16 * 2 ** 20, partSize: 8 * 2 ** 20 },
     models: {
       price: { type: 'regression', resource: 'products', features: ['cost'], target: 'price', modelConfig: { polynomial: 2 } },
+      house: {
+        type: 'regression',
+        resource: 'houses',
+        features: ['rooms', 'city', 'listedAt'],
+        target: 'price',
+        modelConfig: { featureTypes: { listedAt: 'date', city: 'category' }, impute: { rooms: 'median', city: 'error' } },
+      },
       spam: { type: 'classification', resource: 'emails', features: ['links'], target: 'label', filter: (r) => r.links !== 0 },
       sales: { type: 'timeseries', resource: 'sales', features: ['t'], target: 'y', timeField: 'day', modelConfig: { lookback: 7 } },
       net: {
@@ -45,6 +52,9 @@ async function main(): Promise<void> {
   }
   const p = (await ml.predict('price', { cost: 1 })) as RegressionPrediction;
   console.log(p.interval[0] < p.interval[1]);
+  for (const warning of p.warnings ?? []) console.log(warning.feature, warning.kind === 'unseen_category');
+  const city = ml.getModelStats('house').preprocessing?.city;
+  if (city?.kind === 'category') console.log(city.categories?.length, city.other, city.missing);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');

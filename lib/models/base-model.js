@@ -14,7 +14,8 @@ import {
   TrainingAbortedError,
   TrainingError,
 } from '../errors.js';
-import { featureMatrix, TrainingSet } from '../dataset.js';
+import { checkRecords, TrainingSet } from '../dataset.js';
+import { Preparation, preparationConfig, preprocessingSummary } from '../preprocessing.js';
 
 /** The `format` of `export()` objects. */
 const EXPORT_FORMAT = 's3db-ml';
@@ -37,6 +38,12 @@ export class BaseModel {
     };
     /** What the user wrote in `modelConfig` (the effective values are in `config.modelConfig`). */
     this._userModelConfig = { ...config.modelConfig };
+    /** `featureTypes` and `impute` (checked now: a mistake is a ModelConfigError at definition). */
+    this._preparationConfig = preparationConfig(config.name, this.config.features, config.modelConfig);
+    /** Feature kinds the resource's schema declares (see `useSchemaKinds`). */
+    this._schemaKinds = {};
+    /** The serving model's preparation, kept until the native side swaps in another model. */
+    this._preparationCache = { id: -1, preparation: null };
     this._buildNative();
     this.stats = { trainedAt: null, samples: 0, loss: null, accuracy: null, predictions: 0, errors: 0 };
     /** The last training report from the native engine (history, held-out metrics, backend). */
@@ -69,9 +76,46 @@ export class BaseModel {
     return this._native.describe()?.normalizer ?? { features: {}, target: { min: 0, max: 0 } };
   }
 
-  /** Rows of features for native calls. */
-  _features(records, purpose) {
-    return featureMatrix(records, this.config.features, { model: this.config.name, purpose });
+  /** Tells the model the feature kinds its resource's schema declares (before reading training rows). */
+  useSchemaKinds(kinds) {
+    this._schemaKinds = { ...kinds };
+  }
+
+  /** Feature kinds known before reading: the schema's, overridden by `featureTypes`. */
+  get _knownKinds() {
+    const kinds = {};
+    for (const feature of this.config.features) {
+      const kind = this._preparationConfig.featureTypes[feature] ?? this._schemaKinds[feature];
+      if (kind) kinds[feature] = kind;
+    }
+    return kinds;
+  }
+
+  /** The serving model's input preparation (models of earlier builds: every feature a number). */
+  _preparation() {
+    const id = this._native.servingId;
+    if (this._preparationCache.id !== id) {
+      const served = this._native.preparation();
+      if (!served) {
+        throw new ModelNotTrainedError(`Model "${this.config.name}" is not trained yet`, { model: this.config.name });
+      }
+      const stored = served.preparation;
+      const preparation = stored ? new Preparation(stored, this.config.features) : Preparation.strict(this.config.features);
+      this._preparationCache = { id: served.id, preparation };
+    }
+    return this._preparationCache.preparation;
+  }
+
+  /** `{ rows, warnings }`: encoded rows of `records` for native calls, and what each had to assume. */
+  _encode(records, purpose) {
+    checkRecords(records, this.config.name);
+    return this._preparation().encode(records, { model: this.config.name, purpose });
+  }
+
+  /** What the serving model's preparation did (`result.preprocessing`), or null when untrained. */
+  get preprocessing() {
+    if (!this.isTrained) return null;
+    return preprocessingSummary(this._preparation().stored);
   }
 
   /** Subclasses: whether targets are class labels (true) or numbers (false). */
@@ -96,6 +140,8 @@ export class BaseModel {
       target: this.config.target,
       labels: this._labelTargets,
       model: this.config.name,
+      kinds: this._knownKinds,
+      impute: this._preparationConfig.impute,
     });
   }
 
@@ -126,7 +172,10 @@ export class BaseModel {
   /**
    * Trains on rows already converted: `features` row-major (samples × input columns), `targets`
    * one per row (class indices into `labels` for classification). Options as for `train`.
-   * @param {{ samples?: number, features: Float64Array, targets: Float64Array, labels?: Array<string|number|boolean> }} data
+   * `preparation` (from a TrainingSet) says how records became those columns; it is stored with
+   * the model and encodes every later prediction.
+   * @param {{ samples?: number, features: Float64Array, targets: Float64Array, labels?: Array<string|number|boolean>,
+   *   preparation?: object, missingTargets?: number }} data
    */
   async trainArrays(data, options = {}) {
     const { backend, signal, onProgress, earlyStopping } = options ?? {};
@@ -143,7 +192,12 @@ export class BaseModel {
     try {
       report = await callNative(
         () =>
-          this._native.train(features, targets, { backend: backend ?? this.backend, earlyStopping, ...nativeOptions }, onEpoch),
+          this._native.train(
+            features,
+            targets,
+            { backend: backend ?? this.backend, earlyStopping, preparation: data.preparation, ...nativeOptions },
+            onEpoch,
+          ),
         TrainingError,
         { modelName },
       );
@@ -155,7 +209,7 @@ export class BaseModel {
     this.stats.samples = report.samples;
     this.stats.loss = report.loss;
     this.stats.accuracy = report.accuracy ?? null;
-    return this._result(report);
+    return { ...this._result(report), preprocessing: this.preprocessing, missingTargets: data.missingTargets ?? 0 };
   }
 
   /** The shapes the native trainer expects; a mismatch here would otherwise surface as a napi error. */
@@ -165,7 +219,7 @@ export class BaseModel {
     if (!(features instanceof Float64Array) || !(targets instanceof Float64Array)) {
       throw new DataValidationError('trainArrays expects Float64Array `features` and `targets`', { model: modelName });
     }
-    const columns = this._inputColumns;
+    const columns = data.preparation ? this._encodedColumns(data.preparation) : this._inputColumns;
     const rows = this._takesTargets ? targets.length : features.length / columns;
     if (rows === 0) {
       throw new InsufficientDataError('No training data provided', { model: modelName, samples: 0, minimum: 1 });
@@ -177,6 +231,12 @@ export class BaseModel {
       );
     }
     return { features, targets };
+  }
+
+  /** Values per training row under `preparation` (a time series adds its target). */
+  _encodedColumns(preparation) {
+    const width = preparation.features.reduce((n, f) => n + (f.kind === 'date' ? 5 : 1), 0);
+    return this._takesTargets ? width : width + 1;
   }
 
   /** Whether training rows come with separate targets (a time series carries them in its rows). */
@@ -216,39 +276,47 @@ export class BaseModel {
     return this.predictSync(input);
   }
 
-  /** The same prediction without a Promise (a few microseconds). */
+  /**
+   * The same prediction without a Promise (a few microseconds). `warnings` lists what had to be
+   * assumed (`{ feature, kind: 'imputed' | 'unseen_category' }`), only when there is something.
+   */
   predictSync(input) {
     try {
-      const row = this._predictionRows(input);
-      const result = callNative(() => this._native.predict(row), PredictionError, { model: this.config.name });
+      const { rows, warnings } = this._predictionRows(input);
+      const result = callNative(() => this._native.predict(rows), PredictionError, { model: this.config.name });
       this.stats.predictions++;
-      return result;
+      const assumed = mergeWarnings(warnings);
+      return assumed ? { ...result, warnings: assumed } : result;
     } catch (error) {
       this.stats.errors++;
       throw error;
     }
   }
 
-  /** The native input of one prediction (subclasses: a time series takes a sequence). */
+  /** `{ rows, warnings }`: the native input of one prediction (a time series takes a sequence). */
   _predictionRows(input) {
-    return this._features([input], 'prediction');
+    return this._encode([input], 'prediction');
   }
 
   /** The native rows of labelled records to evaluate on. */
   _evaluationRows(records) {
-    return this._features(records, 'prediction');
+    return this._encode(records, 'prediction').rows;
   }
 
-  /** Predicts many inputs at once, off the JavaScript thread. */
+  /** Predicts many inputs at once, off the JavaScript thread; each item may carry `warnings`. */
   async predictBatch(inputs) {
     if (!Array.isArray(inputs)) {
       throw new PredictionError('predictBatch expects an array of input objects', { model: this.config.name });
     }
     try {
-      const rows = this._features(inputs, 'prediction');
+      const { rows, warnings } = this._encode(inputs, 'prediction');
       const batch = await callNative(() => this._native.predictBatch(rows), PredictionError, { model: this.config.name });
       this.stats.predictions += inputs.length;
-      return this._batchResults(batch, inputs.length);
+      const results = this._batchResults(batch, inputs.length);
+      warnings.forEach((w, i) => {
+        if (w) results[i].warnings = w;
+      });
+      return results;
     } catch (error) {
       this.stats.errors++;
       throw error;
@@ -346,7 +414,7 @@ export class BaseModel {
   }
 
   getStats() {
-    return { ...this.stats, isTrained: this.isTrained, config: this.config };
+    return { ...this.stats, isTrained: this.isTrained, config: this.config, preprocessing: this.preprocessing };
   }
 }
 
@@ -372,6 +440,15 @@ function shownModel(data) {
 
 function isObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** One list of warnings from those of several records (a time series' window), or null. */
+function mergeWarnings(perRecord) {
+  const seen = new Map();
+  for (const warnings of perRecord) {
+    for (const w of warnings ?? []) seen.set(`${w.kind}:${w.feature}`, w);
+  }
+  return seen.size > 0 ? [...seen.values()] : null;
 }
 
 /** Runs a user callback from a native progress report: its exceptions must not escape. */

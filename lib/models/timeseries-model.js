@@ -1,6 +1,7 @@
 import { BaseModel } from './base-model.js';
 import { DataValidationError, ModelConfigError, PredictionError, callNative, display } from '../errors.js';
-import { checkRecords, concatFloat64, featureMatrix } from '../dataset.js';
+import { checkRecords, concatFloat64, numericTargets } from '../dataset.js';
+import { learnPreparation, rawColumns } from '../preprocessing.js';
 
 /** Fields that order a series when `timeField` is not given, in order of preference. */
 const TIME_FIELDS = ['timestamp', 'createdAt', 'date'];
@@ -29,15 +30,19 @@ export class TimeSeriesModel extends BaseModel {
     return found;
   }
 
-  /** Records in time order, with their steps (features then target) as one row each. */
+  /**
+   * `{ rows, warnings }`: records in time order, with their steps (encoded features, then the
+   * target) as one row each, and what each step's features had to assume.
+   */
   _steps(records, purpose) {
     checkRecords(records, this.config.name);
     const field = this._timeFieldOf(records);
     const keyed = records.map((record, row) => ({ record, time: timeValue(record?.[field], field, row, this.config.name) }));
     keyed.sort((a, b) => a.time - b.time);
     const sorted = keyed.map((k) => k.record);
-    const columns = [...this.config.features, this.config.target];
-    return featureMatrix(sorted, columns, { model: this.config.name, purpose });
+    const { rows, warnings } = this._encode(sorted, purpose);
+    const targets = numericTargets(sorted, this.config.target, { model: this.config.name });
+    return { rows: appendTargets(rows, targets), warnings };
   }
 
   /** Training rows are steps (features then target); they are put in time order at the end. */
@@ -82,7 +87,7 @@ export class TimeSeriesModel extends BaseModel {
 
   /** Evaluation scores one-step forecasts over the series itself. */
   _evaluationRows(records) {
-    return this._steps(records, 'prediction');
+    return this._steps(records, 'prediction').rows;
   }
 
   /** Predicts for several sequences (each exactly `lookback` records). */
@@ -108,7 +113,7 @@ export class TimeSeriesModel extends BaseModel {
     if (!Number.isInteger(steps) || steps < 1 || steps > 100_000) {
       throw new DataValidationError(`\`steps\` must be a whole number from 1 to 100000, got ${display(steps)}`, { model: this.config.name });
     }
-    const history = this._steps(records, 'prediction');
+    const history = this._steps(records, 'prediction').rows;
     return callNative(() => this._native.forecast(history, steps), PredictionError, { model: this.config.name });
   }
 
@@ -129,37 +134,65 @@ export class TimeSeriesModel extends BaseModel {
 }
 
 /**
- * Collects a series page by page (as typed arrays, with each record's time) and returns it in
- * time order: s3db.js pages come in id order, which says nothing about time.
+ * Collects a series page by page (each feature's raw values, the target and each record's time)
+ * and returns it in time order: s3db.js pages come in id order, which says nothing about time.
+ * Records without a target are skipped and counted.
  */
 class SeriesSet {
   constructor(model) {
     this.model = model;
     this.samples = 0;
+    this.missingTargets = 0;
     this._field = model.timeField;
-    this._steps = [];
+    this._columns = rawColumns(model.config.features, model._knownKinds);
+    this._targets = [];
     this._times = [];
   }
 
   add(records) {
-    if (records.length === 0) return;
-    const { name, features, target } = this.model.config;
-    this._field ??= this.model._timeFieldOf(records);
+    const { name, target } = this.model.config;
+    checkRecords(records, name);
+    const kept = records.filter((r) => {
+      const missing = r !== null && typeof r === 'object' && (r[target] === null || r[target] === undefined);
+      if (missing) this.missingTargets++;
+      return !missing;
+    });
+    if (kept.length === 0) return;
+    this._field ??= this.model._timeFieldOf(kept);
     const field = this._field;
-    this._times.push(Float64Array.from(records, (r, i) => timeValue(r?.[field], field, this.samples + i, name)));
-    this._steps.push(featureMatrix(records, [...features, target], { model: name, purpose: 'training', firstRow: this.samples }));
-    this.samples += records.length;
+    this._times.push(Float64Array.from(kept, (r, i) => timeValue(r?.[field], field, this.samples + i, name)));
+    this._targets.push(numericTargets(kept, target, { model: name, firstRow: this.samples }));
+    for (const column of this._columns) column.addPage(kept, this.samples, name);
+    this.samples += kept.length;
   }
 
   finish() {
+    const { name } = this.model.config;
+    const { preparation, rows } = learnPreparation(this._columns, this.samples, {
+      model: name,
+      impute: this.model._preparationConfig.impute,
+    });
     const times = concatFloat64(this._times);
-    const steps = concatFloat64(this._steps);
-    const columns = this.model._inputColumns;
-    const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b]);
+    const steps = appendTargets(rows, concatFloat64(this._targets));
+    const columns = steps.length / Math.max(1, this.samples);
+    const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b] || a - b);
     const features = new Float64Array(steps.length);
     order.forEach((from, to) => features.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
-    return { samples: this.samples, features, targets: new Float64Array(0) };
+    return { samples: this.samples, features, targets: new Float64Array(0), preparation, missingTargets: this.missingTargets };
   }
+}
+
+/** Rows of encoded features with each row's target appended. */
+function appendTargets(rows, targets) {
+  const n = targets.length;
+  if (n === 0) return rows;
+  const width = rows.length / n;
+  const out = new Float64Array(n * (width + 1));
+  for (let r = 0; r < n; r++) {
+    out.set(rows.subarray(r * width, (r + 1) * width), r * (width + 1));
+    out[r * (width + 1) + width] = targets[r];
+  }
+  return out;
 }
 
 /** A record's time as a number: numbers as they are, dates and date strings as milliseconds. */

@@ -123,6 +123,9 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
     if model.head == crate::model::Head::Labels {
         out.push(("temperature".to_string(), vec![1], vec![model.temperature]));
     }
+    if let Some(p) = &model.preparation {
+        out.push(("preparation".to_string(), vec![p.features.len(), 2], p.exact_values()));
+    }
     out
 }
 
@@ -141,6 +144,7 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
             (c.coverage, c.half_width, c.tolerance, c.within_tolerance) = (values[0], values[1], values[2], values[3]);
         }
         "temperature" if values.len() == 1 && values[0].is_finite() && values[0] > 0.0 => model.temperature = values[0],
+        "preparation" if model.preparation.as_mut().is_some_and(|p| p.restore_exact_values(values)) => {}
         _ => return Err(invalid(format!("tensor {name} does not fit the model"))),
     }
     Ok(())

@@ -60,6 +60,9 @@ pub struct MinMax {
 }
 
 impl MinMax {
+    /// The scale that leaves values as they are (category indices).
+    pub const IDENTITY: Self = Self { min: 0.0, max: 1.0 };
+
     pub fn fit(values: impl Iterator<Item = f64>) -> Self {
         let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         Self { min, max }
@@ -102,23 +105,6 @@ impl Normalizer {
             .chunks_exact(rows.columns)
             .flat_map(|row| row.iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32))
             .collect()
-    }
-
-    /// How far (in normalised units) the furthest feature of a row lies outside the training range.
-    pub fn extrapolation(&self, row: &[f64]) -> f64 {
-        row.iter()
-            .zip(&self.features)
-            .map(|(&v, mm)| {
-                let s = mm.scale(v);
-                if s < 0.0 {
-                    -s
-                } else if s > 1.0 {
-                    s - 1.0
-                } else {
-                    0.0
-                }
-            })
-            .fold(0.0, f64::max)
     }
 }
 

@@ -23,6 +23,9 @@ impl TrainedModel {
         if self.format_version != FORMAT_VERSION {
             return Err(invalid(format!("its manifest says format version {}", self.format_version)));
         }
+        if let Some(p) = &self.preparation {
+            p.validate(&self.features)?;
+        }
         self.check_columns()?;
         self.check_kind()?;
         self.check_scales()?;
@@ -74,23 +77,30 @@ impl TrainedModel {
         Ok(())
     }
 
+    /// The network's inputs per step of the features: one per encoded column, a category one
+    /// unit per vocabulary entry (see crate::preparation).
+    fn feature_units(&self) -> usize {
+        crate::model::step_expansion(self.preparation.as_ref(), false)
+            .map_or(self.encoded_features().len(), |e| e.width())
+    }
+
     /// The inputs of a dense network over this model's features (expanded when polynomial).
     fn dense_inputs(&self) -> usize {
         match self.polynomial {
-            1 => self.features.len(),
-            p => crate::polynomial::term_count(self.features.len(), p),
+            1 => self.feature_units(),
+            p => crate::polynomial::term_count(self.feature_units(), p),
         }
     }
 
     fn check_columns(&self) -> Result<()> {
-        let features = self.features.len();
         // A univariate time series forecasts from its own past alone; every other model needs inputs.
-        if features == 0 && self.kind != ModelKind::TimeSeries {
+        if self.features.is_empty() && self.kind != ModelKind::TimeSeries {
             return Err(invalid("it has no features"));
         }
+        let features = self.encoded_features().len();
         if self.normalizer.features.len() != features {
             return Err(invalid(format!(
-                "{features} features but {} normaliser entries",
+                "{features} encoded features but {} normaliser entries",
                 self.normalizer.features.len()
             )));
         }
@@ -154,12 +164,12 @@ impl TrainedModel {
 
     fn check_lstm(&self, lstm: &LstmWeights) -> Result<()> {
         let s = &lstm.spec;
-        if s.step_inputs != self.features.len() + 1 || s.hidden == 0 || s.dense == 0 {
+        if s.step_inputs != self.feature_units() + 1 || s.hidden == 0 || s.dense == 0 {
             return Err(invalid(format!(
                 "its LSTM takes {} values per step with {} units; the features make {}",
                 s.step_inputs,
                 s.hidden,
-                self.features.len() + 1
+                self.feature_units() + 1
             )));
         }
         if !(0.0..1.0).contains(&s.dropout) || !(0.0..1.0).contains(&s.recurrent_dropout) {

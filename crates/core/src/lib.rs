@@ -21,6 +21,7 @@ pub mod model;
 pub mod net;
 pub mod neural;
 pub mod polynomial;
+pub mod preparation;
 pub mod regression;
 pub mod rng;
 pub mod spec;

@@ -8,6 +8,7 @@ use crate::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::net::DenseWeights;
 use crate::net::lstm::LstmWeights;
 use crate::polynomial;
+use crate::preparation::{Column, Expansion, Preparation};
 use crate::spec::ModelKind;
 use crate::train::EpochStats;
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,10 @@ pub struct TrainedModel {
     #[serde(default = "no_temperature")]
     pub temperature: f64,
     pub report: TrainReport,
+    /// How records become the encoded columns (absent in models of earlier builds: every
+    /// feature one number).
+    #[serde(default)]
+    pub preparation: Option<Preparation>,
 }
 
 fn no_temperature() -> f64 {
@@ -151,14 +156,25 @@ pub struct Prediction {
 }
 
 impl TrainedModel {
-    /// Names of the values each step of an input holds: the features, and for time series the
-    /// target too (a sequence carries its own history of the target).
+    /// Names of the encoded feature columns (see [`crate::preparation`]): the features
+    /// themselves when the model has no preparation.
+    pub fn encoded_features(&self) -> Vec<String> {
+        encoded_feature_names(&self.features, self.preparation.as_ref())
+    }
+
+    /// Names of the values each step of an input holds: the encoded features, and for time
+    /// series the target too (a sequence carries its own history of the target).
     pub fn input_columns(&self) -> Vec<String> {
-        let mut columns = self.features.clone();
+        let mut columns = self.encoded_features();
         if self.kind == ModelKind::TimeSeries {
             columns.push(self.target.clone());
         }
         columns
+    }
+
+    /// The one-hot expansion of each step's columns, if the model has categories.
+    pub fn expansion(&self) -> Option<Expansion> {
+        step_expansion(self.preparation.as_ref(), self.kind == ModelKind::TimeSeries)
     }
 
     fn input_scales(&self) -> Vec<MinMax> {
@@ -167,6 +183,26 @@ impl TrainedModel {
             scales.push(self.target_scale());
         }
         scales
+    }
+
+    /// How far (in normalised units) the furthest numeric feature of an encoded row lies outside
+    /// the training range (category indices are never outside it).
+    fn extrapolation(&self, row: &[f64], expansion: Option<&Expansion>) -> f64 {
+        row.iter()
+            .zip(&self.normalizer.features)
+            .enumerate()
+            .filter(|(c, _)| !expansion.is_some_and(|e| e.is_category(*c)))
+            .map(|(_, (&v, mm))| {
+                let s = mm.scale(v);
+                if s < 0.0 {
+                    -s
+                } else if s > 1.0 {
+                    s - 1.0
+                } else {
+                    0.0
+                }
+            })
+            .fold(0.0, f64::max)
     }
 
     fn target_scale(&self) -> MinMax {
@@ -196,10 +232,14 @@ impl TrainedModel {
     /// The network's input for raw rows: normalised, then polynomially expanded.
     pub fn network_inputs(&self, rows: Rows<'_>) -> Vec<f32> {
         let scaled = crate::data::scale_columns(rows, &self.input_scales());
+        let (inputs, columns) = match self.expansion() {
+            Some(e) => (e.expand(&scaled), e.width()),
+            None => (scaled, rows.columns),
+        };
         if self.polynomial > 1 {
-            polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, self.polynomial))
+            polynomial::expand(&inputs, columns, &polynomial::monomials(columns, self.polynomial))
         } else {
-            scaled
+            inputs
         }
     }
 
@@ -247,6 +287,8 @@ impl TrainedModel {
     fn predict_batch_unchecked(&self, rows: Rows<'_>) -> PredictionBatch {
         let inputs = rows.len() / self.lookback;
         let outputs = self.network.forward(&self.network_inputs(rows));
+        let expansion = self.expansion();
+        let encoded = self.normalizer.features.len();
         let mut batch = PredictionBatch { confidence: Vec::with_capacity(inputs), ..Default::default() };
         match self.head {
             Head::Value => {
@@ -256,7 +298,7 @@ impl TrainedModel {
                     let value = target.unscale(out as f64);
                     // Outside the range seen in training the model extrapolates; say so.
                     let extrapolation = (0..self.lookback)
-                        .map(|s| self.normalizer.extrapolation(&rows.row(i * self.lookback + s)[..self.features.len()]))
+                        .map(|s| self.extrapolation(&rows.row(i * self.lookback + s)[..encoded], expansion.as_ref()))
                         .fold(0.0, f64::max);
                     batch.values.push(value);
                     batch.confidence.push(calib.within_tolerance * (-2.0 * extrapolation).exp());
@@ -353,6 +395,23 @@ impl TrainedModel {
     fn wrong_head(&self, metric: &str, model: &str) -> Error {
         Error::new(ErrorKind::Prediction, format!("{metric} cannot be computed for \"{}\", {model}", self.target))
     }
+}
+
+/// Names of the encoded columns of `features` under `preparation`.
+pub fn encoded_feature_names(features: &[String], preparation: Option<&Preparation>) -> Vec<String> {
+    match preparation {
+        Some(p) => p.columns().into_iter().map(|(name, _)| name).collect(),
+        None => features.to_vec(),
+    }
+}
+
+/// The expansion of a step's encoded columns (a time series' steps end with the target).
+pub fn step_expansion(preparation: Option<&Preparation>, with_target: bool) -> Option<Expansion> {
+    let mut columns: Vec<Column> = preparation?.columns().into_iter().map(|(_, c)| c).collect();
+    if with_target {
+        columns.push(Column::Value);
+    }
+    Expansion::new(columns)
 }
 
 fn check_targets(inputs: usize, targets: usize) -> Result<()> {

@@ -125,6 +125,9 @@ pub struct ModelSpec {
     pub target: String,
     #[serde(default)]
     pub model_config: HyperParams,
+    /// The input preparation of one training (learned from its rows, given with them).
+    #[serde(skip)]
+    pub preparation: Option<crate::preparation::Preparation>,
 }
 
 /// Training-loop settings shared by every model type.
@@ -234,6 +237,11 @@ impl ModelSpec {
     /// A `ModelConfig` error naming this model.
     pub(crate) fn config_error(&self, message: impl Into<String>) -> Error {
         self.fail(message)
+    }
+
+    /// Names of the encoded feature columns the rows of a training hold.
+    pub fn encoded_features(&self) -> Vec<String> {
+        crate::model::encoded_feature_names(&self.features, self.preparation.as_ref())
     }
 
     fn fail(&self, message: impl Into<String>) -> Error {

@@ -6,12 +6,15 @@ use crate::data::{MinMax, Normalizer, Rows, Split, gather};
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{classification_metrics, regression_metrics};
-use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
-use crate::net::NetSpec;
+use crate::model::{
+    FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
+};
 use crate::net::burn_net::DenseNet;
 use crate::net::native;
+use crate::net::{DenseWeights, NetSpec};
 use crate::polynomial;
-use crate::spec::{ModelKind, ModelSpec, TrainConfig};
+use crate::preparation::Expansion;
+use crate::spec::{MAX_POLYNOMIAL_TERMS, ModelKind, ModelSpec, TrainConfig};
 use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
 use std::time::Instant;
 
@@ -77,27 +80,54 @@ pub fn train(
         return Err(Error::data(format!("got {n} rows but {} targets", targets.len())));
     }
     let mut normalizer = Normalizer::fit(rows);
+    let expansion = step_expansion(spec.preparation.as_ref(), false);
+    keep_category_indices(&mut normalizer.features, expansion.as_ref());
     let (y, outputs, labels) = encode_targets(spec, &plan, targets, &mut normalizer)?;
     if n < 2 {
         return Err(insufficient(spec, n));
     }
     let scaled = normalizer.scale_rows(rows);
-    let inputs = if plan.polynomial > 1 {
-        polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, plan.polynomial))
-    } else {
-        scaled
+    // Rows stay encoded (a category is one index, not its one-hot units) as long as the engine
+    // can expand them batch by batch: a polynomial expansion needs every unit at once.
+    let (inputs, expansion) = match (plan.polynomial, expansion) {
+        (1, expansion) => (scaled, expansion),
+        (degree, expansion) => {
+            let (x, columns) = match &expansion {
+                Some(e) => (e.expand(&scaled), e.width()),
+                None => (scaled, rows.columns),
+            };
+            let terms = polynomial::term_count(columns, degree);
+            if terms > MAX_POLYNOMIAL_TERMS {
+                return Err(Error::config(format!(
+                    "`polynomial: {degree}` over {columns} inputs (categories count one per value) makes {terms} terms (limit {MAX_POLYNOMIAL_TERMS}); lower the degree or the feature count"
+                ))
+                .with("modelName", spec.name.clone()));
+            }
+            (polynomial::expand(&x, columns, &polynomial::monomials(columns, degree)), None)
+        }
     };
     let in_dim = inputs.len() / n;
 
     let split = Split::new(n, plan.train.validation_split, plan.train.seed);
-    let (train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
-    let (val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
-    let net = (plan.network)(in_dim, outputs);
+    let (mut train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
+    let (mut val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
+    drop(inputs);
+    let net = (plan.network)(expansion.as_ref().map_or(in_dim, Expansion::width), outputs);
+    let engine = Engine::for_network(&net, device);
+    // Burn takes its inputs as one tensor: expand them all.
+    let expansion = match expansion {
+        Some(e) if engine == Engine::Burn => {
+            (train_x, val_x) = (e.expand(&train_x), e.expand(&val_x));
+            None
+        }
+        other => other,
+    };
     let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
     let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
-    let engine = Engine::for_network(&net, device);
     let outcome = match engine {
-        Engine::Native => native::fit_dense(&net, plan.loss, train_set, held_out, &plan.train, observer)?,
+        Engine::Native => {
+            native::fit_dense(&net, plan.loss, train_set, held_out, expansion.as_ref(), &plan.train, observer)?
+        }
         Engine::Burn => {
             let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
             fit(
@@ -121,7 +151,7 @@ pub fn train(
     } else {
         (&split.validation, &val_x, "validation")
     };
-    let predicted = weights.forward(measured_x);
+    let predicted = forward_encoded(&weights, measured_x, expansion.as_ref());
     let mut report = TrainReport::from_fit(
         outcome.history,
         (outcome.stopped_early, outcome.best_epoch),
@@ -161,7 +191,11 @@ pub fn train(
                     .collect()
             };
             let k = outputs;
-            let train_metrics = classification_metrics(&class_of(&split.train), &argmax(&weights.forward(&train_x)), k);
+            let train_metrics = classification_metrics(
+                &class_of(&split.train),
+                &argmax(&forward_encoded(&weights, &train_x, expansion.as_ref())),
+                k,
+            );
             let held_out = classification_metrics(&class_of(measured), &argmax(&predicted), k);
             // Softmax outputs of a network are overconfident; calibrate on rows it never saw.
             if !split.validation.is_empty() {
@@ -188,7 +222,23 @@ pub fn train(
         calibration,
         temperature,
         report,
+        preparation: spec.preparation.clone(),
     })
+}
+
+/// Category columns hold indices, which pass through the normaliser unscaled.
+pub(crate) fn keep_category_indices(scales: &mut [MinMax], expansion: Option<&Expansion>) {
+    if let Some(e) = expansion {
+        scales.iter_mut().enumerate().filter(|(c, _)| e.is_category(*c)).for_each(|(_, mm)| *mm = MinMax::IDENTITY);
+    }
+}
+
+/// The network's outputs for encoded rows, expanded a few thousand rows at a time.
+fn forward_encoded(weights: &DenseWeights, x: &[f32], expansion: Option<&Expansion>) -> Vec<f32> {
+    match expansion {
+        None => weights.forward(x),
+        Some(e) => x.chunks(4096 * e.encoded_width()).flat_map(|chunk| weights.forward(&e.expand(chunk))).collect(),
+    }
 }
 
 /// Targets as the network's `[rows, outputs]` training values; sets the target scale.

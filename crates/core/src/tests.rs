@@ -456,3 +456,58 @@ fn classification_confidence_is_calibrated_on_noisy_labels() {
     assert!(uncalibrated - accuracy > 0.08, "the raw softmax should be overconfident: {uncalibrated} vs {accuracy}");
     assert!((calibrated - accuracy).abs() < 0.06, "calibrated confidence {calibrated} vs accuracy {accuracy}");
 }
+
+/// y = 2a + a city effect; the city as an index (encoded) and as one-hot columns (dense).
+fn city_data(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let effect = [0.0, 5.0, -3.0];
+    let (mut encoded, mut dense, mut y) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let a = (i * 37 % 100) as f64 / 10.0;
+        let city = i * 7 % 3;
+        encoded.extend([a, city as f64]);
+        dense.extend([a, f64::from(city == 0), f64::from(city == 1), f64::from(city == 2)]);
+        y.push(2.0 * a + effect[city]);
+    }
+    (encoded, dense, y)
+}
+
+#[test]
+fn categories_expanded_batch_by_batch_train_exactly_like_dense_one_hot() {
+    let (encoded, dense, y) = city_data(240);
+    let config = json!({"epochs":20,"learningRate":0.05});
+    let mut with_categories =
+        spec(json!({"name":"c","type":"regression","features":["a","city"],"target":"y","modelConfig":config}));
+    with_categories.preparation = Some(
+        crate::preparation::Preparation::from_json(
+            json!({"version":1,"features":[
+                {"name":"a","kind":"numeric","missing":0,"impute":"median","fill":0.1 + 0.2},
+                {"name":"city","kind":"category","missing":0,"impute":"mode","fill":0.0,"categories":["x","y","z"],"other":0}]}),
+            &names(&["a", "city"]),
+        )
+        .unwrap(),
+    );
+    let one_hot =
+        spec(json!({"name":"d","type":"regression","features":["a","c0","c1","c2"],"target":"y","modelConfig":config}));
+    let cat_rows = Rows::new(&encoded, &with_categories.encoded_features()).unwrap();
+    let model = regression::train(&with_categories, cat_rows, &y, &cpu(), &mut NoObserver).unwrap();
+    let dense_rows = Rows::new(&dense, &names(&["a", "c0", "c1", "c2"])).unwrap();
+    let reference = regression::train(&one_hot, dense_rows, &y, &cpu(), &mut NoObserver).unwrap();
+    assert_eq!(model.network, reference.network, "the same weights after the same steps");
+    assert_eq!(model.report.regression, reference.report.regression);
+    assert!(model.report.regression.as_ref().unwrap().r2 > 0.98);
+    assert_eq!(
+        model.predict_one(&[4.0, 1.0]).unwrap().value,
+        reference.predict_one(&[4.0, 0.0, 1.0, 0.0]).unwrap().value
+    );
+    // "Other" (index 3) sets no unit.
+    assert_eq!(
+        model.predict_one(&[4.0, 3.0]).unwrap().value,
+        reference.predict_one(&[4.0, 0.0, 0.0, 0.0]).unwrap().value
+    );
+
+    // The preparation travels with the model, its numbers exactly.
+    let back = crate::artifact::from_safetensors(&crate::artifact::to_safetensors(&model).unwrap()).unwrap();
+    assert_eq!(back.preparation, model.preparation);
+    assert_eq!(back.preparation.as_ref().unwrap().features[0].fill, Some(0.1 + 0.2));
+    assert_eq!(back.predict_one(&[4.0, 2.0]).unwrap(), model.predict_one(&[4.0, 2.0]).unwrap());
+}

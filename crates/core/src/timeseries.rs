@@ -6,7 +6,9 @@ use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{RegressionMetrics, regression_metrics};
-use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
+use crate::model::{
+    FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
+};
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
@@ -31,11 +33,18 @@ pub fn train(
         .with("samples", n)
         .with("minimum", lookback + 1));
     }
-    let scales: Vec<MinMax> =
+    let mut scales: Vec<MinMax> =
         (0..columns).map(|c| MinMax::fit((0..n).map(|r| steps.values[r * columns + c]))).collect();
+    // Categories (e.g. weekday names) become one-hot units in every step of the window.
+    let expansion = step_expansion(spec.preparation.as_ref(), true);
+    crate::tabular::keep_category_indices(&mut scales, expansion.as_ref());
     let target_scale = scales[columns - 1];
     let normalizer = Normalizer { features: scales[..columns - 1].to_vec(), target: Some(target_scale) };
     let scaled = scale_columns(steps, &scales);
+    let (scaled, columns) = match &expansion {
+        Some(e) => (e.expand(&scaled), e.width()),
+        None => (scaled, columns),
+    };
 
     // Window i: steps i .. i+lookback, predicting the target of step i+lookback.
     let windows = n - lookback;
@@ -115,6 +124,7 @@ pub fn train(
         )),
         temperature: 1.0,
         report,
+        preparation: spec.preparation.clone(),
     })
 }
 

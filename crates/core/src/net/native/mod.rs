@@ -18,6 +18,7 @@ mod lstm;
 use crate::error::Result;
 use crate::net::NetSpec;
 use crate::net::lstm::LstmSpec;
+use crate::preparation::Expansion;
 use crate::rng::SplitMix64;
 use crate::spec::TrainConfig;
 use crate::train::{Examples, FitOutcome, Learner, LossKind, TrainingObserver, run_epochs};
@@ -48,17 +49,20 @@ pub trait NativeNet {
 }
 
 /// Trains `net` from seeded Glorot weights; the result is ready for the inference engine.
+/// With an `expansion`, the rows are encoded and each batch is expanded as it is gathered.
 pub fn fit_dense(
     net: &NetSpec,
     loss: LossKind,
     train: Examples<'_>,
     validation: Option<Examples<'_>>,
+    expansion: Option<&Expansion>,
     config: &TrainConfig,
     observer: &mut dyn TrainingObserver,
 ) -> Result<FitOutcome<crate::net::DenseWeights>> {
     let build =
         |capacity| DenseNetwork::new(net, &mut SplitMix64::new(config.seed), capacity, loss.is_fused(), config.seed);
     let mut learner = NativeLearner::new(build, loss, train, validation, config);
+    learner.expansion = expansion;
     run_epochs(&mut learner, train.rows, config, observer)
 }
 
@@ -95,6 +99,8 @@ pub struct NativeLearner<'a, N> {
     train: Examples<'a>,
     validation: Option<Examples<'a>>,
     order: Vec<usize>,
+    /// Expands encoded rows into the network's inputs (one-hot categories), batch by batch.
+    expansion: Option<&'a Expansion>,
     x_batch: Vec<f32>,
     y_batch: Vec<f32>,
     output_grad: Vec<f32>,
@@ -116,7 +122,7 @@ impl<'a, N: NativeNet> NativeLearner<'a, N> {
         let network = build(capacity);
         let outputs = network.outputs();
         Self {
-            x_batch: vec![0.0; batch * network.inputs()],
+            x_batch: vec![0.0; capacity * network.inputs()],
             y_batch: vec![0.0; batch * outputs],
             output_grad: vec![0.0; capacity * outputs],
             network,
@@ -125,6 +131,7 @@ impl<'a, N: NativeNet> NativeLearner<'a, N> {
             train,
             validation: validation.filter(|v| v.rows > 0),
             order: (0..train.rows).collect(),
+            expansion: None,
             loss_sum: 0.0,
         }
     }
@@ -144,8 +151,14 @@ impl<N: NativeNet> Learner for NativeLearner<'_, N> {
     fn step(&mut self, start: usize, len: usize) -> Result<()> {
         let (inputs, outputs) = (self.network.inputs(), self.network.outputs());
         let (x, y) = (&mut self.x_batch[..len * inputs], &mut self.y_batch[..len * outputs]);
+        let encoded = self.expansion.map_or(inputs, Expansion::encoded_width);
         for (slot, &row) in self.order[start..start + len].iter().enumerate() {
-            x[slot * inputs..(slot + 1) * inputs].copy_from_slice(&self.train.inputs[row * inputs..(row + 1) * inputs]);
+            let source = &self.train.inputs[row * encoded..(row + 1) * encoded];
+            let target = &mut x[slot * inputs..(slot + 1) * inputs];
+            match self.expansion {
+                Some(e) => e.expand_row(source, target),
+                None => target.copy_from_slice(source),
+            }
             y[slot * outputs..(slot + 1) * outputs]
                 .copy_from_slice(&self.train.targets[row * outputs..(row + 1) * outputs]);
         }
@@ -164,10 +177,21 @@ impl<N: NativeNet> Learner for NativeLearner<'_, N> {
     fn validation_loss(&mut self) -> Option<f64> {
         let held_out = self.validation?;
         let (inputs, outputs) = (self.network.inputs(), self.network.outputs());
+        let encoded = self.expansion.map_or(inputs, Expansion::encoded_width);
         let mut total = 0.0;
         for start in (0..held_out.rows).step_by(VALIDATION_CHUNK) {
             let rows = VALIDATION_CHUNK.min(held_out.rows - start);
-            let x = &held_out.inputs[start * inputs..(start + rows) * inputs];
+            let chunk = &held_out.inputs[start * encoded..(start + rows) * encoded];
+            let x = match self.expansion {
+                Some(e) => {
+                    let expanded = &mut self.x_batch[..rows * inputs];
+                    for (source, target) in chunk.chunks_exact(encoded).zip(expanded.chunks_exact_mut(inputs)) {
+                        e.expand_row(source, target);
+                    }
+                    &self.x_batch[..rows * inputs]
+                }
+                None => chunk,
+            };
             let y = &held_out.targets[start * outputs..(start + rows) * outputs];
             let output = self.network.forward(x, rows, false);
             total += loss::loss_and_gradient(self.loss, output, y, outputs, &mut self.output_grad[..rows * outputs])

@@ -50,7 +50,7 @@ fn train_both(
     let (vx, vy) = data(20, outputs, loss);
     let train = Examples { inputs: &x, targets: &y, rows: 96 };
     let held_out = Some(Examples { inputs: &vx, targets: &vy, rows: 20 });
-    let native = fit_dense(net, loss, train, held_out, config, &mut NoObserver).unwrap();
+    let native = fit_dense(net, loss, train, held_out, None, config, &mut NoObserver).unwrap();
     let cpu = device::resolve(BackendChoice::Cpu).unwrap();
     let seed = config.seed;
     let burn = fit(
@@ -118,8 +118,9 @@ fn dropout_trains_repeatably_and_is_off_at_inference() {
     let net = NetSpec { inputs: 3, layers: vec![layer(32, Activation::Relu, 0.3), layer(1, Activation::Linear, 0.0)] };
     let (x, y) = data(200, 1, LossKind::MeanSquaredError);
     let train = Examples { inputs: &x, targets: &y, rows: 200 };
-    let run =
-        || fit_dense(&net, LossKind::MeanSquaredError, train, None, &config(30, 16, 0.01), &mut NoObserver).unwrap();
+    let run = || {
+        fit_dense(&net, LossKind::MeanSquaredError, train, None, None, &config(30, 16, 0.01), &mut NoObserver).unwrap()
+    };
     let (first, second) = (run(), run());
     assert_eq!(first.model, second.model, "the same seed gives the same network");
     let losses: Vec<f64> = first.history.iter().map(|h| h.loss).collect();
