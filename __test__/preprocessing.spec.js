@@ -204,6 +204,24 @@ describe('records with numbers, categories, booleans, dates and missing values',
     expect(await reloaded.predictBatch('houses', probes)).toEqual(await ml.predictBatch('houses', probes));
   });
 
+  it('a preparation this version cannot read is a named error, and the serving model stays', async () => {
+    const bytes = await ml.exportModel('houses', { format: 'safetensors' });
+    const marker = Buffer.from('\\"preparation\\":{\\"version\\":1,');
+    const at = bytes.indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    const newer = Buffer.from(bytes);
+    newer[at + marker.length - 2] = '9'.charCodeAt(0);
+    const other = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'newer', models: { houses: houseModel() } });
+    await other.install(db);
+    await other.importModel('houses', bytes);
+    const probe = heldOut[0];
+    const before = await other.predict('houses', probe);
+    const error = await other.importModel('houses', newer).catch((e) => e);
+    expect(error).toBeInstanceOf(ModelConfigError);
+    expect(error.message).toMatch(/preparation is version 9; this build reads version 1/);
+    expect(await other.predict('houses', probe)).toEqual(before);
+  });
+
   it("impute: 'error' keeps the strict behaviour", async () => {
     const error = await ml.train('strict').catch((e) => e);
     expect(error).toBeInstanceOf(DataValidationError);
