@@ -202,7 +202,8 @@ describe('2. importModel validates everything before anything is swapped', () =>
 });
 
 describe('3. named errors, never TypeErrors', () => {
-  const badFeature = (id) => ({ id, cost: 'x', demand: 1 });
+  // With a target: a record without one is skipped in training (issue 11), whatever its features.
+  const badFeature = (id) => ({ id, cost: 'x', demand: 1, price: 1 });
 
   for (const [what, id] of [
     ['a Symbol', Symbol('s')],
@@ -213,7 +214,8 @@ describe('3. named errors, never TypeErrors', () => {
     it(`a bad feature in a record whose id is ${what}`, async () => {
       const error = await rejection(ml.predict('price', badFeature(id)), DataValidationError);
       expect(error.message).toMatch(/Feature "cost" must be a finite number, got string \(record .+\)/);
-      await rejection(ml.models.price.train([badFeature(id), badFeature(id)]), DataValidationError);
+      // Without a schema a feature of strings alone is a category (issue 11): mixed with a number it is bad data.
+      await rejection(ml.models.price.train([{ ...badFeature(id), cost: 1 }, badFeature(id)]), DataValidationError);
     });
   }
 

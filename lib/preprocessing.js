@@ -15,7 +15,7 @@
 //
 // What is learned does not depend on the order of the rows: vocabularies are ordered by count, then
 // by value; medians and means are taken over sorted values.
-import { DataValidationError, ModelConfigError } from './errors.js';
+import { DataValidationError, ModelConfigError, display } from './errors.js';
 
 export const FEATURE_KINDS = ['numeric', 'category', 'boolean', 'date'];
 /** Categories kept per feature (the most frequent); the rest go to "other". */
@@ -58,7 +58,7 @@ export function preparationConfig(modelName, features, modelConfig = {}) {
       throw fail(`\`featureTypes\` names "${field}", which is not one of the features (${features.join(', ')})`, { field });
     }
     if (!FEATURE_KINDS.includes(kind)) {
-      throw fail(`\`featureTypes.${field}\` must be one of ${FEATURE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(kind)}`, { field, kind });
+      throw fail(`\`featureTypes.${field}\` must be one of ${FEATURE_KINDS.map((k) => `'${k}'`).join(', ')}, got ${display(kind)}`, { field, kind });
     }
   }
   for (const [field, how] of Object.entries(impute)) {
@@ -66,7 +66,7 @@ export function preparationConfig(modelName, features, modelConfig = {}) {
       throw fail(`\`impute\` names "${field}", which is not one of the features (${features.join(', ')})`, { field });
     }
     if (!(IMPUTE_NAMES.includes(how) || (typeof how === 'number' && Number.isFinite(how)))) {
-      throw fail(`\`impute.${field}\` must be 'mean', 'median', 'mode', 'zero', 'error' or a number, got ${JSON.stringify(how)}`, { field, impute: how });
+      throw fail(`\`impute.${field}\` must be 'mean', 'median', 'mode', 'zero', 'error' or a number, got ${display(how)}`, { field, impute: how });
     }
   }
   return { featureTypes, impute };
@@ -111,8 +111,11 @@ function describe(value) {
   return typeof value;
 }
 
+/** Where a bad value is: the record's id when it has one (whatever its type), else its row. */
 function recordLabel(record, row) {
-  return record?.id !== undefined ? ` (record ${record.id})` : ` (row ${row})`;
+  const id = record?.id;
+  if (id === undefined) return ` (row ${row})`;
+  return ` (record ${typeof id === 'string' ? id : display(id)})`;
 }
 
 const isMissing = (value) => value === null || value === undefined;
@@ -134,7 +137,7 @@ function wrongKind(feature, kind, value, record, row, model) {
     category: 'a string, number or boolean',
     date: 'a date (an ISO-8601 string, a Date or epoch milliseconds)',
   }[kind];
-  const shown = kind === 'date' && value !== undefined ? JSON.stringify(value) ?? got : got;
+  const shown = kind === 'date' ? display(value) : got;
   return new DataValidationError(`Feature "${feature}" must be ${expected}, got ${shown}${recordLabel(record, row)}`, {
     model,
     feature,
@@ -250,7 +253,7 @@ class RawColumn {
     const names = { [NUMBER]: 'numbers', [BOOLEAN]: 'booleans', [STRING]: 'strings', [DATE]: 'dates' };
     const odd = this.firstOf.get(present[present.length - 1]);
     throw new DataValidationError(
-      `Feature "${this.name}" mixes ${present.map((t) => names[t]).join(' and ')} (${JSON.stringify(odd.value)}${recordLabel(odd.record, odd.row)}); declare its kind in \`modelConfig.featureTypes\``,
+      `Feature "${this.name}" mixes ${present.map((t) => names[t]).join(' and ')} (${display(odd.value)}${recordLabel(odd.record, odd.row)}); declare its kind in \`modelConfig.featureTypes\``,
       { model, feature: this.name, value: odd.value, row: odd.row, recordId: odd.record?.id },
     );
   }
@@ -308,7 +311,7 @@ export function learnPreparation(columns, samples, { model, impute = {} }) {
     const how = impute[column.name] ?? DEFAULT_IMPUTE[kind];
     const strategy = typeof how === 'number' ? 'value' : how;
     if (!IMPUTE_FOR_KIND[kind].includes(strategy)) {
-      throw new ModelConfigError(`Model "${model}": \`impute.${column.name}\` cannot be ${JSON.stringify(how)} for a ${kind} feature (use ${IMPUTE_FOR_KIND[kind].map((s) => (s === 'value' ? 'a number' : `'${s}'`)).join(', ')})`, {
+      throw new ModelConfigError(`Model "${model}": \`impute.${column.name}\` cannot be ${display(how)} for a ${kind} feature (use ${IMPUTE_FOR_KIND[kind].map((s) => (s === 'value' ? 'a number' : `'${s}'`)).join(', ')})`, {
         modelName: model,
         field: column.name,
         impute: how,
