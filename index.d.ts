@@ -421,6 +421,25 @@ export interface PluginStats {
   backend: BackendInfo | null;
 }
 
+/** Which version `report()` draws, and how. */
+export interface ReportOptions {
+  /** A stored version (default: the one serving in this process). */
+  version?: number;
+  /** `'html'` (default): one self-contained page; `'svg'`: the charts alone. */
+  format?: 'html' | 'svg';
+}
+
+/** One chart of a report, as `report(name, { format: 'svg' })` returns it. */
+export interface ReportChart {
+  /** `loss`, `predicted-actual`, `forecast`, `residuals`, `confusion`, `per-label`, `reliability` or `importance`. */
+  id: string;
+  title: string;
+  /** One or two sentences saying what the chart shows. */
+  caption: string;
+  /** A standalone SVG document (no script, no external reference). */
+  svg: string;
+}
+
 export declare class MLPlugin extends Plugin {
   constructor(options?: MLPluginOptions);
   /**
@@ -461,6 +480,13 @@ export declare class MLPlugin extends Plugin {
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;
+  /**
+   * The training report of a version: one self-contained HTML page (header with the held-out
+   * metrics, loss per epoch, and the charts of the model's kind), or with `format: 'svg'` its
+   * charts alone. Unknown model or version: ModelNotFoundError; untrained: ModelNotTrainedError.
+   */
+  report(modelName: string, options?: ReportOptions & { format?: 'html' }): Promise<string>;
+  report(modelName: string, options: ReportOptions & { format: 'svg' }): Promise<ReportChart[]>;
 }
 
 /** `plg:ml:training-error`: an auto-training failed (nothing awaits it, so it is never thrown). */
@@ -494,6 +520,9 @@ export interface ResourceML {
   train(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
   list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
   stats(target: string): ModelStats;
+  /** The training report of the resource's model for `target` (see `MLPlugin.report`). */
+  report(target: string, options?: ReportOptions & { format?: 'html' }): Promise<string>;
+  report(target: string, options: ReportOptions & { format: 'svg' }): Promise<ReportChart[]>;
   /** Model persistence is not available yet: these reject with an MLError (501). */
   versions(target: string): Promise<unknown>;
   rollback(target: string, version?: number | null): Promise<unknown>;

@@ -1,8 +1,10 @@
-// s3db-ml demo: an embedded (file://) s3db.js database, products and emails data, a regression
-// and a classification model, predictions with confidence. Run with `npm run demo`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// s3db-ml demo: an embedded (file://) s3db.js database, products, emails and daily sales data, a
+// regression, a classification and a time-series model, predictions with confidence, and each
+// model's training report written beside this file. Run with `npm run demo`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
 
@@ -36,7 +38,7 @@ try {
     attributes: { wordCount: 'number', linkCount: 'number', capsRatio: 'number', label: 'string' },
   });
 
-  console.log('Inserting 300 products and 400 emails into an embedded file:// database...');
+  console.log('Inserting 300 products, 400 emails and 365 days of sales into an embedded file:// database...');
   const productRows = Array.from({ length: 300 }, () => {
     const cost = 20 + random() * 480;
     const demand = 50 + random() * 950;
@@ -47,13 +49,28 @@ try {
   const emailRows = Array.from({ length: 400 }, () => {
     const spam = random() < 0.4;
     return {
-      wordCount: Math.round(spam ? 60 + random() * 200 : 120 + random() * 400),
-      linkCount: Math.round(spam ? 2 + random() * 8 : random() * 4),
-      capsRatio: spam ? 0.1 + random() * 0.4 : random() * 0.25,
+      wordCount: Math.round(spam ? 60 + random() * 300 : 100 + random() * 400),
+      linkCount: Math.round(spam ? 1 + random() * 6 : random() * 4),
+      capsRatio: spam ? 0.05 + random() * 0.3 : random() * 0.25,
       label: spam ? 'spam' : 'ham',
     };
   });
   await emails.insertMany(emailRows);
+  const sales = await db.createResource({
+    name: 'sales',
+    attributes: { day: 'string', temperature: 'number', sales: 'number' },
+  });
+  // A year of daily sales: a trend, a weekly rhythm, the weather, and noise.
+  const salesRows = Array.from({ length: 365 }, (_, t) => {
+    const temperature = 18 + 8 * Math.sin((2 * Math.PI * (t - 100)) / 365) + (random() - 0.5) * 4;
+    const weekly = 25 * Math.sin((2 * Math.PI * t) / 7);
+    return {
+      day: new Date(Date.UTC(2025, 0, 1) + t * 86_400_000).toISOString().slice(0, 10),
+      temperature,
+      sales: 220 + 0.4 * t + weekly + 2.5 * temperature + (random() - 0.5) * 12,
+    };
+  });
+  await sales.insertMany(salesRows);
 
   const ml = new MLPlugin({
     logLevel: 'silent',
@@ -71,6 +88,14 @@ try {
         features: ['wordCount', 'linkCount', 'capsRatio'],
         target: 'label',
         modelConfig: { epochs: 40 },
+      },
+      salesForecast: {
+        type: 'timeseries',
+        resource: 'sales',
+        features: ['temperature'],
+        target: 'sales',
+        timeField: 'day',
+        modelConfig: { lookback: 14, lstmUnits: 32, denseUnits: 16, epochs: 60, batchSize: 16, dropout: 0, recurrentDropout: 0 },
       },
     },
   });
@@ -103,6 +128,21 @@ try {
   }
   const cm = await ml.models.spamDetector.calculateConfusionMatrix(emailRows);
   console.log(`  confusion matrix over all emails: ${JSON.stringify(cm.matrix)}, accuracy ${(cm.accuracy * 100).toFixed(1)}%`);
+
+  const forecast = await ml.train('salesForecast', { onProgress: progressBar('salesForecast') });
+  console.log(`\nsalesForecast trained on ${forecast.samples} days in ${forecast.durationMs.toFixed(0)} ms (held-out MAPE ${forecast.metrics.mape.toFixed(2)}%)`);
+  const lastTwoWeeks = salesRows.slice(-14);
+  const [tomorrow] = await ml.models.salesForecast.predictMultiStep(lastTwoWeeks, 1);
+  console.log(`  sales forecast for the day after the last record: ${tomorrow.toFixed(1)}`);
+
+  // One self-contained HTML page per model: open it in a browser, or send it to a colleague.
+  console.log('\nTraining reports:');
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const name of Object.keys(ml.models)) {
+    const file = join(here, `report-${name}.html`);
+    writeFileSync(file, await ml.report(name));
+    console.log(`  ${file}`);
+  }
   console.log('\nStats:', JSON.stringify({ ...ml.getStats(), backend: undefined }));
 } finally {
   await db.disconnect().catch(() => {});

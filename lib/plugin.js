@@ -25,6 +25,7 @@ import { ModelStore } from './model-store.js';
 import { ServingVersions } from './model-versions.js';
 import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
 import { BACKENDS, checkKeySafe, checkModelOptions, checkPluginOptions } from './options.js';
+import { modelReport } from './report/index.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -393,6 +394,14 @@ export class MLPlugin extends Plugin {
     }
   }
 
+  /**
+   * The training report of a version (default: the one serving here) as one self-contained HTML
+   * page, or with `{ format: 'svg' }` its charts alone: `[{ id, title, caption, svg }]`.
+   */
+  async report(modelName, options = {}) {
+    return modelReport(this, modelName, options);
+  }
+
   getModelStats(modelName) {
     return this._model(modelName).getStats();
   }
@@ -493,6 +502,10 @@ export class MLPlugin extends Plugin {
 
   async _resourceTrainModel(resourceName, target, options = {}) {
     return this.train(this._requireModelForResource(resourceName, target), options);
+  }
+
+  async _resourceReport(resourceName, target, options = {}) {
+    return this.report(this._requireModelForResource(resourceName, target), options);
   }
 
   _resourceListModels(resourceName) {

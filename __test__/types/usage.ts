@@ -10,6 +10,7 @@ import {
   TimeSeriesModel,
   BaseModel,
   type RegressionPrediction,
+  type ReportChart,
   type TrainResult,
 } from '../../index.js';
 
@@ -50,6 +51,10 @@ async function main(): Promise<void> {
     const trained: TrainResult = result;
     console.log(trained.loss.toFixed(3), trained.stoppedEarly);
   }
+  const page: string = await ml.report('price', { version: 2 });
+  const charts: ReportChart[] = await ml.report('price', { format: 'svg' });
+  const fromResource: string = await db.resources.products.ml.report('price');
+  console.log(page.length, charts.map((c) => `${c.id}: ${c.title}`), fromResource.length);
   const p = (await ml.predict('price', { cost: 1 })) as RegressionPrediction;
   console.log(p.interval[0] < p.interval[1]);
   for (const warning of p.warnings ?? []) console.log(warning.feature, warning.kind === 'unseen_category');

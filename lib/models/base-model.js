@@ -408,6 +408,17 @@ export class BaseModel {
     this.stats.accuracy = finite(stats.accuracy);
   }
 
+  /** An untrained model of the same configuration, to read a stored version into without touching this one. */
+  blankCopy() {
+    return new this.constructor({
+      ...this.config,
+      type: this.type,
+      modelConfig: this._userModelConfig,
+      backend: this.backend,
+      timeField: this.timeField,
+    });
+  }
+
   /** Frees the trained weights; the model must be trained again before predicting. */
   dispose() {
     this._native.reset();

@@ -3,6 +3,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows};
 use crate::device::ComputeDevice;
+use crate::diagnostics::Diagnostics;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::net::DenseWeights;
@@ -63,6 +64,10 @@ pub struct TrainReport {
     pub history: Vec<EpochStats>,
     pub regression: Option<RegressionMetrics>,
     pub classification: Option<ClassificationMetrics>,
+    /// What the training report draws (held-out points, interval coverage, reliability); absent
+    /// in models trained before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
 }
 
 /// The trained network, for the inference engine.
@@ -480,6 +485,7 @@ impl TrainReport {
             history,
             regression: None,
             classification: None,
+            diagnostics: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
 use crate::device::ComputeDevice;
+use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
@@ -102,6 +103,16 @@ pub fn train(
     );
     report.engine = engine.name().to_string();
     report.regression = Some(regression_metrics(&actual, &predicted));
+    let calibration =
+        RegressionCalibration::from_predictions(&actual, &predicted, target_scale, config.interval_coverage, source);
+    report.diagnostics = Some(Diagnostics::values(
+        &actual,
+        &predicted,
+        calibration.coverage,
+        calibration.half_width,
+        source,
+        Sampling::Latest,
+    ));
     Ok(TrainedModel {
         format_version: FORMAT_VERSION,
         kind: ModelKind::TimeSeries,
@@ -115,13 +126,7 @@ pub fn train(
         head: Head::Value,
         labels: Vec::new(),
         label_keys: Vec::new(),
-        calibration: Some(RegressionCalibration::from_predictions(
-            &actual,
-            &predicted,
-            target_scale,
-            config.interval_coverage,
-            source,
-        )),
+        calibration: Some(calibration),
         temperature: 1.0,
         report,
         preparation: spec.preparation.clone(),
