@@ -230,6 +230,38 @@ describe('bad input', () => {
   });
 });
 
+describe('sections drawn when a version carries their data', () => {
+  it('feature importance bars and the preprocessing table', async () => {
+    const { reportData } = await import('../lib/report/report-data.js');
+    const { reportCharts } = await import('../lib/report/charts.js');
+    const { drawCharts } = await import('../lib/report/draw.js');
+    const { renderPage } = await import('../lib/report/page.js');
+    const plain = reportData(ml.models.zone, { modelName: 'zone', version: 1 });
+    expect(plain.importance).toBeNull();
+    expect(plain.preprocessing ?? null).toBeNull();
+    expect(reportCharts(plain).map((c) => c.id)).not.toContain('importance');
+
+    const data = {
+      ...plain,
+      importance: [
+        { feature: 'y', importance: 0.12 },
+        { feature: 'x', importance: 0.31 },
+      ].sort((a, b) => b.importance - a.importance),
+      importanceMetric: 'accuracy',
+      preprocessing: { x: { kind: 'number', missing: 3, imputedWith: 4.5 }, y: { kind: 'category', missing: 0, categories: ['a', 'b'] } },
+    };
+    const charts = reportCharts(data);
+    expect(charts.map((c) => c.id)).toEqual([...CHARTS.zone, 'importance']);
+    const [svg] = await drawCharts([charts.at(-1)]);
+    // Both features on the axis, largest first.
+    expect(svg.indexOf('>x</text>')).toBeGreaterThan(-1);
+    expect(svg.indexOf('>x</text>')).toBeLessThan(svg.indexOf('>y</text>'));
+    const html = renderPage(data, [{ ...charts.at(-1), svg, compactSvg: svg }], { generatedAt: new Date().toISOString(), productVersion: '0' });
+    expect(html).toMatch(/<section class="table" id="preprocessing"[\s\S]*<code>x<\/code><\/th><td>number<\/td><td>3<\/td><td>4.5<\/td>/);
+    expect(html).toContain('<td>a, b</td>');
+  });
+});
+
 /** A model file as s3db-ml wrote it before it kept report data: the manifest without `diagnostics`. */
 function withoutReportData(bytes) {
   const length = Number(bytes.readBigUInt64LE(0));
@@ -259,13 +291,14 @@ describe('in a real browser', () => {
     });
     try {
       for (const [name, html] of pages) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const problems = [];
+        page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+        page.on('pageerror', (error) => problems.push(`error: ${error.message}`));
+        page.on('request', (request) => problems.push(`request: ${request.url()}`));
+        await page.setContent(html, { waitUntil: 'load' });
         for (const width of [1280, 390]) {
-          const page = await browser.newPage({ viewport: { width, height: 900 } });
-          const problems = [];
-          page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
-          page.on('pageerror', (error) => problems.push(`error: ${error.message}`));
-          page.on('request', (request) => problems.push(`request: ${request.url()}`));
-          await page.setContent(html, { waitUntil: 'load' });
+          await page.setViewportSize({ width, height: 900 });
           // The one drawing of each chart shown at this width.
           const sizes = await page.$$eval('figure.chart', (figures) =>
             figures.map((figure) => {
@@ -276,8 +309,6 @@ describe('in a real browser', () => {
           );
           // Runs in the page, where `globalThis` is the window.
           const overflow = await page.evaluate(() => globalThis.document.documentElement.scrollWidth - globalThis.innerWidth);
-          await page.close();
-          expect(problems, `${name} at ${width} px`).toEqual([]);
           expect(sizes.length, `${name} at ${width} px`).toBe(chartIds(html).length);
           for (const [shown, w, h] of sizes) {
             expect(shown, `${name} at ${width} px`).toBe(1);
@@ -287,6 +318,8 @@ describe('in a real browser', () => {
           // Nothing wider than the screen: no sideways scrolling on a phone.
           expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
         }
+        await page.close();
+        expect(problems, name).toEqual([]);
       }
     } finally {
       await browser.close();

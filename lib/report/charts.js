@@ -562,7 +562,9 @@ function importanceChart(data, layout) {
   return {
     id: 'importance',
     title: 'Feature importance',
-    caption: 'How much each feature moves the predictions; longer bars matter more.',
+    caption: data.importanceMetric
+      ? `Permutation importance: how much the held-out ${data.importanceMetric} gets worse when the feature's values are shuffled. Longer bars matter more.`
+      : 'How much each feature moves the predictions; longer bars matter more.',
     width: layout.width,
     height: Math.max(220, 80 + rows.length * 26),
     option: {

@@ -40,6 +40,8 @@ export function reportData(model, { modelName, version, record = null }) {
   const recorded = record?.metrics ?? {};
   const heldOut = recorded.heldOut ?? training.regression ?? training.classification ?? null;
   const isLabels = head === 'labels' || head === 'probability';
+  // Permutation importance: `{ metric, features: [{ feature, importance }], ... }` on the model or its record.
+  const importance = stats.importance ?? record?.importance ?? null;
   const data = {
     modelName,
     type: model.type,
@@ -74,9 +76,10 @@ export function reportData(model, { modelName, version, record = null }) {
     temperature: described.temperature ?? 1,
     lookback: described.lookback,
     diagnostics,
-    // Filled by other features when the version carries them (see docs/report.md).
-    preprocessing: stats.preprocessing ?? record?.modelData?.stats?.preprocessing ?? null,
-    importance: importanceOf(stats.featureImportance ?? record?.modelData?.stats?.featureImportance),
+    // Drawn when the version carries them (see docs/report.md).
+    preprocessing: stats.preprocessing ?? null,
+    importance: importanceOf(importance?.features ?? importance),
+    importanceMetric: importance?.metric ?? null,
     missing: [],
   };
   if (!diagnostics) {
