@@ -231,7 +231,7 @@ h2 { font-size: 17px; margin: 0 0 8px; }
 .metric-value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.25; }
 .metric-hint { color: var(--muted); font-size: 12px; }
 .config summary { cursor: pointer; font-weight: 600; margin-bottom: 6px; }
-.config dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 180px), 1fr)); gap: 6px 20px; margin: 0; }
+.config dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 130px), 1fr)); gap: 6px 20px; margin: 0; }
 .missing { background: #FFF8E5; border: 1px solid #E6C463; border-radius: 10px; padding: 10px 14px; margin: 16px 0 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 16px; margin-top: 16px; }
 .chart, .table { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px 16px 12px; margin: 0; min-width: 0; }
