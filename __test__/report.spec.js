@@ -122,6 +122,9 @@ describe('the page of each model type', () => {
       expect(new Set(ids).size).toBe(ids.length);
       expect(externalReferences(html)).toEqual([]);
       expect(html).not.toMatch(/class="missing"/);
+      // The preprocessing table, when the training reported its preprocessing.
+      expect(html.includes('id="preprocessing"')).toBe(Boolean(result.preprocessing && Object.keys(result.preprocessing).length));
+      for (const feature of Object.keys(result.preprocessing ?? {})) expect(html).toContain(`<th scope="row"><code>${feature}</code></th>`);
 
       expect(Number(headerValue(html, 'field', 'version'))).toBeNaN(); // the version is text: "version N"
       expect(html).toContain(`data-field="version">version ${result.version}<`);
@@ -238,7 +241,8 @@ describe('sections drawn when a version carries their data', () => {
     const { renderPage } = await import('../lib/report/page.js');
     const plain = reportData(ml.models.zone, { modelName: 'zone', version: 1 });
     expect(plain.importance).toBeNull();
-    expect(plain.preprocessing ?? null).toBeNull();
+    // What preparing the records did, as the training result reported it (when records are prepared).
+    expect(plain.preprocessing ?? null).toEqual(results.zone.preprocessing ?? null);
     expect(reportCharts(plain).map((c) => c.id)).not.toContain('importance');
 
     const data = {
