@@ -184,6 +184,8 @@ export interface ModelConfig {
   deploy?: 'always' | 'if-better';
   saveModel?: boolean;
   saveTrainingData?: boolean;
+  /** Overrides the plugin's `readConcurrency`. */
+  readConcurrency?: number;
   modelConfig?: ModelHyperParameters;
 }
 
@@ -207,6 +209,8 @@ export interface MLPluginOptions {
    * unless its `modelConfig.maxParameters` says otherwise. Checked when a model is configured.
    */
   maxParameters?: number;
+  /** GETs in flight while training reads records (default 50; 1 to 1024). */
+  readConcurrency?: number;
   logLevel?: string;
   verbose?: boolean;
   namespace?: string;
@@ -238,10 +242,13 @@ export interface TrainResult {
   preprocessing: Record<string, FeaturePreprocessing> | null;
   /** Records skipped because their target was missing. */
   missingTargets: number;
+  /** The plugin's `train()`: how the records were read. */
+  read?: ReadReport;
 }
 
 /** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
 export interface TrainingProgress {
+  phase: 'train';
   modelName: string;
   epoch: number;
   epochs: number;
@@ -252,6 +259,34 @@ export interface TrainingProgress {
   etaMs: number;
 }
 
+/** The read phase of a plugin's `train()`: records read so far out of the records to read. */
+export interface ReadProgress {
+  phase: 'read';
+  modelName: string;
+  /** Records fetched so far. */
+  read: number;
+  /** Records this training fetches (all of them on a full read, the changed ones on an incremental read). */
+  total: number;
+  elapsedMs: number;
+}
+
+/** How `train()` read its records. */
+export interface ReadReport {
+  /** 'incremental' when the model's training snapshot was used, else 'full'. */
+  mode: 'full' | 'incremental';
+  /** Why the read was full (null when incremental): 'missing', 'configuration changed', 'damaged', 'full read requested', ... */
+  reason: string | null;
+  /** Records listed (the resource, or its partition). */
+  listed: number;
+  /** Records fetched with a GET. */
+  fetched: number;
+  /** Records whose prepared row came from the snapshot. */
+  reused: number;
+  /** Records of the snapshot that no longer exist. */
+  deleted: number;
+  durationMs: number;
+}
+
 export interface TrainOptions {
   backend?: Backend;
   /** Aborting stops training within one batch (TrainingAbortedError); the previous model keeps serving. */
@@ -260,6 +295,13 @@ export interface TrainOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Early stopping for this training only. */
   earlyStopping?: EarlyStoppingOptions;
+}
+
+/** Options of the plugin's `train()`: its progress also reports the read phase. */
+export interface PluginTrainOptions extends TrainOptions {
+  /** Read every record, ignoring the training snapshot (which is then rewritten). */
+  full?: boolean;
+  onProgress?: (progress: TrainingProgress | ReadProgress) => void;
 }
 
 /** Training rows already converted (see `BaseModel.trainArrays`). */
@@ -457,8 +499,8 @@ export declare class MLPlugin extends Plugin {
   /** Records inserted since each auto-training model's last insert-triggered training. */
   readonly insertCounters: Map<string, number>;
   readonly backendInfo: BackendInfo | null;
-  train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
-  retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  train(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
+  retrain(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   /** Stored versions, oldest first. */
   listModelVersions(modelName: string): Promise<Array<{ version: number; savedAt: string; isCurrent: boolean; metrics: Record<string, unknown> }>>;
   /** Loads a stored version into this instance. */
@@ -468,7 +510,7 @@ export declare class MLPlugin extends Plugin {
   /** Activates `version` (default: the one before the current). */
   rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
   compareVersions(modelName: string, version1: number, version2: number): Promise<Record<string, unknown>>;
-  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ features: Record<string, number>; target: unknown }>; savedAt: string } | null>;
+  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
   exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<Record<string, unknown> | Buffer | null>;
@@ -497,7 +539,7 @@ export interface TrainingErrorEvent {
 }
 
 /** `learn()` options: any model configuration key, plus `signal`/`onProgress` for this training. */
-export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & TrainOptions;
+export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & PluginTrainOptions;
 
 export type LearnResult = (TrainResult | SkippedTraining) & {
   modelName: string;
@@ -517,7 +559,7 @@ export interface ResourceML {
    */
   learn(target: string, options?: LearnOptions): Promise<LearnResult>;
   predict(input: DataRecord, target: string): Promise<Prediction>;
-  train(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  train(target: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
   stats(target: string): ModelStats;
   /** The training report of the resource's model for `target` (see `MLPlugin.report`). */

@@ -8,14 +8,23 @@ import { fileURLToPath } from 'node:url';
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
 
-/** A one-line progress bar for `train(name, { onProgress })`. */
+/** A one-line progress bar for `train(name, { onProgress })`: records read, then epochs. */
 function progressBar(name) {
-  return ({ epoch, epochs, loss, valLoss }) => {
-    const width = 30;
-    const done = Math.round((epoch / epochs) * width);
-    const bar = '█'.repeat(done) + '░'.repeat(width - done);
+  const width = 30;
+  const bar = (done, total) => {
+    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    return '█'.repeat(filled) + '░'.repeat(width - filled);
+  };
+  return (progress) => {
+    if (progress.phase === 'read') {
+      const { read, total } = progress;
+      process.stdout.write(`\r  ${name} ${bar(read, total)} read ${read}/${total} records`);
+      if (read === total) process.stdout.write('\n');
+      return;
+    }
+    const { epoch, epochs, loss, valLoss } = progress;
     const val = valLoss === undefined || valLoss === null ? '' : `, val ${valLoss.toFixed(5)}`;
-    process.stdout.write(`\r  ${name} ${bar} epoch ${epoch}/${epochs} loss ${loss.toFixed(5)}${val}`);
+    process.stdout.write(`\r  ${name} ${bar(epoch, epochs)} epoch ${epoch}/${epochs} loss ${loss.toFixed(5)}${val}`);
     if (epoch === epochs) process.stdout.write('\n');
   };
 }
@@ -114,6 +123,12 @@ try {
         `90% interval [$${interval[0].toFixed(2)}, $${interval[1].toFixed(2)}], confidence ${(confidence * 100).toFixed(1)}%`,
     );
   }
+
+  // Retraining reads only what changed since the last training (the model's training snapshot).
+  await products.insertMany(productRows.slice(0, 5).map((r) => ({ ...r, demand: r.demand + 1 })));
+  const again = await ml.train('pricePredictor');
+  const { mode, fetched, listed } = again.read;
+  console.log(`  retrained after 5 new products: ${mode} read, ${fetched} of ${listed} records fetched`);
 
   const spam = await ml.train('spamDetector', { onProgress: progressBar('spamDetector') });
   console.log(`\nspamDetector trained on ${spam.samples} rows in ${spam.durationMs.toFixed(0)} ms (held-out accuracy ${(spam.accuracy * 100).toFixed(1)}%)`);

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     backend: 'auto',
     minTrainingSamples: 20,
     storage: { multipartThreshold: 16 * 2 ** 20, partSize: 8 * 2 ** 20 },
+    readConcurrency: 64,
     models: {
       price: { type: 'regression', resource: 'products', features: ['cost'], target: 'price', modelConfig: { polynomial: 2 } },
       house: {
@@ -46,9 +47,11 @@ async function main(): Promise<void> {
   await db.connect();
   await db.usePlugin(new MLPlugin());
   const controller = new AbortController();
-  const result = await ml.train('price', { signal: controller.signal, onProgress: (p) => console.log(p.epoch, p.loss) });
+  const result = await ml.train('price', { signal: controller.signal, onProgress: (p) => console.log(p.phase === 'train' ? p.epoch : `${p.read}/${p.total}`) });
   if (!('skipped' in result)) {
     const trained: TrainResult = result;
+    console.log(trained.read?.mode, trained.read?.fetched);
+    await ml.train('price', { full: true });
     console.log(trained.loss.toFixed(3), trained.stoppedEarly);
   }
   const page: string = await ml.report('price', { version: 2 });

@@ -45,6 +45,11 @@ export class TimeSeriesModel extends BaseModel {
     return { rows: appendTargets(rows, targets), warnings };
   }
 
+  /** Features, target and the field that orders the series (each candidate when none is set). */
+  get trainingFields() {
+    return [...new Set([...super.trainingFields, ...(this.timeField ? [this.timeField] : TIME_FIELDS)])];
+  }
+
   /** Training rows are steps (features then target); they are put in time order at the end. */
   createTrainingSet() {
     return new SeriesSet(this);
