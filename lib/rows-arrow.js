@@ -110,12 +110,26 @@ function columnData(makeData, type, values) {
     for (let i = 0; i < length; i++) if (values[i] === true) data[i >> 3] |= 1 << (i & 7);
     return makeData({ ...common, data });
   }
-  const encoded = values.map((value) => (value === null ? EMPTY : TEXT.encode(value)));
+  const { valueOffsets, data } = utf8Buffers(values);
+  return makeData({ ...common, valueOffsets, data });
+}
+
+/** Arrow's Utf8 buffers for `values` (null: empty): one UTF-8 encoding of them all when they are ASCII. */
+function utf8Buffers(values) {
+  const length = values.length;
   const valueOffsets = new Int32Array(length + 1);
+  const joined = values.map((value) => value ?? '').join('');
+  const bytes = Buffer.from(joined, 'utf8');
+  if (bytes.length === joined.length) {
+    // ASCII only (ids and versions always are): byte offsets are character offsets.
+    for (let i = 0; i < length; i++) valueOffsets[i + 1] = valueOffsets[i] + (values[i]?.length ?? 0);
+    return { valueOffsets, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
+  }
+  const encoded = values.map((value) => (value === null ? EMPTY : TEXT.encode(value)));
   for (let i = 0; i < length; i++) valueOffsets[i + 1] = valueOffsets[i] + encoded[i].length;
   const data = new Uint8Array(valueOffsets[length]);
   for (let i = 0; i < length; i++) data.set(encoded[i], valueOffsets[i]);
-  return makeData({ ...common, valueOffsets, data });
+  return { valueOffsets, data };
 }
 
 const TEXT = new TextEncoder();
@@ -195,23 +209,48 @@ export async function decodeRows(bytes, yielder = new LoopYielder()) {
   const out = { metadata, fields, ids: [], versions: [], included: [], columns: fields.map(() => []) };
   // One record batch per slice of event-loop time.
   for (const batch of reader) {
-    const at = (name) => batch.getChild(name);
-    appendColumn(out.ids, at('__id'));
-    appendColumn(out.versions, at('__version'));
-    appendColumn(out.included, at('__included'));
+    const at = (name) => batch.getChild(name).data;
+    appendValues(out.ids, at('__id'), 'string', null);
+    appendValues(out.versions, at('__version'), 'string', null);
+    appendValues(out.included, at('__included'), 'boolean', null);
     fields.forEach((name, c) => {
       const { kind, missing } = plans[c];
-      const missingValue = missing === 'null' ? null : undefined;
-      for (const value of at(name)) {
-        if (value === null) out.columns[c].push(missingValue);
-        else out.columns[c].push(kind === 'json' ? decodeValue(value) : value);
-      }
+      appendValues(out.columns[c], at(name), kind, missing === 'null' ? null : undefined);
     });
     await yielder.maybeYield();
   }
   return out;
 }
 
-function appendColumn(target, vector) {
-  for (const value of vector) target.push(value);
+/**
+ * Appends the values of Arrow data chunks (Float64, Bool or Utf8, as written by RowsBuilder) to
+ * `target`, reading their buffers directly: `missingValue` stands for an Arrow null.
+ */
+function appendValues(target, chunks, kind, missingValue) {
+  for (const data of chunks) {
+    const { length, offset, values, nullBitmap } = data;
+    const present = (i) => !nullBitmap || nullBitmap.length === 0 || (nullBitmap[(offset + i) >> 3] & (1 << ((offset + i) & 7))) !== 0;
+    if (kind === 'number') {
+      for (let i = 0; i < length; i++) target.push(present(i) ? values[offset + i] : missingValue);
+    } else if (kind === 'boolean') {
+      for (let i = 0; i < length; i++) target.push(present(i) ? (values[(offset + i) >> 3] & (1 << ((offset + i) & 7))) !== 0 : missingValue);
+    } else {
+      const offsets = data.valueOffsets;
+      const start = offsets[offset];
+      const bytes = values.subarray(start, offsets[offset + length]);
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      const ascii = text.length === bytes.length;
+      for (let i = 0; i < length; i++) {
+        if (!present(i)) {
+          target.push(missingValue);
+          continue;
+        }
+        const [from, to] = [offsets[offset + i] - start, offsets[offset + i + 1] - start];
+        const value = ascii ? text.slice(from, to) : DECODER.decode(bytes.subarray(from, to));
+        target.push(kind === 'json' ? decodeValue(value) : value);
+      }
+    }
+  }
 }
+
+const DECODER = new TextDecoder();
