@@ -6,6 +6,8 @@
 // default parallelism (10 GETs in flight, a few hundred records/s on a remote S3), and on
 // FileSystemClient its cursor skips and repeats records while `list({ offset })` walks the whole
 // directory again for each page (quadratic). Here file:// is listed once.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FileSystemClient } from 's3db.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
@@ -35,6 +37,10 @@ const LIST_PAGE = { s3: 1000, memory: 10_000, file: Number.MAX_SAFE_INTEGER };
 
 /** Every object under `prefix`: `[{ Key, ETag, LastModified, Size }]`. */
 async function listAll(client, prefix, yielder) {
+  if (clientKind(client) === 'file') {
+    const objects = await listFileDirectory(client, prefix);
+    if (objects.length > 0) return objects;
+  }
   const maxKeys = LIST_PAGE[clientKind(client)];
   const objects = [];
   let continuationToken = null;
@@ -46,6 +52,48 @@ async function listAll(client, prefix, yielder) {
   } while (continuationToken);
   return objects;
 }
+
+/** Stats of the metadata files in flight at once when listing a file:// directory. */
+const STAT_CONCURRENCY = 64;
+
+/**
+ * The objects directly under `prefix` on a FileSystemClient, from its on-disk layout (s3db.js
+ * keeps each object at `{basePath}/{keyPrefix}/{key}` with its metadata in `{key}.meta.json`,
+ * written by rename): one readdir and concurrent stats instead of the client's listObjects, which
+ * reads and parses every metadata file one after another. The version is the metadata file's
+ * inode, mtime and size: each write renames a new file into place. Empty when the directory does
+ * not exist (the caller then asks the client, which also covers a changed layout).
+ */
+async function listFileDirectory(client, prefix) {
+  if (typeof client.basePath !== 'string' || !prefix.endsWith('/')) return [];
+  const directory = join(client.basePath, typeof client.keyPrefix === 'string' ? client.keyPrefix : '', ...prefix.split('/'));
+  let names;
+  try {
+    names = await readdir(directory);
+  } catch (error) {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  }
+  const metaFiles = names.filter((name) => name.endsWith(META_SUFFIX));
+  const objects = new Array(metaFiles.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < metaFiles.length) {
+      const i = next++;
+      const info = await stat(join(directory, metaFiles[i])).catch(() => null); // deleted meanwhile
+      if (!info) continue;
+      objects[i] = {
+        Key: prefix + metaFiles[i].slice(0, -META_SUFFIX.length),
+        ETag: `"${info.ino}"`,
+        LastModified: info.mtime,
+        Size: info.size,
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, metaFiles.length) }, worker));
+  return objects.filter(Boolean);
+}
+const META_SUFFIX = '.meta.json';
 
 /** The id in an s3db.js record key (`…/id=XYZ`), or null for keys of other shapes. */
 function idOfKey(key) {
