@@ -180,7 +180,11 @@ ${rows}
 function preprocessingTable(data) {
   const p = data.preprocessing;
   if (!p || typeof p !== 'object' || Object.keys(p).length === 0) return '';
-  const cell = (v) => (v === undefined || v === null ? '–' : escapeHtml(typeof v === 'object' ? JSON.stringify(v) : String(v)));
+  const cell = (v) => {
+    if (v === undefined || v === null) return '–';
+    if (typeof v === 'number') return escapeHtml(formatNumber(v));
+    return escapeHtml(typeof v === 'object' ? JSON.stringify(v) : String(v));
+  };
   const rows = Object.entries(p)
     .map(([feature, f]) => {
       const categories = Array.isArray(f?.categories)
