@@ -32,6 +32,17 @@ export declare class NativeModel {
    */
   predict(row: Float64Array): any
   /**
+   * Explains one input on the calling thread (like `predict`, well under a millisecond):
+   * `{ prediction, baseline, contributions: { feature: number }, label?, contributionsByStep? }`
+   * with `baseline + Σ contributions = prediction` (see the core's `explain` module).
+   */
+  explain(row: Float64Array): any
+  /**
+   * Measures permutation importance for a model stored without it, from the rows it was
+   * trained on (as `train` takes them), off the JavaScript thread; the serving model keeps it.
+   */
+  computeImportance(features: Float64Array, targets: Float64Array): Promise<any>
+  /**
    * Time series: forecasts `horizon` steps after the given records (time-ordered features
    * and target), feeding each prediction back in.
    */

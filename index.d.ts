@@ -348,6 +348,42 @@ export interface ClassificationPrediction {
 
 export type Prediction = RegressionPrediction | ClassificationPrediction;
 
+/**
+ * Why a prediction is what it is: `baseline + Σ contributions = prediction`, in the target's
+ * units. Integrated gradients from the training means (exact for linear and ReLU networks).
+ */
+export interface Explanation {
+  /** The predicted value; for label models the calibrated probability of `label`. */
+  prediction: number;
+  /** The model's output at the reference input (the training means). */
+  baseline: number;
+  /** Per feature (and, for a time series, the target's own history under its field name). */
+  contributions: Record<string, number>;
+  /** Label models: the predicted label, whose probability is explained. */
+  label?: Label;
+  /** Time series: per record of the window, oldest first, the contributions of its values. */
+  contributionsByStep?: Array<Record<string, number>>;
+}
+
+export interface FeatureImportance {
+  feature: string;
+  /** The rise in RMSE (target units) or the fall in accuracy when the feature is shuffled. */
+  importance: number;
+}
+
+/** Permutation importance as measured after training and stored with the version. */
+export interface ImportanceReport {
+  metric: 'rmse' | 'accuracy';
+  /** The metric on the measured rows unshuffled. */
+  baseline: number;
+  samples: number;
+  source: 'validation' | 'training';
+  repeats: number;
+  seed: number;
+  /** Most important first. */
+  features: FeatureImportance[];
+}
+
 export interface RegressionMetrics {
   r2: number;
   mae: number;
@@ -374,6 +410,8 @@ export interface ModelStats {
   isTrained: boolean;
   /** How the serving model prepares each feature; null when untrained. */
   preprocessing: Record<string, FeaturePreprocessing> | null;
+  /** Permutation importance measured after training; null for models stored before it existed. */
+  importance: ImportanceReport | null;
   config: {
     name: string;
     resource: string;
@@ -410,6 +448,9 @@ export declare class BaseModel<Input = DataRecord, Output extends Prediction = P
   predict(input: Input): Promise<Output>;
   predictSync(input: Input): Output;
   predictBatch(inputs: Input[]): Promise<Output[]>;
+  explain(input: Input): Promise<Explanation>;
+  explainSync(input: Input): Explanation;
+  readonly importance: ImportanceReport | null;
   dispose(): void;
   getStats(): ModelStats;
 }
@@ -507,14 +548,21 @@ export declare class MLPlugin extends Plugin {
   train(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   retrain(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   /** Stored versions, oldest first. */
-  listModelVersions(modelName: string): Promise<Array<{ version: number; savedAt: string; isCurrent: boolean; metrics: Record<string, unknown> }>>;
+  listModelVersions(modelName: string): Promise<Array<{ version: number; savedAt: string; isCurrent: boolean; metrics: Record<string, unknown>; importance: ImportanceReport | null }>>;
   /** Loads a stored version into this instance. */
   loadModelVersion(modelName: string, version: number): Promise<{ version: number; metrics: Record<string, unknown>; savedAt: string }>;
   /** Loads a version and makes it the active one for every instance. */
   setActiveVersion(modelName: string, version: number): Promise<{ modelName: string; version: number }>;
   /** Activates `version` (default: the one before the current). */
   rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
-  compareVersions(modelName: string, version1: number, version2: number): Promise<Record<string, unknown>>;
+  /** Metrics and importances side by side; `importanceShift` is version 2's importance minus version 1's per feature. */
+  compareVersions(modelName: string, version1: number, version2: number): Promise<{
+    modelName: string;
+    version1: { version: number; savedAt: string; metrics: Record<string, unknown>; importance: ImportanceReport | null };
+    version2: { version: number; savedAt: string; metrics: Record<string, unknown>; importance: ImportanceReport | null };
+    improvement: { loss: string; accuracy: string };
+    importanceShift: Record<string, number> | null;
+  }>;
   getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
@@ -525,6 +573,13 @@ export declare class MLPlugin extends Plugin {
   /** A record for row models; exactly `lookback` records for a time series. */
   predict(modelName: string, input: DataRecord | DataRecord[]): Promise<Prediction>;
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
+  /** Why `predict` says what it does for the same input. */
+  explain(modelName: string, input: DataRecord | DataRecord[]): Promise<Explanation>;
+  /**
+   * Permutation importance of the serving version, most important first. Rejects with an MLError
+   * (409) for a model stored before importances were measured whose training rows were not kept.
+   */
+  featureImportance(modelName: string): Promise<FeatureImportance[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;
   /**
@@ -564,6 +619,8 @@ export interface ResourceML {
    */
   learn(target: string, options?: LearnOptions): Promise<LearnResult>;
   predict(input: DataRecord, target: string): Promise<Prediction>;
+  explain(input: DataRecord | DataRecord[], target: string): Promise<Explanation>;
+  importance(target: string): Promise<FeatureImportance[]>;
   train(target: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
   stats(target: string): ModelStats;

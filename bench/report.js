@@ -3,7 +3,7 @@
 
 const SYSTEMS = ['s3dbml', 'upstream', 'torch'];
 /** Issue 6's targets. */
-export const TARGETS = { trainVsUpstream: 20, trainVsTorch: 1, predictP50Us: 50, batchRowsPerS: 500_000 };
+export const TARGETS = { trainVsUpstream: 20, trainVsTorch: 1, predictP50Us: 50, batchRowsPerS: 500_000, explainP50Us: 1000 };
 /** "Equal or better accuracy", with a tolerance for run-to-run noise in the last digit. */
 const TOLERANCE = { r2: 0.01, accuracy: 0.01, mape: 0.5 };
 
@@ -87,6 +87,32 @@ export function predictionEntries(runs) {
   return entries;
 }
 
+/** The results.json entry of the explanation benchmark: explain and predict latency side by side. */
+export function explanationEntry(run) {
+  const pick = ({ p50_us, p99_us, mean_us, calls }) => ({ p50_us, p99_us, mean_us, calls });
+  return {
+    title: 'explain() next to predict(), one input, awaited (128/64/32 network, 8 features)',
+    predict: pick(run.predict),
+    explain: pick(run.explain),
+    ratio_explain_to_predict: ratio(run.explain.p50_us, run.predict.p50_us),
+    completeness_error: run.completeness_error,
+    inputs: run.inputs,
+  };
+}
+
+function explanationDetails(e) {
+  if (!e) return 'Not run (`npm run bench -- --only=explain`).';
+  const us = (v) => `${v.toFixed(1)} µs`;
+  return [
+    '| 128/64/32 network, 8 features, awaited | p50 | p99 |',
+    '|---|---:|---:|',
+    `| \`plugin.predict\` | ${us(e.predict.p50_us)} | ${us(e.predict.p99_us)} |`,
+    `| \`plugin.explain\` | ${us(e.explain.p50_us)} | ${us(e.explain.p99_us)} |`,
+    '',
+    `explain costs ${fmtRatio(e.ratio_explain_to_predict)} a predict at p50. Worst completeness error over ${e.inputs} inputs: ${e.completeness_error.toExponential(2)} of the target's range.`,
+  ].join('\n');
+}
+
 /** Whether s3db-ml's accuracy is equal (within tolerance) or better than another system's. */
 function asAccurate(metric, ours, theirs) {
   if (ours == null || theirs == null) return null;
@@ -118,6 +144,14 @@ export function targetChecks(results, trainingKeys) {
       target: `predict p50 ≤ ${TARGETS.predictP50Us} µs`,
       value: `${single.p50_us.s3dbml.toFixed(1)} µs awaited (${single.p50_us.s3dbml_sync?.toFixed(1)} µs predictSync)`,
       met: single.p50_us.s3dbml <= TARGETS.predictP50Us,
+    });
+  }
+  const explained = results.explain_single;
+  if (explained) {
+    checks.push({
+      target: `explain p50 ≤ ${TARGETS.explainP50Us} µs (issue 15; 128/64/32 network, 8 features)`,
+      value: `${explained.explain.p50_us.toFixed(1)} µs awaited (predict ${explained.predict.p50_us.toFixed(1)} µs)`,
+      met: explained.explain.p50_us <= TARGETS.explainP50Us,
     });
   }
   for (const [key, e] of Object.entries(results)) {
@@ -297,6 +331,14 @@ batches are a float matrix, not JavaScript objects: the cost of reading objects 
 ${predictionRatioTable(results)}
 
 ${predictionDetails(results)}
+
+## Explanation
+
+\`explain\` (integrated gradients, exact piece by piece for this ReLU network) next to \`predict\`
+on the same trained model and inputs, from JavaScript, p50/p99 over many awaited calls after a
+warm-up.
+
+${explanationDetails(results.explain_single)}
 
 ## Memory
 

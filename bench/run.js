@@ -3,18 +3,18 @@
 // plugin and PyTorch one after another (never in parallel: they would share the cores), and writes
 // results.json and RESULTS.md.
 //
-// Options: --quick  --only=regression,lstm,predict,memory  --no-torch  --no-upstream
+// Options: --quick  --only=regression,lstm,predict,explain,memory  --no-torch  --no-upstream
 //          --wait-quiet (wait up to 30 min for concurrent Rust builds to end)  --out=DIR
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { dataset, MEMORY_SIZES, PREDICT_SIZES, PREDICT_WORKLOAD, WORKLOADS } from './workloads.js';
+import { dataset, EXPLAIN_SIZES, EXPLAIN_WORKLOAD, MEMORY_SIZES, PREDICT_SIZES, PREDICT_WORKLOAD, WORKLOADS } from './workloads.js';
 import { runSystem } from './spawn.js';
 import { ensureTorch } from './torch-env.js';
 import { describeMachine, loadSnapshot, waitUntilQuiet } from './machine.js';
 import { memoryBenchmark } from './memory.js';
-import { predictionEntries, predictionRatioTable, ratioTable, resultsMarkdown, targetChecks, trainingEntry } from './report.js';
+import { explanationEntry, predictionEntries, predictionRatioTable, ratioTable, resultsMarkdown, targetChecks, trainingEntry } from './report.js';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const args = process.argv.slice(2);
@@ -86,7 +86,8 @@ const QUIET_FOREIGN_CORES = 0.15;
 
 async function main() {
   const started = Date.now();
-  ensureBenchPackages();
+  // Only upstream's side needs them (tfjs); `--no-upstream` runs without.
+  if (!flag('no-upstream')) ensureBenchPackages();
   const torch = flag('no-torch') ? { ok: false, reason: '--no-torch' } : ensureTorch();
   if (!torch.ok) console.log(`PyTorch will not be measured: ${torch.reason}`);
   const gpu = await gpuPlan();
@@ -129,6 +130,18 @@ async function main() {
       console.log(`  ${system.padEnd(8)} ${runs[system].error ? `FAILED ${runs[system].error}` : `p50 ${runs[system].single.p50_us.toFixed(1)} µs`}`);
     }
     Object.assign(results, predictionEntries(runs));
+  }
+
+  if (wanted('explain')) {
+    // s3db-ml only: neither upstream nor the PyTorch script explains predictions.
+    const workload = WORKLOADS.find((w) => w.key === EXPLAIN_WORKLOAD);
+    const file = writeDataFile(`explain-${workload.key}`, dataset(workload, 'quick'));
+    const sizes = EXPLAIN_SIZES[mode];
+    console.log(`Explanation: ${sizes.calls.toLocaleString('en')} explain and predict calls, ${workload.title}`);
+    const run = await runSystem('s3dbml', ['explain', file, JSON.stringify(sizes)]);
+    noteForeign('explain/s3dbml', run);
+    console.log(`  s3dbml   ${run.error ? `FAILED ${run.error}` : `explain p50 ${run.explain.p50_us.toFixed(1)} µs (predict ${run.predict.p50_us.toFixed(1)} µs)`}`);
+    if (!run.error) results.explain_single = explanationEntry(run);
   }
 
   let memory = null;

@@ -84,6 +84,14 @@ export const PREDICT_SIZES = {
   quick: { warmup: 500, calls: 5000, upstreamCalls: 500, batches: [100, 10_000, 100_000], upstreamMaxBatch: 1000 },
 };
 
+/**
+ * The explanation benchmark: `explain` next to `predict` on the neural-network workload's
+ * 128/64/32 ReLU network over 8 features (trained on its quick size: latency does not depend on
+ * how long it trained).
+ */
+export const EXPLAIN_WORKLOAD = 'neural-network';
+export const EXPLAIN_SIZES = { full: { warmup: 500, calls: 5000 }, quick: { warmup: 200, calls: 1000 } };
+
 /** The memory benchmark: regression on this many rows × 10 numeric features. */
 export const MEMORY_SIZES = { full: { rows: 1_000_000, epochs: 2 }, quick: { rows: 100_000, epochs: 2 } };
 

@@ -88,6 +88,8 @@ export class ModelStore {
         weightsSha256: weights.sha256,
       },
       metrics,
+      // Permutation importance measured after training (null for models that predate it).
+      importance: model.importance,
       savedAt,
     };
     await this._set(this._versionKey(modelName, version), record);
@@ -137,7 +139,9 @@ export class ModelStore {
     const versions = [];
     for (let v = 1; v <= latestVersion; v++) {
       const record = await this.record(modelName, v);
-      if (record) versions.push({ version: v, savedAt: record.savedAt, isCurrent: v === currentVersion, metrics: record.metrics });
+      if (record) {
+        versions.push({ version: v, savedAt: record.savedAt, isCurrent: v === currentVersion, metrics: record.metrics, importance: record.importance ?? null });
+      }
     }
     return versions;
   }

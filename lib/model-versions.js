@@ -30,6 +30,20 @@ function unsaved(modelName, error) {
   return failure;
 }
 
+/**
+ * `{ feature: importance in version 2 − importance in version 1 }` for the features both measured
+ * in the same metric, or null when either version has no importance.
+ */
+function importanceShift(before, after) {
+  if (!before?.features || !after?.features || before.metric !== after.metric) return null;
+  const was = new Map(before.features.map((f) => [f.feature, f.importance]));
+  const shift = {};
+  for (const { feature, importance } of after.features) {
+    if (was.has(feature)) shift[feature] = importance - was.get(feature);
+  }
+  return shift;
+}
+
 export class ServingVersions {
   /**
    * @param {import('./plugin.js').MLPlugin} plugin
@@ -59,6 +73,11 @@ export class ServingVersions {
       });
     this.loadAttempts.set(modelName, attempt);
     return attempt;
+  }
+
+  /** The stored version serving in this process (0: none, or not loaded from storage). */
+  async servingVersion(modelName) {
+    return (await this.loadAttempts.get(modelName)) ?? 0;
   }
 
   /** Before serving: a stored model if this one is untrained, a newer active version if any. */
@@ -216,9 +235,10 @@ export class ServingVersions {
         : 'N/A';
     return {
       modelName,
-      version1: { version: version1, savedAt: a.savedAt, metrics: a.metrics },
-      version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics },
+      version1: { version: version1, savedAt: a.savedAt, metrics: a.metrics, importance: a.importance ?? null },
+      version2: { version: version2, savedAt: b.savedAt, metrics: b.metrics, importance: b.importance ?? null },
       improvement: { loss: change(a.metrics?.loss, b.metrics?.loss, true), accuracy: change(a.metrics?.accuracy, b.metrics?.accuracy, false) },
+      importanceShift: importanceShift(a.importance, b.importance),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   MLError,
   ModelConfigError,
   ModelNotFoundError,
+  ModelNotTrainedError,
   TrainingError,
 } from './errors.js';
 import { RegressionModel } from './models/regression-model.js';
@@ -364,6 +365,43 @@ export class MLPlugin extends Plugin {
     }
   }
 
+  /**
+   * Why `predict` says what it does for `input` (the same input): `{ prediction, baseline,
+   * contributions: { feature: number }, label?, contributionsByStep? }` with `baseline +
+   * Σ contributions = prediction` in the target's units (a label's calibrated probability for
+   * classification). Integrated gradients from the training means; see README "Explanations".
+   */
+  async explain(modelName, input) {
+    const model = this._model(modelName);
+    await this._versions.ensureLoaded(modelName);
+    return model.explain(input);
+  }
+
+  /**
+   * `[{ feature, importance }]`, most important first: permutation importance on the rows the
+   * serving version did not train on, in its own metric (rise in RMSE, fall in accuracy),
+   * measured after training and stored with the version. A version stored before s3db-ml measured
+   * it is measured now from its stored training rows (`saveTrainingData`), or this says why not.
+   */
+  async featureImportance(modelName) {
+    const model = this._model(modelName);
+    await this._versions.ensureLoaded(modelName);
+    if (!model.isTrained) {
+      throw new ModelNotTrainedError(`Model "${modelName}" is not trained yet`, { modelName, model: modelName });
+    }
+    const stored = model.importance;
+    if (stored) return stored.features;
+    const version = await this._versions.servingVersion(modelName);
+    const kept = version > 0 && this.database?.client ? await this._store.trainingData(modelName, version) : null;
+    if (!kept) {
+      throw new MLError(
+        `Model "${modelName}" has no feature importance: it was stored before s3db-ml measured it, and the rows it was trained on were not kept (saveTrainingData), so it cannot be measured now. Train it again to measure it.`,
+        { modelName, version, statusCode: 409, reason: 'no_training_rows', suggestion: 'Train the model again (or keep its training rows with saveTrainingData: true).' },
+      );
+    }
+    return (await model.computeImportance(model.snapshotArrays(kept.data))).features;
+  }
+
   /** Many predictions at once (off the JavaScript thread). */
   async predictBatch(modelName, inputs) {
     const model = this._model(modelName);
@@ -516,6 +554,10 @@ export class MLPlugin extends Plugin {
 
   async _resourcePredict(resourceName, input, target) {
     return this.predict(this._requireModelForResource(resourceName, target), input);
+  }
+
+  async _resourceExplain(resourceName, input, target) {
+    return this.explain(this._requireModelForResource(resourceName, target), input);
   }
 
   async _resourceTrainModel(resourceName, target, options = {}) {

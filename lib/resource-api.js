@@ -50,6 +50,8 @@ function resourceApi(resource) {
   return {
     learn: async (target, options = {}) => plugin._resourceLearn(name, target, options),
     predict: async (input, target) => plugin._resourcePredict(name, input, target),
+    explain: async (input, target) => plugin._resourceExplain(name, input, target),
+    importance: async (target) => plugin.featureImportance(modelFor(target)),
     train: async (target, options = {}) => plugin._resourceTrainModel(name, target, options),
     list: () => plugin._resourceListModels(name),
     report: async (target, options = {}) => plugin._resourceReport(name, target, options),

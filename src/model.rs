@@ -10,6 +10,7 @@ use napi::bindgen_prelude::{Buffer, Float64Array, Function, PromiseRaw, Uint32Ar
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::data::Rows;
+use s3db_ml_core::explain::{self, Explanation, FeatureGroup};
 use s3db_ml_core::model::{Head, TrainReport, TrainedModel};
 use s3db_ml_core::preparation::Preparation;
 use s3db_ml_core::spec::EarlyStoppingParams;
@@ -17,8 +18,8 @@ use s3db_ml_core::store::StoredWeights;
 use s3db_ml_core::tabular::{Labels, Targets};
 use s3db_ml_core::train::{EpochStats, TrainingObserver};
 use s3db_ml_core::{
-    BackendChoice, ComputeDevice, Error, ErrorKind, ModelKind, ModelSpec, artifact, classification, device, neural,
-    regression, timeseries,
+    BackendChoice, ComputeDevice, Error, ErrorKind, ModelKind, ModelSpec, artifact, classification, device, importance,
+    neural, regression, timeseries,
 };
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -209,6 +210,45 @@ impl NativeModel {
         .map_err(to_napi)
     }
 
+    /// Explains one input on the calling thread (like `predict`, well under a millisecond):
+    /// `{ prediction, baseline, contributions: { feature: number }, label?, contributionsByStep? }`
+    /// with `baseline + Σ contributions = prediction` (see the core's `explain` module).
+    #[napi(ts_return_type = "any")]
+    pub fn explain(&self, row: Float64Array) -> napi::Result<Value> {
+        let model = self.require_trained().map_err(to_napi)?;
+        guarded(ErrorKind::Prediction, "explanation", || {
+            let explanation = explain::explain(&model, &row)?;
+            Ok(explanation_json(&model, &explanation))
+        })
+        .map_err(to_napi)
+    }
+
+    /// Measures permutation importance for a model stored without it, from the rows it was
+    /// trained on (as `train` takes them), off the JavaScript thread; the serving model keeps it.
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn compute_importance<'env>(
+        &self,
+        env: &'env napi::Env,
+        features: Float64Array,
+        targets: Float64Array,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let model = self.require_trained().map_err(to_napi)?;
+        let (spec, slot) = (self.spec.clone(), self.trained.clone());
+        env.spawn_future(blocking(ErrorKind::Prediction, "feature importance", move || {
+            let measured = importance::from_training_rows(&spec, &model, &features, &targets)?;
+            let mut current = slot.write().unwrap_or_else(|p| p.into_inner());
+            // Kept only if the model it was measured on still serves.
+            if let Some(served) = current.as_mut()
+                && Arc::ptr_eq(&served.model, &model)
+            {
+                let mut updated = (*model).clone();
+                updated.importance = Some(measured.clone());
+                served.model = Arc::new(updated);
+            }
+            serde_json::to_value(measured).map_err(|e| Error::new(ErrorKind::Prediction, e.to_string()))
+        }))
+    }
+
     /// Time series: forecasts `horizon` steps after the given records (time-ordered features
     /// and target), feeding each prediction back in.
     #[napi]
@@ -297,6 +337,7 @@ impl NativeModel {
             "classes": model.labels,
             "head": model.head,
             "temperature": model.temperature,
+            "importance": model.importance,
             "lookback": model.lookback,
             "polynomial": model.polynomial,
             "parameters": model.parameters,
@@ -473,6 +514,30 @@ fn report_json(report: &TrainReport, with_diagnostics: bool) -> s3db_ml_core::Re
         fields.remove("diagnostics");
     }
     Ok(value)
+}
+
+/// An explanation as JavaScript sees it: contributions keyed by feature.
+fn explanation_json(model: &TrainedModel, e: &Explanation) -> Value {
+    let groups = explain::feature_groups(model);
+    let keyed = |per_column: &[f64]| -> Value {
+        let summed = explain::by_feature(&groups, per_column);
+        Value::Object(
+            groups.iter().zip(summed).map(|(g, v): (&FeatureGroup, f64)| (g.name.clone(), json!(v))).collect(),
+        )
+    };
+    let mut out = json!({
+        "prediction": e.prediction,
+        "baseline": e.baseline,
+        "contributions": keyed(&e.contributions),
+    });
+    if let Some(class) = e.class {
+        out["label"] = model.labels[class as usize].clone();
+    }
+    if !e.by_step.is_empty() {
+        let columns = e.contributions.len();
+        out["contributionsByStep"] = Value::Array(e.by_step.chunks_exact(columns).map(keyed).collect());
+    }
+    out
 }
 
 /// An imported model must be of this model's kind, over the same features and target.

@@ -11,6 +11,8 @@ import {
   BaseModel,
   type RegressionPrediction,
   type ReportChart,
+  type Explanation,
+  type FeatureImportance,
   type TrainResult,
 } from '../../index.js';
 
@@ -63,6 +65,10 @@ async function main(): Promise<void> {
   for (const warning of p.warnings ?? []) console.log(warning.feature, warning.kind === 'unseen_category');
   const city = ml.getModelStats('house').preprocessing?.city;
   if (city?.kind === 'category') console.log(city.categories?.length, city.other, city.missing);
+  const why: Explanation = await ml.explain('price', { cost: 1 });
+  console.log(why.baseline + Object.values(why.contributions).reduce((a, b) => a + b, 0), why.label, why.contributionsByStep?.length);
+  const ranked: FeatureImportance[] = await ml.featureImportance('price');
+  console.log(ranked[0]?.feature, ml.getModelStats('price').importance?.metric);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');

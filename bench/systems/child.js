@@ -1,9 +1,10 @@
 // The child-process side of a benchmark: each system runs in its own process so its peak RSS is
-// its own. Usage: node <system>.js <train|predict> <data.json> [sizes JSON]. The result goes to
+// its own. Usage: node <system>.js <train|predict|explain> <data.json> [sizes JSON]. The result goes to
 // stdout as one `@@RESULT {json}` line, because upstream's tfjs prints banners and summaries.
 import { readFileSync } from 'node:fs';
 import { trainAndScore } from './train.js';
 import { predictSpeed } from './predict.js';
+import { explainSpeed } from './explain.js';
 
 export const RESULT_MARK = '@@RESULT ';
 
@@ -13,6 +14,7 @@ export async function runChild({ MLPlugin, pluginOptions = {}, describe = () => 
   let result;
   if (task === 'train') result = await trainAndScore(MLPlugin, pluginOptions, data);
   else if (task === 'predict') result = await predictSpeed(MLPlugin, pluginOptions, data, JSON.parse(sizesJson));
+  else if (task === 'explain') result = await explainSpeed(MLPlugin, pluginOptions, data, JSON.parse(sizesJson));
   else throw new Error(`unknown task ${JSON.stringify(task)}`);
   // maxRSS is in KiB: the whole process, data set and database included, as a user would see it.
   const usage = process.resourceUsage();

@@ -32,7 +32,7 @@ function pick(row, features) {
 }
 
 /** Per-call latency in µs; every call is awaited, as application code would. */
-async function latency(call, inputs, warmup, calls) {
+export async function latency(call, inputs, warmup, calls) {
   for (let i = 0; i < warmup; i++) await call(inputs[i % inputs.length]);
   const micros = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {

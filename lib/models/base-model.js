@@ -301,6 +301,54 @@ export class BaseModel {
     }
   }
 
+  /**
+   * Why the model predicts what it does for `input` (the same input `predict` takes):
+   * `{ prediction, baseline, contributions, label?, contributionsByStep? }`, where
+   * `baseline + Σ contributions = prediction` in the target's units (see README "Explanations").
+   */
+  async explain(input) {
+    return this.explainSync(input);
+  }
+
+  /** The same explanation without a Promise (on the calling thread, like `predictSync`). */
+  explainSync(input) {
+    const { rows } = this._predictionRows(input);
+    return callNative(() => this._native.explain(rows), PredictionError, { model: this.config.name });
+  }
+
+  /**
+   * Permutation importance measured after training (`{ metric, baseline, samples, source,
+   * repeats, seed, features: [{ feature, importance }] }`), or null for a model stored before
+   * s3db-ml measured it.
+   */
+  get importance() {
+    return this._native.describe()?.importance ?? null;
+  }
+
+  /**
+   * Training rows kept by `saveTrainingData` (`[{ features, target }]`) as `trainArrays` takes
+   * them, label targets as this model's class indices.
+   */
+  snapshotArrays(rows) {
+    const { target } = this.config;
+    const set = this.createTrainingSet();
+    set.add(rows.map((row) => ({ ...row.features, [target]: row.target })));
+    const data = set.finish();
+    if (data.labels) {
+      const index = new Map((this.classes ?? []).map((label, i) => [String(label), i]));
+      data.targets = Float64Array.from(data.targets, (t) => index.get(String(data.labels[t])) ?? -1);
+    }
+    return data;
+  }
+
+  /**
+   * Measures the importance of a model stored without it, from the rows it was trained on
+   * (`{ features, targets }` as `trainArrays` takes them); the model keeps it.
+   */
+  computeImportance({ features, targets }) {
+    return callNative(() => this._native.computeImportance(features, targets), PredictionError, { model: this.config.name });
+  }
+
   /** `{ rows, warnings }`: the native input of one prediction (a time series takes a sequence). */
   _predictionRows(input) {
     return this._encode([input], 'prediction');
@@ -433,7 +481,7 @@ export class BaseModel {
   }
 
   getStats() {
-    return { ...this.stats, isTrained: this.isTrained, config: this.config, preprocessing: this.preprocessing };
+    return { ...this.stats, isTrained: this.isTrained, config: this.config, preprocessing: this.preprocessing, importance: this.importance };
   }
 }
 

@@ -126,6 +126,13 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
     if let Some(p) = &model.preparation {
         out.push(("preparation".to_string(), vec![p.features.len(), 2], p.exact_values()));
     }
+    if let Some(reference) = &model.reference {
+        out.push(("reference".to_string(), vec![reference.len()], reference.clone()));
+    }
+    if let Some(importance) = &model.importance {
+        let values = std::iter::once(importance.baseline).chain(importance.features.iter().map(|f| f.importance));
+        out.push(("importance".to_string(), vec![importance.features.len() + 1], values.collect()));
+    }
     out
 }
 
@@ -142,6 +149,14 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
         "calibration" if values.len() == 4 && model.calibration.is_some() => {
             let c = model.calibration.as_mut().expect("checked");
             (c.coverage, c.half_width, c.tolerance, c.within_tolerance) = (values[0], values[1], values[2], values[3]);
+        }
+        "reference" if model.reference.as_ref().is_some_and(|r| r.len() == values.len()) => {
+            model.reference = Some(values.to_vec());
+        }
+        "importance" if model.importance.as_ref().is_some_and(|i| i.features.len() + 1 == values.len()) => {
+            let importance = model.importance.as_mut().expect("checked");
+            importance.baseline = values[0];
+            importance.features.iter_mut().zip(&values[1..]).for_each(|(f, &v)| f.importance = v);
         }
         "temperature" if values.len() == 1 && values[0].is_finite() && values[0] > 0.0 => model.temperature = values[0],
         "preparation" if model.preparation.as_mut().is_some_and(|p| p.restore_exact_values(values)) => {}

@@ -108,6 +108,16 @@ impl Normalizer {
     }
 }
 
+/// The mean of every column of `rows` (the reference input of explanations).
+pub fn column_means(rows: Rows<'_>) -> Vec<f64> {
+    let mut sums = vec![0.0; rows.columns];
+    for row in rows.values.chunks_exact(rows.columns) {
+        sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+    let n = rows.len().max(1) as f64;
+    sums.iter().map(|s| s / n).collect()
+}
+
 /// Scales each column of `rows` with its own min-max, to `f32`.
 pub fn scale_columns(rows: Rows<'_>, scales: &[MinMax]) -> Vec<f32> {
     rows.values

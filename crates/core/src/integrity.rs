@@ -159,6 +159,12 @@ impl TrainedModel {
         if !(self.temperature.is_finite() && self.temperature > 0.0) {
             return Err(invalid(format!("temperature {}", self.temperature)));
         }
+        // The explanation reference: one finite value per input column.
+        if let Some(reference) = &self.reference
+            && (reference.len() != self.input_columns().len() || reference.iter().any(|v| !v.is_finite()))
+        {
+            return Err(invalid("the explanation reference does not fit the input columns"));
+        }
         Ok(())
     }
 

@@ -16,6 +16,8 @@ pub mod data;
 pub mod device;
 pub mod diagnostics;
 pub mod error;
+pub mod explain;
+pub mod importance;
 pub mod integrity;
 pub mod metrics;
 pub mod model;

@@ -128,6 +128,13 @@ pub struct TrainedModel {
     /// feature one number).
     #[serde(default)]
     pub preparation: Option<Preparation>,
+    /// The reference input of explanations: every input column's training mean, raw units.
+    /// Absent in models stored before explanations existed (see [`TrainedModel::reference_row`]).
+    #[serde(default)]
+    pub reference: Option<Vec<f64>>,
+    /// Permutation importance of every feature on the held-out rows, measured after training.
+    #[serde(default)]
+    pub importance: Option<crate::importance::Importance>,
 }
 
 fn no_temperature() -> f64 {
@@ -182,7 +189,21 @@ impl TrainedModel {
         step_expansion(self.preparation.as_ref(), self.kind == ModelKind::TimeSeries)
     }
 
-    fn input_scales(&self) -> Vec<MinMax> {
+    /// The reference input row of explanations: the training means, or for a model stored
+    /// before they were kept, the middle of every column's training range (from the normaliser).
+    pub fn reference_row(&self) -> Vec<f64> {
+        match &self.reference {
+            Some(means) => means.clone(),
+            None => self.input_scales().iter().map(|mm| mm.unscale(0.5)).collect(),
+        }
+    }
+
+    /// Raw rows normalised, before any polynomial expansion.
+    pub fn scaled_inputs(&self, rows: Rows<'_>) -> Vec<f32> {
+        crate::data::scale_columns(rows, &self.input_scales())
+    }
+
+    pub(crate) fn input_scales(&self) -> Vec<MinMax> {
         let mut scales = self.normalizer.features.clone();
         if self.kind == ModelKind::TimeSeries {
             scales.push(self.target_scale());

@@ -2,10 +2,11 @@
 //! normalise, optionally expand, split, fit a dense network, then measure and calibrate on the
 //! held-out rows. The model types differ only in the [`Plan`] they hand to [`train`].
 
-use crate::data::{MinMax, Normalizer, Rows, Split, gather};
+use crate::data::{MinMax, Normalizer, Rows, Split, column_means, gather};
 use crate::device::ComputeDevice;
 use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
+use crate::importance::{Truth, permutation_importance};
 use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
@@ -83,6 +84,11 @@ pub fn train(
     let mut normalizer = Normalizer::fit(rows);
     let expansion = step_expansion(spec.preparation.as_ref(), false);
     keep_category_indices(&mut normalizer.features, expansion.as_ref());
+    // What the held-out rows should have predicted, for permutation importance.
+    let truth = match &targets {
+        Targets::Values(values) => Truth::Values(values),
+        Targets::Labels(classes, _) => Truth::Classes(classes),
+    };
     let (y, outputs, labels) = encode_targets(spec, &plan, targets, &mut normalizer)?;
     if n < 2 {
         return Err(insufficient(spec, n));
@@ -219,7 +225,7 @@ pub fn train(
             report.classification = Some(held_out);
         }
     }
-    Ok(TrainedModel {
+    let mut model = TrainedModel {
         format_version: FORMAT_VERSION,
         kind: plan.kind,
         features: spec.features.clone(),
@@ -236,7 +242,20 @@ pub fn train(
         temperature,
         report,
         preparation: spec.preparation.clone(),
-    })
+        reference: Some(column_means(rows)),
+        importance: None,
+    };
+    let measured_rows = gather(rows.values, rows.columns, measured);
+    let measured_truth: (Vec<f64>, Vec<u32>) = match truth {
+        Truth::Values(values) => (measured.iter().map(|&i| values[i]).collect(), Vec::new()),
+        Truth::Classes(classes) => (Vec::new(), measured.iter().map(|&i| classes[i]).collect()),
+    };
+    let truth = match truth {
+        Truth::Values(_) => Truth::Values(&measured_truth.0),
+        Truth::Classes(_) => Truth::Classes(&measured_truth.1),
+    };
+    model.importance = Some(permutation_importance(&model, &measured_rows, truth, source, plan.train.seed));
+    Ok(model)
 }
 
 /// Category columns hold indices, which pass through the normaliser unscaled.

@@ -2,10 +2,11 @@
 //! target, in time order) and predicts the next record's target. Held-out windows are the most
 //! recent ones, so validation measures forecasting, not interpolation.
 
-use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
+use crate::data::{MinMax, Normalizer, Rows, column_means, gather, scale_columns};
 use crate::device::ComputeDevice;
 use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
+use crate::importance::{Truth, permutation_importance};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
@@ -53,7 +54,7 @@ pub fn train(
     let inputs: Vec<f32> =
         (0..windows).flat_map(|i| scaled[i * columns..i * columns + per_window].iter().copied()).collect();
     let targets: Vec<f32> = (0..windows).map(|i| scaled[(i + lookback) * columns + columns - 1]).collect();
-    let held_out = ((windows as f64 * config.train.validation_split).floor() as usize).min(windows - 1);
+    let held_out = held_out_windows(windows, config.train.validation_split);
     let train_rows: Vec<usize> = (0..windows - held_out).collect();
     let valid_rows: Vec<usize> = (windows - held_out..windows).collect();
     let (train_x, train_y) = (gather(&inputs, per_window, &train_rows), gather(&targets, 1, &train_rows));
@@ -113,7 +114,8 @@ pub fn train(
         source,
         Sampling::Latest,
     ));
-    Ok(TrainedModel {
+    let measured_windows = if valid_rows.is_empty() { &train_rows } else { &valid_rows };
+    let mut model = TrainedModel {
         format_version: FORMAT_VERSION,
         kind: ModelKind::TimeSeries,
         features: spec.features.clone(),
@@ -130,7 +132,22 @@ pub fn train(
         temperature: 1.0,
         report,
         preparation: spec.preparation.clone(),
-    })
+        reference: Some(column_means(steps)),
+        importance: None,
+    };
+    // Importance shuffles raw columns (a category as one column), so windows of the raw steps.
+    let raw = steps.columns;
+    let raw_inputs: Vec<f64> =
+        measured_windows.iter().flat_map(|&i| steps.values[i * raw..(i + lookback) * raw].iter().copied()).collect();
+    let raw_actual: Vec<f64> = measured_windows.iter().map(|&i| steps.values[(i + lookback) * raw + raw - 1]).collect();
+    model.importance =
+        Some(permutation_importance(&model, &raw_inputs, Truth::Values(&raw_actual), source, config.train.seed));
+    Ok(model)
+}
+
+/// How many of the most recent windows training holds out.
+pub(crate) fn held_out_windows(windows: usize, validation_split: f64) -> usize {
+    ((windows as f64 * validation_split).floor() as usize).min(windows.saturating_sub(1))
 }
 
 /// Metrics of one-step forecasts over a time-ordered series: each window of `lookback` records

@@ -7,7 +7,10 @@ mod engine;
 pub mod lstm;
 pub mod native;
 
-pub use engine::{BatchNormWeights, DenseLayerWeights, DenseWeights, softmax as softmax_in_place};
+pub use engine::{
+    BatchNormWeights, DenseLayerWeights, DenseWeights, SELU_ALPHA, SELU_SCALE, accumulate, activate, sigmoid,
+    softmax as softmax_in_place,
+};
 
 use crate::rng::SplitMix64;
 use crate::spec::Activation;

@@ -1,0 +1,335 @@
+// Explanations and feature importance end to end on s3db.js: completeness on every model type,
+// exactness on a linear model against its own weights, a feature the data ignore, determinism,
+// reload, versions, models stored before importances existed, and bad input.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataValidationError, MLError, MLPlugin, ModelNotFoundError, ModelNotTrainedError } from '../index.js';
+import { memoryDatabase, seeded } from './support/db.js';
+
+const DAY = 86_400_000;
+
+/** y = 3a − 2b + 5 (a little noise); `noise` is unrelated to y. */
+function linearRows(n, seed) {
+  const random = seeded(seed);
+  return Array.from({ length: n }, () => {
+    const a = random() * 10;
+    const b = random() * 5;
+    return { a, b, noise: random() * 100, y: 3 * a - 2 * b + 5 + (random() - 0.5) * 0.1 };
+  });
+}
+
+/** A curved target, a label from it, and a binary flag; `noise` again unrelated. */
+function curveRows(n, seed) {
+  const random = seeded(seed);
+  return Array.from({ length: n }, () => {
+    const a = random() * 4 - 2;
+    const b = random() * 4 - 2;
+    const y = Math.sin(a) * b + a * a;
+    return { a, b, noise: random() * 4 - 2, y, zone: y < 0.5 ? 'low' : y < 2 ? 'mid' : 'high', flag: a * b > 0 ? 1 : 0 };
+  });
+}
+
+const series = Array.from({ length: 200 }, (_, t) => ({
+  day: new Date(Date.UTC(2025, 0, 1) + t * DAY).toISOString(),
+  temperature: 20 + 5 * Math.sin(t / 9),
+  sales: 100 + 3 * (20 + 5 * Math.sin(t / 9)) + 10 * Math.sin((2 * Math.PI * t) / 7),
+}));
+
+const linear = linearRows(300, 1);
+const curve = curveRows(600, 2);
+const net = (layers, extra = {}) => ({ epochs: 40, batchSize: 32, learningRate: 0.01, layers, ...extra });
+
+const MODELS = {
+  linear: { type: 'regression', resource: 'lin', features: ['a', 'b', 'noise'], target: 'y', modelConfig: { epochs: 80, learningRate: 0.1 } },
+  poly: { type: 'regression', resource: 'curve', features: ['a', 'b', 'noise'], target: 'y', modelConfig: { epochs: 30, polynomial: 3, units: 16 } },
+  zone: { type: 'classification', resource: 'curve', features: ['a', 'b', 'noise'], target: 'zone', modelConfig: { epochs: 30, units: 32 } },
+  relu: {
+    type: 'neural-network',
+    resource: 'curve',
+    features: ['a', 'b', 'noise'],
+    target: 'y',
+    modelConfig: net([{ units: 32, activation: 'relu' }, { units: 16, activation: 'relu' }], { loss: 'meanSquaredError' }),
+  },
+  smooth: {
+    type: 'neural-network',
+    resource: 'curve',
+    features: ['a', 'b', 'noise'],
+    target: 'y',
+    modelConfig: net([{ units: 16, activation: 'tanh' }, { units: 8, activation: 'elu', batchNormalization: true }], { loss: 'meanSquaredError' }),
+  },
+  binary: {
+    type: 'neural-network',
+    resource: 'curve',
+    features: ['a', 'b', 'noise'],
+    target: 'flag',
+    modelConfig: net([{ units: 16, activation: 'relu' }], { loss: 'binaryCrossentropy', outputActivation: 'sigmoid' }),
+  },
+  labels: {
+    type: 'neural-network',
+    resource: 'curve',
+    features: ['a', 'b', 'noise'],
+    target: 'zone',
+    modelConfig: net([{ units: 16, activation: 'selu' }], { loss: 'categoricalCrossentropy', outputActivation: 'softmax', outputUnits: 3 }),
+  },
+  forecast: {
+    type: 'timeseries',
+    resource: 'sales',
+    features: ['temperature'],
+    target: 'sales',
+    timeField: 'day',
+    modelConfig: { lookback: 5, lstmUnits: 8, denseUnits: 4, epochs: 15, dropout: 0, recurrentDropout: 0 },
+  },
+};
+
+let db;
+let ml;
+const sum = (object) => Object.values(object).reduce((a, b) => a + b, 0);
+/** The largest completeness error seen, as a share of the spread, per model. */
+const completeness = {};
+
+beforeAll(async () => {
+  db = memoryDatabase();
+  await db.connect();
+  await (await db.createResource({ name: 'lin', attributes: { a: 'number', b: 'number', noise: 'number', y: 'number' } })).insertMany(linear);
+  await (
+    await db.createResource({
+      name: 'curve',
+      attributes: { a: 'number', b: 'number', noise: 'number', y: 'number', zone: 'string', flag: 'number' },
+    })
+  ).insertMany(curve);
+  await (await db.createResource({ name: 'sales', attributes: { day: 'string', temperature: 'number', sales: 'number' } })).insertMany(series);
+  ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', saveModel: false, models: MODELS });
+  await db.usePlugin(ml);
+  for (const name of Object.keys(MODELS)) await ml.train(name);
+});
+
+afterAll(async () => {
+  console.log(`explain completeness error (share of the spread), worst per model: ${JSON.stringify(completeness)}`);
+  await db.disconnect();
+});
+
+/** Inputs to explain: the first rows of the model's data, as predict takes them. */
+function inputsOf(name) {
+  if (name === 'forecast') return [0, 40, 120].map((start) => series.slice(start, start + 5));
+  const rows = name === 'linear' ? linear : curve;
+  return rows.slice(0, 12).map(({ a, b, noise }) => ({ a, b, noise }));
+}
+
+describe('completeness: baseline + Σ contributions = prediction', () => {
+  for (const name of Object.keys(MODELS)) {
+    it(`${name} (${MODELS[name].type})`, async () => {
+      const model = ml.models[name];
+      const target = model.normalizer.target;
+      const probability = ['zone', 'binary', 'labels'].includes(name);
+      const spread = probability ? 1 : target.max - target.min;
+      let worst = 0;
+      for (const input of inputsOf(name)) {
+        const e = await ml.explain(name, input);
+        const p = await ml.predict(name, input);
+        expect(Object.keys(e.contributions).sort()).toEqual(name === 'forecast' ? ['sales', 'temperature'] : ['a', 'b', 'noise']);
+        if (name === 'zone' || name === 'labels') {
+          // The predicted label's calibrated probability is what is explained.
+          expect(e.label).toBe(p.prediction);
+          expect(e.prediction).toBe(p.confidence);
+        } else {
+          expect(e.prediction).toBe(p.prediction);
+        }
+        const error = Math.abs(e.baseline + sum(e.contributions) - e.prediction) / spread;
+        expect(error).toBeLessThan(1e-3);
+        worst = Math.max(worst, error);
+      }
+      completeness[name] = worst;
+    });
+  }
+
+  it('time series: per-step detail sums to the per-feature total, the target keyed by its name', async () => {
+    const window = series.slice(60, 65);
+    const e = await ml.explain('forecast', [...window].reverse()); // any order, like predict
+    expect(e.contributionsByStep).toHaveLength(5);
+    for (const column of ['temperature', 'sales']) {
+      const total = e.contributionsByStep.reduce((s, step) => s + step[column], 0);
+      expect(total).toBeCloseTo(e.contributions[column], 9);
+    }
+    expect(Math.abs(e.contributions.sales)).toBeGreaterThan(0);
+  });
+});
+
+describe('a linear model', () => {
+  it('attributes exactly weight × (x − training mean), against the weights read from its export', async () => {
+    const bytes = await ml.exportModel('linear', { format: 'safetensors' });
+    const { tensors } = readSafetensors(bytes);
+    const weight = tensors['layers.0.weight'];
+    const { features, target } = ml.models.linear.normalizer;
+    const names = ['a', 'b', 'noise'];
+    const mean = Object.fromEntries(names.map((f) => [f, linear.reduce((s, r) => s + r[f], 0) / linear.length]));
+    for (const input of inputsOf('linear')) {
+      const e = await ml.explain('linear', input);
+      names.forEach((f, i) => {
+        const { min, max } = features[f];
+        const expected = ((target.max - target.min) * weight[i] * (input[f] - mean[f])) / (max - min);
+        expect(Math.abs(e.contributions[f] - expected)).toBeLessThan(1e-5 * (target.max - target.min));
+      });
+      // The baseline is the prediction at the training means.
+      expect(e.baseline).toBeCloseTo((await ml.predict('linear', mean)).prediction, 9);
+    }
+  });
+
+  it('gives a feature the data ignore a near-zero attribution and the last rank', async () => {
+    for (const name of ['linear', 'relu']) {
+      let ignored = 0;
+      let used = 0;
+      for (const input of inputsOf(name)) {
+        const e = await ml.explain(name, input);
+        ignored += Math.abs(e.contributions.noise);
+        used += Math.abs(e.contributions.a);
+      }
+      expect(ignored / used).toBeLessThan(name === 'linear' ? 0.01 : 0.1);
+      const ranked = await ml.featureImportance(name);
+      expect(ranked.map((r) => r.feature).at(-1)).toBe('noise');
+      expect(ranked[0].importance).toBeGreaterThan(20 * Math.abs(ranked.at(-1).importance));
+    }
+  });
+});
+
+describe('feature importance', () => {
+  it('is sorted, in the model’s own metric, and in the stats', async () => {
+    const ranked = await ml.featureImportance('zone');
+    expect(ranked.map((r) => r.importance)).toEqual([...ranked.map((r) => r.importance)].sort((a, b) => b - a));
+    const stats = ml.getModelStats('zone');
+    expect(stats.importance.metric).toBe('accuracy');
+    expect(stats.importance.features).toEqual(ranked);
+    expect(ml.getModelStats('linear').importance.metric).toBe('rmse');
+    expect((await ml.featureImportance('forecast')).map((r) => r.feature).sort()).toEqual(['sales', 'temperature']);
+  });
+
+  it('is deterministic: training again on the same rows gives the same importances and explanations', async () => {
+    const before = await ml.featureImportance('relu');
+    const explained = await ml.explain('relu', inputsOf('relu')[0]);
+    await ml.train('relu');
+    expect(await ml.featureImportance('relu')).toEqual(before);
+    expect(await ml.explain('relu', inputsOf('relu')[0])).toEqual(explained);
+  });
+});
+
+describe('bad input', () => {
+  it('is the same DataValidationError predict gives', async () => {
+    const bad = { a: 1, b: 'x', noise: 0 };
+    const predictError = await ml.predict('linear', bad).catch((e) => e);
+    const explainError = await ml.explain('linear', bad).catch((e) => e);
+    expect(explainError).toBeInstanceOf(DataValidationError);
+    expect(explainError.message).toBe(predictError.message);
+    await expect(ml.explain('forecast', series.slice(0, 3))).rejects.toBeInstanceOf(DataValidationError);
+  });
+
+  it('names an unknown model and an untrained one', async () => {
+    await expect(ml.explain('nope', {})).rejects.toBeInstanceOf(ModelNotFoundError);
+    await expect(ml.featureImportance('nope')).rejects.toBeInstanceOf(ModelNotFoundError);
+    const fresh = new MLPlugin({ logLevel: 'silent', saveModel: false, models: { linear: MODELS.linear } });
+    await expect(fresh.explain('linear', { a: 1, b: 1, noise: 1 })).rejects.toBeInstanceOf(ModelNotTrainedError);
+    await expect(fresh.featureImportance('linear')).rejects.toBeInstanceOf(ModelNotTrainedError);
+  });
+});
+
+describe('resource.ml', () => {
+  it('explains and ranks like the plugin', async () => {
+    const input = inputsOf('linear')[3];
+    expect(await db.resources.lin.ml.explain(input, 'y')).toEqual(await ml.explain('linear', input));
+    expect(await db.resources.lin.ml.importance('y')).toEqual(await ml.featureImportance('linear'));
+  });
+});
+
+describe('stored versions', () => {
+  let store;
+  let first;
+  const models = () => ({ linear: { ...MODELS.linear, resource: 'lin' } });
+  beforeAll(async () => {
+    store = memoryDatabase();
+    await store.connect();
+    await (await store.createResource({ name: 'lin', attributes: { a: 'number', b: 'number', noise: 'number', y: 'number' } })).insertMany(linear);
+    first = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'shop', saveTrainingData: true, models: models() });
+    await store.usePlugin(first, 'mlfirst');
+    await first.train('linear');
+  });
+  afterAll(async () => {
+    await store.disconnect();
+  });
+
+  it('a reloaded model explains identically and keeps its importances; versions carry them', async () => {
+    const input = inputsOf('linear')[5];
+    const explained = await first.explain('linear', input);
+    const ranked = await first.featureImportance('linear');
+    const second = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'shop', models: models() });
+    await store.usePlugin(second, 'mlsecond');
+    expect(await second.explain('linear', input)).toEqual(explained);
+    expect(await second.featureImportance('linear')).toEqual(ranked);
+
+    await first.train('linear');
+    const versions = await first.listModelVersions('linear');
+    expect(versions.map((v) => v.importance.features)).toEqual([ranked, ranked]);
+    const compared = await first.compareVersions('linear', 1, 2);
+    expect(compared.version1.importance.features).toEqual(ranked);
+    expect(compared.importanceShift).toEqual({ a: 0, b: 0, noise: 0 });
+  });
+
+  it('a model stored before explanations explains from its normaliser and measures importance on demand', async () => {
+    const model = first.models.linear;
+    const stored = model.importance;
+    model.import(withoutExplanations(model.export({ format: 'safetensors' })));
+    expect(model.importance).toBeNull();
+    const input = inputsOf('linear')[2];
+    const e = await first.explain('linear', input);
+    // The reference is then the middle of each feature's training range.
+    const { features } = model.normalizer;
+    const middle = Object.fromEntries(Object.entries(features).map(([f, { min, max }]) => [f, min + (max - min) / 2]));
+    expect(e.baseline).toBeCloseTo((await first.predict('linear', middle)).prediction, 9);
+    expect(Math.abs(e.baseline + sum(e.contributions) - e.prediction)).toBeLessThan(1e-6 * (model.normalizer.target.max - model.normalizer.target.min));
+    // Measured now from the stored training rows, on the same held-out rows training used.
+    expect(await first.featureImportance('linear')).toEqual(stored.features);
+  });
+
+  it('without stored training rows, says why importance cannot be measured', async () => {
+    const third = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { linear: { ...MODELS.linear } } });
+    const bare = memoryDatabase();
+    await bare.connect();
+    await (await bare.createResource({ name: 'lin', attributes: { a: 'number', b: 'number', noise: 'number', y: 'number' } })).insertMany(linear);
+    await bare.usePlugin(third);
+    await third.train('linear');
+    third.models.linear.import(withoutExplanations(third.models.linear.export({ format: 'safetensors' })));
+    const error = await third.featureImportance('linear').catch((e) => e);
+    expect(error).toBeInstanceOf(MLError);
+    expect(error.statusCode).toBe(409);
+    expect(error.message).toMatch(/saveTrainingData/);
+    await bare.disconnect();
+  });
+});
+
+/** The tensors of a safetensors file (F32 and F64) and its header. */
+function readSafetensors(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  const data = bytes.subarray(8 + length);
+  const tensors = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [from, to] = entry.data_offsets;
+    const slice = Buffer.from(data.subarray(from, to));
+    const Type = entry.dtype === 'F64' ? Float64Array : Float32Array;
+    tensors[name] = Array.from(new Type(slice.buffer, slice.byteOffset, (to - from) / Type.BYTES_PER_ELEMENT));
+  }
+  return { header, tensors, data };
+}
+
+/** The same model file as a version before explanations would have written it. */
+function withoutExplanations(bytes) {
+  const { header, data } = readSafetensors(bytes);
+  const manifest = JSON.parse(header.__metadata__['s3db-ml']);
+  delete manifest.reference;
+  delete manifest.importance;
+  header.__metadata__['s3db-ml'] = JSON.stringify(manifest);
+  delete header.reference;
+  delete header.importance;
+  let text = JSON.stringify(header);
+  while ((8 + text.length) % 8 !== 0) text += ' ';
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+  return Buffer.concat([length, Buffer.from(text), data]);
+}
