@@ -59,12 +59,12 @@ const models = () => ({
 });
 const options = () => ({ logLevel: 'silent', backend: 'cpu', namespace: 'shop', models: models() });
 
-/** The expected chart ids of each type's page, in order. */
+/** The expected chart ids of each type's page, in order (every trained version carries its feature importance). */
 const CHARTS = {
-  price: ['loss', 'predicted-actual', 'residuals'],
-  zone: ['loss', 'confusion', 'per-label', 'reliability'],
-  sales: ['loss', 'forecast', 'residuals'],
-  curve: ['loss', 'predicted-actual', 'residuals'],
+  price: ['loss', 'predicted-actual', 'residuals', 'importance'],
+  zone: ['loss', 'confusion', 'per-label', 'reliability', 'importance'],
+  sales: ['loss', 'forecast', 'residuals', 'importance'],
+  curve: ['loss', 'predicted-actual', 'residuals', 'importance'],
 };
 
 let db;
@@ -201,7 +201,8 @@ describe('stored versions', () => {
     await ml.importModel('price', withoutReportData(bytes));
     const [latest] = (await ml.listModelVersions('price')).slice(-1);
     const html = await ml.report('price', { version: latest.version });
-    expect(chartIds(html)).toEqual(['loss']);
+    // Its feature importance travels with the weights, so its bars are drawn.
+    expect(chartIds(html)).toEqual(['loss', 'importance']);
     expect(html).toMatch(/<p class="missing" role="note">This version was trained before s3db-ml kept report data/);
     // Its numbers are those of the training it was exported from (the one serving).
     expect(latest.metrics.heldOut).toBeNull();
@@ -240,10 +241,11 @@ describe('sections drawn when a version carries their data', () => {
     const { drawCharts } = await import('../lib/report/draw.js');
     const { renderPage } = await import('../lib/report/page.js');
     const plain = reportData(ml.models.zone, { modelName: 'zone', version: 1 });
-    expect(plain.importance).toBeNull();
+    // The importance measured after training (issue 15), most important first.
+    expect(plain.importance.map((r) => r.feature).sort()).toEqual([...ml.models.zone.config.features].sort());
     // What preparing the records did, as the training result reported it (when records are prepared).
     expect(plain.preprocessing ?? null).toEqual(results.zone.preprocessing ?? null);
-    expect(reportCharts(plain).map((c) => c.id)).not.toContain('importance');
+    expect(reportCharts(plain).map((c) => c.id)).toEqual(CHARTS.zone);
 
     const data = {
       ...plain,
@@ -255,7 +257,7 @@ describe('sections drawn when a version carries their data', () => {
       preprocessing: { x: { kind: 'number', missing: 3, imputedWith: 4.5 }, y: { kind: 'category', missing: 0, categories: ['a', 'b'] } },
     };
     const charts = reportCharts(data);
-    expect(charts.map((c) => c.id)).toEqual([...CHARTS.zone, 'importance']);
+    expect(charts.map((c) => c.id)).toEqual(CHARTS.zone);
     const [svg] = await drawCharts([charts.at(-1)]);
     // Both features on the axis, largest first.
     expect(svg.indexOf('>x</text>')).toBeGreaterThan(-1);
