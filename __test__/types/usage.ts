@@ -46,6 +46,12 @@ async function main(): Promise<void> {
   const p = (await ml.predict('price', { cost: 1 })) as RegressionPrediction;
   console.log(p.interval[0] < p.interval[1]);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
+  if (!('skipped' in result)) console.log(result.warnings.join('; '), result.engine === 'least-squares');
+  const exported = await ml.exportModel('spam');
+  if (exported && !Buffer.isBuffer(exported)) console.log(exported.classes?.join(', '), exported.lookback, exported.polynomial);
+  const products = await db.createResource({ name: 'products', attributes: { cost: 'number', price: 'number' } });
+  console.log(products.listModels().length, (await products.predict({ cost: 1 }, 'price')).confidence);
+  await products.trainModel('price', { onProgress: (progress) => console.log(progress.epoch) });
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
   if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);

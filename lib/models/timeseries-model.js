@@ -33,11 +33,9 @@ export class TimeSeriesModel extends BaseModel {
   _steps(records, purpose) {
     checkRecords(records, this.config.name);
     const field = this._timeFieldOf(records);
-    const keyed = records.map((record, row) => ({ record, time: timeValue(record?.[field], field, row, this.config.name) }));
-    keyed.sort((a, b) => a.time - b.time);
-    const sorted = keyed.map((k) => k.record);
+    const times = Float64Array.from(records, (record, row) => timeValue(record?.[field], field, row, this.config.name));
     const columns = [...this.config.features, this.config.target];
-    return featureMatrix(sorted, columns, { model: this.config.name, purpose });
+    return inTimeOrder(times, featureMatrix(records, columns, { model: this.config.name, purpose }), columns.length);
   }
 
   /** Training rows are steps (features then target); they are put in time order at the end. */
@@ -63,6 +61,10 @@ export class TimeSeriesModel extends BaseModel {
 
   get lookback() {
     return this.config.modelConfig.lookback;
+  }
+
+  _exportFields() {
+    return { lookback: this.lookback };
   }
 
   _checkSequence(records) {
@@ -154,12 +156,27 @@ class SeriesSet {
   finish() {
     const times = concatFloat64(this._times);
     const steps = concatFloat64(this._steps);
-    const columns = this.model._inputColumns;
-    const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b]);
-    const features = new Float64Array(steps.length);
-    order.forEach((from, to) => features.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+    const features = inTimeOrder(times, steps, this.model._inputColumns);
     return { samples: this.samples, features, targets: new Float64Array(0) };
   }
+}
+
+/**
+ * `steps` (rows of `columns` values) sorted by `times`; records at the same time by their values,
+ * so that the series, and the model trained on it, never depend on the order storage listed them.
+ */
+function inTimeOrder(times, steps, columns) {
+  const order = Array.from(times.keys()).sort((a, b) => {
+    if (times[a] !== times[b]) return times[a] - times[b];
+    for (let c = 0; c < columns; c++) {
+      const diff = steps[a * columns + c] - steps[b * columns + c];
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  });
+  const sorted = new Float64Array(steps.length);
+  order.forEach((from, to) => sorted.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+  return sorted;
 }
 
 /** A record's time as a number: numbers as they are, dates and date strings as milliseconds. */

@@ -31,6 +31,7 @@ impl TrainedModel {
             NetWeights::Lstm(lstm) => self.check_lstm(lstm)?,
         }
         self.check_head()?;
+        self.check_linear()?;
         let counted = match &self.network {
             NetWeights::Dense(d) => dense_parameters(d),
             NetWeights::Lstm(l) => {
@@ -70,6 +71,23 @@ impl TrainedModel {
                 )
                 .with("field", key.as_str()));
             }
+        }
+        Ok(())
+    }
+
+    /// Regression's exact least-squares part: one finite weight per network input, on a value head.
+    fn check_linear(&self) -> Result<()> {
+        let Some(linear) = &self.linear else { return Ok(()) };
+        if self.kind != ModelKind::Regression || linear.weights.len() != self.dense_inputs() {
+            return Err(invalid(format!(
+                "a linear part of {} weights for a {:?} model of {} inputs",
+                linear.weights.len(),
+                self.kind,
+                self.dense_inputs()
+            )));
+        }
+        if !linear.intercept.is_finite() || linear.weights.iter().any(|w| !w.is_finite()) {
+            return Err(invalid("its linear part holds non-finite weights"));
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ pub mod architecture;
 pub mod artifact;
 pub mod classification;
 pub mod data;
+pub mod least_squares;
 pub mod device;
 pub mod error;
 pub mod integrity;

@@ -2,17 +2,18 @@
 //! normalise, optionally expand, split, fit a dense network, then measure and calibrate on the
 //! held-out rows. The model types differ only in the [`Plan`] they hand to [`train`].
 
-use crate::data::{MinMax, Normalizer, Rows, Split, gather};
+use crate::data::{MinMax, Normalizer, Rows, Split, content_order, gather};
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{classification_metrics, regression_metrics};
+use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
-use crate::net::NetSpec;
 use crate::net::burn_net::DenseNet;
+use crate::net::{DenseWeights, NetSpec};
 use crate::net::native;
 use crate::polynomial;
 use crate::spec::{ModelKind, ModelSpec, TrainConfig};
-use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, convergence_warning, fit};
 use std::time::Instant;
 
 /// How one model type trains.
@@ -27,6 +28,8 @@ pub struct Plan {
     pub train: TrainConfig,
     /// Coverage of the prediction interval (value heads).
     pub coverage: f64,
+    /// Regression: fit the linear part exactly by least squares (see [`fit_on_least_squares`]).
+    pub least_squares: bool,
 }
 
 /// The label vocabulary: original values and their JavaScript property keys, by class index.
@@ -61,6 +64,21 @@ impl Targets<'_> {
             Targets::Labels(l, _) => l.len(),
         }
     }
+
+    /// Row `i`'s target as a number, to order rows whose features are equal.
+    fn key(&self, i: usize) -> f64 {
+        match self {
+            Targets::Values(v) => v[i],
+            Targets::Labels(l, _) => l[i] as f64,
+        }
+    }
+}
+
+/// A trained network, the engine that trained it and, for regression, its exact linear base.
+struct Fitted {
+    outcome: FitOutcome<DenseWeights>,
+    engine: &'static str,
+    linear: Option<LinearFit>,
 }
 
 pub fn train(
@@ -76,12 +94,28 @@ pub fn train(
     if targets.len() != n {
         return Err(Error::data(format!("got {n} rows but {} targets", targets.len())));
     }
+    // The model must depend on the rows, not on the order storage listed them in (s3db.js lists by
+    // random id): put them in content order before the seeded split and shuffles see them.
+    // (The features are reordered as they are scaled, so no second f64 copy of them is made.)
+    let order = content_order(rows, |i| targets.key(i));
+    let (ordered_numbers, ordered_labels): (Vec<f64>, Vec<u32>);
+    let targets = match targets {
+        Targets::Values(values) => {
+            ordered_numbers = order.iter().map(|&i| values[i]).collect();
+            Targets::Values(&ordered_numbers)
+        }
+        Targets::Labels(indices, labels) => {
+            ordered_labels = order.iter().map(|&i| indices[i]).collect();
+            Targets::Labels(&ordered_labels, labels)
+        }
+    };
+
     let mut normalizer = Normalizer::fit(rows);
     let (y, outputs, labels) = encode_targets(spec, &plan, targets, &mut normalizer)?;
     if n < 2 {
         return Err(insufficient(spec, n));
     }
-    let scaled = normalizer.scale_rows(rows);
+    let scaled = normalizer.scale_rows(rows, &order);
     let inputs = if plan.polynomial > 1 {
         polynomial::expand(&scaled, rows.columns, &polynomial::monomials(rows.columns, plan.polynomial))
     } else {
@@ -93,26 +127,17 @@ pub fn train(
     let (train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
     let (val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
     let net = (plan.network)(in_dim, outputs);
-    let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
-    let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
-    let engine = Engine::for_network(&net, device);
-    let outcome = match engine {
-        Engine::Native => native::fit_dense(&net, plan.loss, train_set, held_out, &plan.train, observer)?,
-        Engine::Burn => {
-            let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
-            fit(
-                |dev| DenseNet::init(&net, seed, fused, dev),
-                plan.loss,
-                train_set,
-                held_out,
-                outputs,
-                &plan.train,
-                device,
-                observer,
-            )?
-            .try_map(|net| net.to_weights())?
-        }
+    let mut warnings = Vec::new();
+    let fitted = if plan.least_squares && in_dim <= MAX_EXACT_TERMS {
+        fit_on_least_squares(&net, &plan, (&train_x, &train_y), (&val_x, &val_y), device, observer, &mut warnings)?
+    } else {
+        warnings.extend(convergence_warning(&plan.train, split.train.len()));
+        let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
+        let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
+        let (outcome, engine) = fit_network(&net, &plan, outputs, train_set, held_out, device, observer)?;
+        Fitted { outcome, engine: engine.name(), linear: None }
     };
+    let Fitted { outcome, engine, linear } = fitted;
     let weights = outcome.model;
 
     // Measure on the held-out rows: the model never saw them, so their errors are honest.
@@ -130,14 +155,18 @@ pub fn train(
         device,
         started,
     );
-    report.engine = engine.name().to_string();
+    report.engine = engine.to_string();
+    report.warnings = warnings;
     let mut calibration = None;
     let mut temperature = 1.0;
     match plan.head {
         Head::Value => {
             let scale = normalizer.target.expect("value heads have a target scale");
             let actual: Vec<f64> = measured.iter().map(|&i| scale.unscale(y[i] as f64)).collect();
-            let values: Vec<f64> = predicted.iter().map(|&v| scale.unscale(v as f64)).collect();
+            let values: Vec<f64> = with_linear(&predicted, linear.as_ref(), measured_x)
+                .into_iter()
+                .map(|v| scale.unscale(v))
+                .collect();
             calibration = Some(RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source));
             report.regression = Some(regression_metrics(&actual, &values));
         }
@@ -182,6 +211,7 @@ pub fn train(
         lookback: 1,
         parameters: net.parameter_count(),
         network: NetWeights::Dense(weights),
+        linear,
         head: plan.head,
         labels: labels.values,
         label_keys: labels.keys,
@@ -189,6 +219,87 @@ pub fn train(
         temperature,
         report,
     })
+}
+
+/// Trains `net` with the engine that suits it on `device`.
+fn fit_network(
+    net: &NetSpec,
+    plan: &Plan,
+    outputs: usize,
+    train_set: Examples<'_>,
+    held_out: Option<Examples<'_>>,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+) -> Result<(FitOutcome<DenseWeights>, Engine)> {
+    let engine = Engine::for_network(net, device);
+    let outcome = match engine {
+        Engine::Native => native::fit_dense(net, plan.loss, train_set, held_out, &plan.train, observer)?,
+        Engine::Burn => {
+            let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
+            fit(|dev| DenseNet::init(net, seed, fused, dev), plan.loss, train_set, held_out, outputs, &plan.train, device, observer)?
+                .try_map(|net| net.to_weights())?
+        }
+    };
+    Ok((outcome, engine))
+}
+
+/// Regression on the exact least-squares fit of the (expanded) inputs.
+///
+/// Without hidden layers that fit is the model ([`least_squares::fit_exact`]). With hidden layers
+/// the network learns what the fit leaves over (its residuals), so prediction = fit + network;
+/// if the network then does worse on the held-out rows than the fit alone, its output layer is
+/// zeroed and the model is the fit: a polynomial regression never ends worse than least squares.
+fn fit_on_least_squares(
+    net: &NetSpec,
+    plan: &Plan,
+    (train_x, train_y): (&[f32], &[f32]),
+    (val_x, val_y): (&[f32], &[f32]),
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+    warnings: &mut Vec<String>,
+) -> Result<Fitted> {
+    let terms = net.inputs;
+    let statistics = NormalEquations::new(train_x, train_y, terms);
+    if net.layers.len() == 1 {
+        let held_out = NormalEquations::new(val_x, val_y, terms);
+        let outcome =
+            least_squares::fit_exact(&statistics, Some(&held_out), &plan.train, observer)?.try_map(|fit| Ok(fit.to_dense()))?;
+        return Ok(Fitted { outcome, engine: "least-squares", linear: None });
+    }
+    let base = statistics.solve()?;
+    let residuals = |x: &[f32], y: &[f32]| -> Vec<f32> {
+        base.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect()
+    };
+    let (train_r, val_r) = (residuals(train_x, train_y), residuals(val_x, val_y));
+    let train_set = Examples { inputs: train_x, targets: &train_r, rows: train_y.len() };
+    let held_out = Some(Examples { inputs: val_x, targets: &val_r, rows: val_y.len() });
+    let (mut outcome, engine) = fit_network(net, plan, 1, train_set, held_out, device, observer)?;
+    // Judge on the held-out rows (the training rows when none were held out).
+    let (judge_x, judge_r) = if val_y.is_empty() { (train_x, &train_r) } else { (val_x, &val_r) };
+    let network_error = mean_squared(&outcome.model.forward(judge_x), judge_r);
+    let base_error = mean_squared(&vec![0.0; judge_r.len()], judge_r);
+    if network_error > base_error {
+        let output = outcome.model.layers.last_mut().expect("an output layer");
+        output.weight.iter_mut().for_each(|w| *w = 0.0);
+        output.bias.iter_mut().for_each(|b| *b = 0.0);
+        warnings.push(format!(
+            "the hidden layers did worse on the held-out rows than the exact polynomial fit (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that fit"
+        ));
+    }
+    Ok(Fitted { outcome, engine: engine.name(), linear: Some(base) })
+}
+
+fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {
+    let sum: f64 = predicted.iter().zip(actual).map(|(&p, &a)| (p as f64 - a as f64).powi(2)).sum();
+    sum / actual.len().max(1) as f64
+}
+
+/// The network's outputs (one per row), plus the linear base when there is one, in f64.
+pub(crate) fn with_linear(outputs: &[f32], linear: Option<&LinearFit>, inputs: &[f32]) -> Vec<f64> {
+    match linear {
+        Some(base) => outputs.iter().zip(base.predict(inputs)).map(|(&o, b)| o as f64 + b).collect(),
+        None => outputs.iter().map(|&o| o as f64).collect(),
+    }
 }
 
 /// Targets as the network's `[rows, outputs]` training values; sets the target scale.

@@ -456,3 +456,92 @@ fn classification_confidence_is_calibrated_on_noisy_labels() {
     assert!(uncalibrated - accuracy > 0.08, "the raw softmax should be overconfident: {uncalibrated} vs {accuracy}");
     assert!((calibrated - accuracy).abs() < 0.06, "calibrated confidence {calibrated} vs accuracy {accuracy}");
 }
+
+/// Rows `order` lists, as new feature and target vectors.
+fn permuted(x: &[f64], y: &[f64], columns: usize, order: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    (crate::data::gather(x, columns, order), order.iter().map(|&i| y[i]).collect())
+}
+
+#[test]
+fn the_order_of_the_rows_does_not_change_the_model() {
+    let (x, y) = linear_data(90);
+    let mut order: Vec<usize> = (0..90).collect();
+    crate::rng::SplitMix64::new(3).shuffle(&mut order);
+    let (px, py) = permuted(&x, &y, 2, &order);
+    let features = names(&["a", "b"]);
+    for config in [json!({"epochs":3}), json!({"epochs":3,"polynomial":2,"units":8})] {
+        let s = spec(json!({"name":"o","type":"regression","features":["a","b"],"target":"y","modelConfig":config}));
+        let a = regression::train(&s, Rows::new(&x, &features).unwrap(), &y, &cpu(), &mut NoObserver).unwrap();
+        let b = regression::train(&s, Rows::new(&px, &features).unwrap(), &py, &cpu(), &mut NoObserver).unwrap();
+        assert_eq!(a.network, b.network);
+        assert_eq!(a.linear, b.linear);
+        assert_eq!(a.calibration, b.calibration);
+    }
+    let labels: Vec<u32> = (0..90).map(|i| u32::from(x[2 * i] > x[2 * i + 1])).collect();
+    let plabels: Vec<u32> = order.iter().map(|&i| labels[i]).collect();
+    let s = spec(json!({"name":"c","type":"classification","features":["a","b"],"target":"k","modelConfig":{"epochs":3}}));
+    let train = |x: &[f64], l: &[u32]| {
+        let rows = Rows::new(x, &features).unwrap();
+        classification::train(&s, rows, l, classification::Labels::numbered(2), &cpu(), &mut NoObserver).unwrap()
+    };
+    let (a, b) = (train(&x, &labels), train(&px, &plabels));
+    assert_eq!(a.network, b.network);
+    assert_eq!(a.temperature, b.temperature);
+}
+
+#[test]
+fn hidden_layers_never_end_worse_than_the_exact_polynomial_fit() {
+    // An exact parabola: least squares on (x, x²) fits it to rounding, and one epoch of a network
+    // on what is left cannot match that, so its output is switched off and the model is the fit.
+    let x: Vec<f64> = (0..60).map(|i| i as f64 / 6.0).collect();
+    let y: Vec<f64> = x.iter().map(|v| 0.5 * v * v - 3.0 * v + 2.0).collect();
+    let s = spec(json!({"name":"p","type":"regression","features":["x"],"target":"y",
+        "modelConfig":{"epochs":1,"polynomial":2,"units":8}}));
+    let model = regression::train(&s, Rows::new(&x, &names(&["x"])).unwrap(), &y, &cpu(), &mut NoObserver).unwrap();
+    assert_eq!(model.report.warnings.len(), 1, "{:?}", model.report.warnings);
+    assert!(model.report.regression.as_ref().unwrap().r2 > 0.999_999);
+    let p = model.predict_one(&[4.5]).unwrap();
+    assert!((p.value - (0.5 * 4.5 * 4.5 - 3.0 * 4.5 + 2.0)).abs() < 1e-4, "{}", p.value);
+    // The fit travels with the model, bit for bit.
+    let back = crate::artifact::from_safetensors(&crate::artifact::to_safetensors(&model).unwrap()).unwrap();
+    assert_eq!(back.linear, model.linear);
+    assert_eq!(back.predict_one(&[4.5]).unwrap(), p);
+}
+
+#[test]
+fn a_univariate_series_trains_on_its_own_history() {
+    let steps: Vec<f64> = seasonal_series(120).chunks(2).map(|s| s[1]).collect();
+    let s = spec(json!({"name":"u","type":"timeseries","features":[],"target":"sales",
+        "modelConfig":{"lookback":7,"lstmUnits":8,"denseUnits":4,"epochs":5}}));
+    let model = crate::timeseries::train(&s, Rows::new(&steps, &names(&["sales"])).unwrap(), &cpu(), &mut NoObserver).unwrap();
+    assert_eq!(model.parameters, s.parameter_count().unwrap());
+    let p = model.predict_one(&steps[..7]).unwrap();
+    assert!(p.value.is_finite() && p.confidence > 0.0 && p.confidence <= 1.0);
+    let back = crate::artifact::from_safetensors(&crate::artifact::to_safetensors(&model).unwrap()).unwrap();
+    assert_eq!(back.predict_one(&steps[..7]).unwrap(), p);
+}
+
+#[test]
+fn numeric_confidence_is_in_zero_one_and_falls_with_expected_error() {
+    let calibration = |half_width: f64| crate::model::RegressionCalibration {
+        coverage: 0.9,
+        half_width,
+        tolerance: 2.0,
+        within_tolerance: 0.0,
+        source: "validation".into(),
+        samples: 10,
+    };
+    assert_eq!(calibration(0.0).confidence(1e300), 1.0);
+    assert_eq!(calibration(2.0).confidence(0.0), 0.5);
+    let mut previous = 1.0;
+    for half_width in [0.1, 1.0, 10.0, 1e6, 1e300, f64::INFINITY] {
+        for d in [0.0, 0.5, 10.0, 1e6, f64::INFINITY] {
+            let c = calibration(half_width).confidence(d);
+            assert!(c.is_finite() && c > 0.0 && c <= 1.0, "h {half_width} d {d}: {c}");
+        }
+        let c = calibration(half_width).confidence(0.0);
+        assert!(c < previous || c == f64::MIN_POSITIVE, "h {half_width}: {c} after {previous}");
+        previous = c;
+    }
+    assert!(calibration(1.0).confidence(1.0) < calibration(1.0).confidence(0.5));
+}
