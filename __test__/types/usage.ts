@@ -9,6 +9,7 @@ import {
   backendInfo,
   TimeSeriesModel,
   BaseModel,
+  type ModelExport,
   type RegressionPrediction,
   type TrainResult,
 } from '../../index.js';
@@ -47,8 +48,8 @@ async function main(): Promise<void> {
   console.log(p.interval[0] < p.interval[1]);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
   if (!('skipped' in result)) console.log(result.warnings.join('; '), result.engine === 'least-squares');
-  const exported = await ml.exportModel('spam');
-  if (exported && !Buffer.isBuffer(exported)) console.log(exported.classes?.join(', '), exported.lookback, exported.polynomial);
+  const exported = (await ml.exportModel('spam')) as ModelExport | null;
+  if (exported) console.log(exported.classes?.join(', '), exported.lookback, exported.polynomial);
   const products = await db.createResource({ name: 'products', attributes: { cost: 'number', price: 'number' } });
   console.log(products.listModels().length, (await products.predict({ cost: 1 }, 'price')).confidence);
   await products.trainModel('price', { onProgress: (progress) => console.log(progress.epoch) });

@@ -99,10 +99,7 @@ impl Normalizer {
     /// Normalised copy of the rows `order` lists, in that order, as `f32` (the training and
     /// inference precision).
     pub fn scale_rows(&self, rows: Rows<'_>, order: &[usize]) -> Vec<f32> {
-        order
-            .iter()
-            .flat_map(|&i| rows.row(i).iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32))
-            .collect()
+        order.iter().flat_map(|&i| rows.row(i).iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32)).collect()
     }
 }
 
@@ -203,7 +200,9 @@ mod tests {
         let reversed: Vec<f64> = values.chunks(2).rev().flatten().copied().collect();
         let reversed_targets: Vec<f64> = targets.iter().rev().copied().collect();
         let again = content_order(Rows::new(&reversed, &names).unwrap(), |i| reversed_targets[i]);
-        let rows_of = |order: &[usize], v: &[f64]| -> Vec<f64> { order.iter().flat_map(|&i| v[2 * i..2 * i + 2].to_vec()).collect() };
+        let rows_of = |order: &[usize], v: &[f64]| -> Vec<f64> {
+            order.iter().flat_map(|&i| v[2 * i..2 * i + 2].to_vec()).collect()
+        };
         assert_eq!(rows_of(&order, &values), rows_of(&again, &reversed));
     }
 

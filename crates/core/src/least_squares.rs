@@ -288,7 +288,8 @@ mod tests {
     #[test]
     fn exact_learner_reports_every_epoch_at_the_optimum() {
         let (x, y) = data(60, 2, 0.2, 9);
-        let (train, held_out) = (NormalEquations::new(&x[..80], &y[..40], 2), NormalEquations::new(&x[80..], &y[40..], 2));
+        let (train, held_out) =
+            (NormalEquations::new(&x[..80], &y[..40], 2), NormalEquations::new(&x[80..], &y[40..], 2));
         let config = TrainConfig {
             epochs: 20,
             batch_size: 16,

@@ -5,12 +5,12 @@
 use crate::data::{MinMax, Normalizer, Rows, Split, content_order, gather};
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
-use crate::metrics::{classification_metrics, regression_metrics};
 use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
+use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel};
 use crate::net::burn_net::DenseNet;
-use crate::net::{DenseWeights, NetSpec};
 use crate::net::native;
+use crate::net::{DenseWeights, NetSpec};
 use crate::polynomial;
 use crate::spec::{ModelKind, ModelSpec, TrainConfig};
 use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, convergence_warning, fit};
@@ -163,10 +163,8 @@ pub fn train(
         Head::Value => {
             let scale = normalizer.target.expect("value heads have a target scale");
             let actual: Vec<f64> = measured.iter().map(|&i| scale.unscale(y[i] as f64)).collect();
-            let values: Vec<f64> = with_linear(&predicted, linear.as_ref(), measured_x)
-                .into_iter()
-                .map(|v| scale.unscale(v))
-                .collect();
+            let values: Vec<f64> =
+                with_linear(&predicted, linear.as_ref(), measured_x).into_iter().map(|v| scale.unscale(v)).collect();
             calibration = Some(RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source));
             report.regression = Some(regression_metrics(&actual, &values));
         }
@@ -236,8 +234,17 @@ fn fit_network(
         Engine::Native => native::fit_dense(net, plan.loss, train_set, held_out, &plan.train, observer)?,
         Engine::Burn => {
             let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
-            fit(|dev| DenseNet::init(net, seed, fused, dev), plan.loss, train_set, held_out, outputs, &plan.train, device, observer)?
-                .try_map(|net| net.to_weights())?
+            fit(
+                |dev| DenseNet::init(net, seed, fused, dev),
+                plan.loss,
+                train_set,
+                held_out,
+                outputs,
+                &plan.train,
+                device,
+                observer,
+            )?
+            .try_map(|net| net.to_weights())?
         }
     };
     Ok((outcome, engine))
@@ -262,8 +269,8 @@ fn fit_on_least_squares(
     let statistics = NormalEquations::new(train_x, train_y, terms);
     if net.layers.len() == 1 {
         let held_out = NormalEquations::new(val_x, val_y, terms);
-        let outcome =
-            least_squares::fit_exact(&statistics, Some(&held_out), &plan.train, observer)?.try_map(|fit| Ok(fit.to_dense()))?;
+        let outcome = least_squares::fit_exact(&statistics, Some(&held_out), &plan.train, observer)?
+            .try_map(|fit| Ok(fit.to_dense()))?;
         return Ok(Fitted { outcome, engine: "least-squares", linear: None });
     }
     let base = statistics.solve()?;
