@@ -3,7 +3,7 @@
 // models that depend on the data alone, univariate series, upstream export shapes and resource
 // methods. Every reference is computed here from data the test generates.
 import { describe, expect, it } from 'vitest';
-import { ClassificationModel, MLPlugin, NeuralNetworkModel, RegressionModel, TimeSeriesModel } from '../index.js';
+import { ClassificationModel, MLPlugin, NeuralNetworkModel, PredictionError, RegressionModel, TimeSeriesModel } from '../index.js';
 import { memoryDatabase, seeded } from './support/db.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
@@ -65,6 +65,18 @@ function expectValidConfidence(confidence) {
   expect(Number.isFinite(confidence)).toBe(true);
   expect(confidence).toBeGreaterThan(0);
   expect(confidence).toBeLessThanOrEqual(1);
+}
+
+/**
+ * A far input either gets a valid confidence or, when the model's arithmetic overflows on it, a
+ * PredictionError (never a NaN, a null or a confidence of 0).
+ */
+async function expectConfidentOrUnrepresentable(prediction) {
+  try {
+    expectValidConfidence((await prediction).confidence);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PredictionError);
+  }
 }
 
 describe('linear and polynomial regression reach the least-squares optimum', () => {
@@ -179,9 +191,11 @@ describe('confidence is always a finite number in (0, 1]', () => {
       expect(confidence).toBeLessThan(previous);
       previous = confidence;
     }
+    // A million: far outside, but representable.
+    expectValidConfidence((await good.predict({ x: 1e6, y: 5 })).confidence);
     for (const x of far) {
-      expectValidConfidence((await good.predict({ x, y: 5 })).confidence);
-      expectValidConfidence((await poor.predict({ x, y: x })).confidence);
+      await expectConfidentOrUnrepresentable(good.predict({ x, y: 5 }));
+      await expectConfidentOrUnrepresentable(poor.predict({ x, y: x }));
     }
   });
 
@@ -199,16 +213,24 @@ describe('confidence is always a finite number in (0, 1]', () => {
       modelConfig: { epochs: 5, outputActivation: 'sigmoid', loss: 'binaryCrossentropy' },
     });
     await binary.train(planeRows(60, seeded(4)).map((r) => ({ ...r, big: r.z > 20 })));
-    for (const v of [5, ...far]) {
+    for (const v of [5, 1000]) {
       expectValidConfidence((await classifier.predict({ a: v, b: -v })).confidence);
       expectValidConfidence((await network.predict({ x: v, y: v })).confidence);
       expectValidConfidence((await binary.predict({ x: v, y: -v })).confidence);
     }
+    for (const v of far) {
+      await expectConfidentOrUnrepresentable(classifier.predict({ a: v, b: -v }));
+      await expectConfidentOrUnrepresentable(network.predict({ x: v, y: v }));
+      await expectConfidentOrUnrepresentable(binary.predict({ x: v, y: -v }));
+    }
     const series = new TimeSeriesModel({ name: 's', type: 'timeseries', features: [], target: 'v', backend: 'cpu', modelConfig: { epochs: 3, lookback: 3 } });
     await series.train(Array.from({ length: 30 }, (_, t) => ({ t, v: Math.sin(t / 3) })).map((r) => ({ ...r, timestamp: r.t })));
-    for (const v of [0.5, ...far]) {
+    for (const v of [0.5, 50]) {
       const window = [0, 1, 2].map((t) => ({ timestamp: t, v }));
       expectValidConfidence((await series.predict(window)).confidence);
+    }
+    for (const v of far) {
+      await expectConfidentOrUnrepresentable(series.predict([0, 1, 2].map((t) => ({ timestamp: t, v }))));
     }
   });
 });
