@@ -449,7 +449,7 @@ fn classification_confidence_is_calibrated_on_noisy_labels() {
         truth.push(if rng.next_f64() < 0.2 { 1 - clean } else { clean });
     }
     let probe = Rows::new(&probe, &names(&["a", "b"])).unwrap();
-    let predicted = model.predict_batch(probe).classes;
+    let predicted = model.predict_batch(probe).unwrap().classes;
     let accuracy = predicted.iter().zip(&truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64;
     let mean_confidence = |m: &crate::TrainedModel| {
         let batch = m.predict_batch(probe).unwrap();
