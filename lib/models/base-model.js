@@ -259,6 +259,7 @@ export class BaseModel {
       engine: report.engine,
       durationMs: report.durationMs,
       metrics: report.regression ?? report.classification ?? null,
+      warnings: report.warnings ?? [],
     };
   }
 
@@ -354,7 +355,13 @@ export class BaseModel {
       stats: { ...this.stats },
       isTrained: true,
       model: bytes.toString('base64'),
+      ...this._exportFields(),
     };
+  }
+
+  /** The fields the upstream model class of this type adds to its export (contract §5.12). */
+  _exportFields() {
+    return {};
   }
 
   /**

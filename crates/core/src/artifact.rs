@@ -126,6 +126,11 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
     if let Some(p) = &model.preparation {
         out.push(("preparation".to_string(), vec![p.features.len(), 2], p.exact_values()));
     }
+    if let Some(linear) = &model.linear {
+        let mut values = linear.weights.clone();
+        values.push(linear.intercept);
+        out.push(("linear".to_string(), vec![values.len()], values));
+    }
     out
 }
 
@@ -142,6 +147,11 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
         "calibration" if values.len() == 4 && model.calibration.is_some() => {
             let c = model.calibration.as_mut().expect("checked");
             (c.coverage, c.half_width, c.tolerance, c.within_tolerance) = (values[0], values[1], values[2], values[3]);
+        }
+        "linear" if model.linear.as_ref().is_some_and(|l| l.weights.len() + 1 == values.len()) => {
+            let linear = model.linear.as_mut().expect("checked");
+            let (weights, intercept) = values.split_at(values.len() - 1);
+            (linear.weights, linear.intercept) = (weights.to_vec(), intercept[0]);
         }
         "temperature" if values.len() == 1 && values[0].is_finite() && values[0] > 0.0 => model.temperature = values[0],
         "preparation" if model.preparation.as_mut().is_some_and(|p| p.restore_exact_values(values)) => {}

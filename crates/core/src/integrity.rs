@@ -34,6 +34,7 @@ impl TrainedModel {
             NetWeights::Lstm(lstm) => self.check_lstm(lstm)?,
         }
         self.check_head()?;
+        self.check_linear()?;
         let counted = match &self.network {
             NetWeights::Dense(d) => dense_parameters(d),
             NetWeights::Lstm(l) => {
@@ -82,6 +83,23 @@ impl TrainedModel {
     fn feature_units(&self) -> usize {
         crate::model::step_expansion(self.preparation.as_ref(), false)
             .map_or(self.encoded_features().len(), |e| e.width())
+    }
+
+    /// Regression's exact least-squares part: one finite weight per network input, on a value head.
+    fn check_linear(&self) -> Result<()> {
+        let Some(linear) = &self.linear else { return Ok(()) };
+        if self.kind != ModelKind::Regression || linear.weights.len() != self.dense_inputs() {
+            return Err(invalid(format!(
+                "a linear part of {} weights for a {:?} model of {} inputs",
+                linear.weights.len(),
+                self.kind,
+                self.dense_inputs()
+            )));
+        }
+        if !linear.intercept.is_finite() || linear.weights.iter().any(|w| !w.is_finite()) {
+            return Err(invalid("its linear part holds non-finite weights"));
+        }
+        Ok(())
     }
 
     /// The inputs of a dense network over this model's features (expanded when polynomial).

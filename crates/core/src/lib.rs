@@ -16,6 +16,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod integrity;
+pub mod least_squares;
 pub mod metrics;
 pub mod model;
 pub mod net;

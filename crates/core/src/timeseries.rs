@@ -1,5 +1,6 @@
 //! Time series (`type: 'timeseries'`): an LSTM reads `lookback` consecutive records (features and
-//! target, in time order) and predicts the next record's target. Held-out windows are the most
+//! target, in time order; with no features, the target's own history) and predicts the next
+//! record's target. Held-out windows are the most
 //! recent ones, so validation measures forecasting, not interpolation.
 
 use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
@@ -12,7 +13,7 @@ use crate::model::{
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
-use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, LossKind, TrainingObserver, convergence_warning, fit};
 use std::time::Instant;
 
 /// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
@@ -101,6 +102,7 @@ pub fn train(
         started,
     );
     report.engine = engine.name().to_string();
+    report.warnings.extend(convergence_warning(&config.train, train_rows.len()));
     report.regression = Some(regression_metrics(&actual, &predicted));
     Ok(TrainedModel {
         format_version: FORMAT_VERSION,
@@ -112,6 +114,7 @@ pub fn train(
         lookback,
         parameters: lstm.parameter_count(),
         network: NetWeights::Lstm(weights),
+        linear: None,
         head: Head::Value,
         labels: Vec::new(),
         label_keys: Vec::new(),
