@@ -58,6 +58,11 @@ export declare class NativeModel {
   preparation(): any
   /** The id of the model that serves now (0 when untrained); see `preparation()`. */
   get servingId(): number
+  /**
+   * The full training report of the trained model, with the diagnostics a report page draws
+   * (held-out points, interval coverage, reliability bins); `null` when untrained.
+   */
+  trainingReport(): any
   /** The effective `modelConfig`, defaults applied. */
   resolvedConfig(): any
   /** Stops the running training at its next batch; it then rejects with `E_ABORTED`. */

@@ -185,6 +185,8 @@ export interface ModelConfig {
   deploy?: 'always' | 'if-better';
   saveModel?: boolean;
   saveTrainingData?: boolean;
+  /** Overrides the plugin's `readConcurrency`. */
+  readConcurrency?: number;
   modelConfig?: ModelHyperParameters;
 }
 
@@ -208,6 +210,8 @@ export interface MLPluginOptions {
    * unless its `modelConfig.maxParameters` says otherwise. Checked when a model is configured.
    */
   maxParameters?: number;
+  /** GETs in flight while training reads records (default 50; 1 to 1024). */
+  readConcurrency?: number;
   logLevel?: string;
   verbose?: boolean;
   namespace?: string;
@@ -242,6 +246,8 @@ export interface TrainResult {
   missingTargets: number;
   /** Why the model may be poor although training succeeded (e.g. too few optimiser steps to converge). */
   warnings: string[];
+  /** The plugin's `train()`: how the records were read. */
+  read?: ReadReport;
 }
 
 /**
@@ -271,6 +277,7 @@ export interface ModelExport {
 
 /** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
 export interface TrainingProgress {
+  phase: 'train';
   modelName: string;
   epoch: number;
   epochs: number;
@@ -281,6 +288,34 @@ export interface TrainingProgress {
   etaMs: number;
 }
 
+/** The read phase of a plugin's `train()`: records read so far out of the records to read. */
+export interface ReadProgress {
+  phase: 'read';
+  modelName: string;
+  /** Records fetched so far. */
+  read: number;
+  /** Records this training fetches (all of them on a full read, the changed ones on an incremental read). */
+  total: number;
+  elapsedMs: number;
+}
+
+/** How `train()` read its records. */
+export interface ReadReport {
+  /** 'incremental' when the model's training snapshot was used, else 'full'. */
+  mode: 'full' | 'incremental';
+  /** Why the read was full (null when incremental): 'missing', 'configuration changed', 'damaged', 'full read requested', ... */
+  reason: string | null;
+  /** Records listed (the resource, or its partition). */
+  listed: number;
+  /** Records fetched with a GET. */
+  fetched: number;
+  /** Records whose prepared row came from the snapshot. */
+  reused: number;
+  /** Records of the snapshot that no longer exist. */
+  deleted: number;
+  durationMs: number;
+}
+
 export interface TrainOptions {
   backend?: Backend;
   /** Aborting stops training within one batch (TrainingAbortedError); the previous model keeps serving. */
@@ -289,6 +324,13 @@ export interface TrainOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Early stopping for this training only. */
   earlyStopping?: EarlyStoppingOptions;
+}
+
+/** Options of the plugin's `train()`: its progress also reports the read phase. */
+export interface PluginTrainOptions extends TrainOptions {
+  /** Read every record, ignoring the training snapshot (which is then rewritten). */
+  full?: boolean;
+  onProgress?: (progress: TrainingProgress | ReadProgress) => void;
 }
 
 /** Training rows already converted (see `BaseModel.trainArrays`). */
@@ -450,6 +492,25 @@ export interface PluginStats {
   backend: BackendInfo | null;
 }
 
+/** Which version `report()` draws, and how. */
+export interface ReportOptions {
+  /** A stored version (default: the one serving in this process). */
+  version?: number;
+  /** `'html'` (default): one self-contained page; `'svg'`: the charts alone. */
+  format?: 'html' | 'svg';
+}
+
+/** One chart of a report, as `report(name, { format: 'svg' })` returns it. */
+export interface ReportChart {
+  /** `loss`, `predicted-actual`, `forecast`, `residuals`, `confusion`, `per-label`, `reliability` or `importance`. */
+  id: string;
+  title: string;
+  /** One or two sentences saying what the chart shows. */
+  caption: string;
+  /** A standalone SVG document (no script, no external reference). */
+  svg: string;
+}
+
 export declare class MLPlugin extends Plugin {
   constructor(options?: MLPluginOptions);
   /**
@@ -467,8 +528,8 @@ export declare class MLPlugin extends Plugin {
   /** Records inserted since each auto-training model's last insert-triggered training. */
   readonly insertCounters: Map<string, number>;
   readonly backendInfo: BackendInfo | null;
-  train(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
-  retrain(modelName: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  train(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
+  retrain(modelName: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   /** Stored versions, oldest first. */
   listModelVersions(modelName: string): Promise<Array<{ version: number; savedAt: string; isCurrent: boolean; metrics: Record<string, unknown> }>>;
   /** Loads a stored version into this instance. */
@@ -478,7 +539,7 @@ export declare class MLPlugin extends Plugin {
   /** Activates `version` (default: the one before the current). */
   rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
   compareVersions(modelName: string, version1: number, version2: number): Promise<Record<string, unknown>>;
-  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ features: Record<string, number>; target: unknown }>; savedAt: string } | null>;
+  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
   exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<ModelExport | Buffer | null>;
@@ -490,6 +551,13 @@ export declare class MLPlugin extends Plugin {
   predictBatch(modelName: string, inputs: DataRecord[]): Promise<Prediction[]>;
   getModelStats(modelName: string): ModelStats;
   getStats(): PluginStats;
+  /**
+   * The training report of a version: one self-contained HTML page (header with the held-out
+   * metrics, loss per epoch, and the charts of the model's kind), or with `format: 'svg'` its
+   * charts alone. Unknown model or version: ModelNotFoundError; untrained: ModelNotTrainedError.
+   */
+  report(modelName: string, options?: ReportOptions & { format?: 'html' }): Promise<string>;
+  report(modelName: string, options: ReportOptions & { format: 'svg' }): Promise<ReportChart[]>;
 }
 
 /** `plg:ml:training-error`: an auto-training failed (nothing awaits it, so it is never thrown). */
@@ -500,7 +568,7 @@ export interface TrainingErrorEvent {
 }
 
 /** `learn()` options: any model configuration key, plus `signal`/`onProgress` for this training. */
-export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & TrainOptions;
+export type LearnOptions = Partial<Omit<ModelConfig, 'resource' | 'target'>> & PluginTrainOptions;
 
 export type LearnResult = (TrainResult | SkippedTraining) & {
   modelName: string;
@@ -520,9 +588,12 @@ export interface ResourceML {
    */
   learn(target: string, options?: LearnOptions): Promise<LearnResult>;
   predict(input: DataRecord, target: string): Promise<Prediction>;
-  train(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+  train(target: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
   list(): Array<{ name: string; type: string; target: string; features: string[]; isTrained: boolean }>;
   stats(target: string): ModelStats;
+  /** The training report of the resource's model for `target` (see `MLPlugin.report`). */
+  report(target: string, options?: ReportOptions & { format?: 'html' }): Promise<string>;
+  report(target: string, options: ReportOptions & { format: 'svg' }): Promise<ReportChart[]>;
   /** Model persistence is not available yet: these reject with an MLError (501). */
   versions(target: string): Promise<unknown>;
   rollback(target: string, version?: number | null): Promise<unknown>;

@@ -185,7 +185,7 @@ describe('training data and history', () => {
     await ml.train('price');
     const v2 = await ml.getTrainingData('price');
     expect(v2).toMatchObject({ modelName: 'price', version: 2, samples: 51, features: ['cost', 'demand'], target: 'price' });
-    expect(v2.data).toContainEqual({ features: { cost: 1, demand: 2 }, target: 3 });
+    expect(v2.data).toContainEqual({ id: expect.any(String), features: { cost: 1, demand: 2 }, target: 3 });
     expect((await ml.getTrainingData('price', 1)).samples).toBe(50);
     const history = await ml.getTrainingHistory('price');
     expect(history.totalTrainings).toBe(2);

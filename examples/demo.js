@@ -1,19 +1,30 @@
-// s3db-ml demo: an embedded (file://) s3db.js database, products and emails data, a regression
-// and a classification model, predictions with confidence. Run with `npm run demo`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// s3db-ml demo: an embedded (file://) s3db.js database, products, emails and daily sales data, a
+// regression, a classification and a time-series model, predictions with confidence, and each
+// model's training report written beside this file. Run with `npm run demo`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
 
-/** A one-line progress bar for `train(name, { onProgress })`. */
+/** A one-line progress bar for `train(name, { onProgress })`: records read, then epochs. */
 function progressBar(name) {
-  return ({ epoch, epochs, loss, valLoss }) => {
-    const width = 30;
-    const done = Math.round((epoch / epochs) * width);
-    const bar = '█'.repeat(done) + '░'.repeat(width - done);
+  const width = 30;
+  const bar = (done, total) => {
+    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    return '█'.repeat(filled) + '░'.repeat(width - filled);
+  };
+  return (progress) => {
+    if (progress.phase === 'read') {
+      const { read, total } = progress;
+      process.stdout.write(`\r  ${name} ${bar(read, total)} read ${read}/${total} records`);
+      if (read === total) process.stdout.write('\n');
+      return;
+    }
+    const { epoch, epochs, loss, valLoss } = progress;
     const val = valLoss === undefined || valLoss === null ? '' : `, val ${valLoss.toFixed(5)}`;
-    process.stdout.write(`\r  ${name} ${bar} epoch ${epoch}/${epochs} loss ${loss.toFixed(5)}${val}`);
+    process.stdout.write(`\r  ${name} ${bar(epoch, epochs)} epoch ${epoch}/${epochs} loss ${loss.toFixed(5)}${val}`);
     if (epoch === epochs) process.stdout.write('\n');
   };
 }
@@ -36,7 +47,7 @@ try {
     attributes: { wordCount: 'number', linkCount: 'number', capsRatio: 'number', label: 'string' },
   });
 
-  console.log('Inserting 300 products and 400 emails into an embedded file:// database...');
+  console.log('Inserting 300 products, 400 emails and 365 days of sales into an embedded file:// database...');
   const productRows = Array.from({ length: 300 }, () => {
     const cost = 20 + random() * 480;
     const demand = 50 + random() * 950;
@@ -47,13 +58,28 @@ try {
   const emailRows = Array.from({ length: 400 }, () => {
     const spam = random() < 0.4;
     return {
-      wordCount: Math.round(spam ? 60 + random() * 200 : 120 + random() * 400),
-      linkCount: Math.round(spam ? 2 + random() * 8 : random() * 4),
-      capsRatio: spam ? 0.1 + random() * 0.4 : random() * 0.25,
+      wordCount: Math.round(spam ? 60 + random() * 300 : 100 + random() * 400),
+      linkCount: Math.round(spam ? 1 + random() * 6 : random() * 4),
+      capsRatio: spam ? 0.05 + random() * 0.3 : random() * 0.25,
       label: spam ? 'spam' : 'ham',
     };
   });
   await emails.insertMany(emailRows);
+  const sales = await db.createResource({
+    name: 'sales',
+    attributes: { day: 'string', temperature: 'number', sales: 'number' },
+  });
+  // A year of daily sales: a trend, a weekly rhythm, the weather, and noise.
+  const salesRows = Array.from({ length: 365 }, (_, t) => {
+    const temperature = 18 + 8 * Math.sin((2 * Math.PI * (t - 100)) / 365) + (random() - 0.5) * 4;
+    const weekly = 25 * Math.sin((2 * Math.PI * t) / 7);
+    return {
+      day: new Date(Date.UTC(2025, 0, 1) + t * 86_400_000).toISOString().slice(0, 10),
+      temperature,
+      sales: 220 + 0.4 * t + weekly + 2.5 * temperature + (random() - 0.5) * 12,
+    };
+  });
+  await sales.insertMany(salesRows);
 
   const ml = new MLPlugin({
     logLevel: 'silent',
@@ -71,6 +97,14 @@ try {
         features: ['wordCount', 'linkCount', 'capsRatio'],
         target: 'label',
         modelConfig: { epochs: 40 },
+      },
+      salesForecast: {
+        type: 'timeseries',
+        resource: 'sales',
+        features: ['temperature'],
+        target: 'sales',
+        timeField: 'day',
+        modelConfig: { lookback: 14, lstmUnits: 32, denseUnits: 16, epochs: 60, batchSize: 16, dropout: 0, recurrentDropout: 0 },
       },
     },
   });
@@ -90,6 +124,12 @@ try {
     );
   }
 
+  // Retraining reads only what changed since the last training (the model's training snapshot).
+  await products.insertMany(productRows.slice(0, 5).map((r) => ({ ...r, demand: r.demand + 1 })));
+  const again = await ml.train('pricePredictor');
+  const { mode, fetched, listed } = again.read;
+  console.log(`  retrained after 5 new products: ${mode} read, ${fetched} of ${listed} records fetched`);
+
   const spam = await ml.train('spamDetector', { onProgress: progressBar('spamDetector') });
   console.log(`\nspamDetector trained on ${spam.samples} rows in ${spam.durationMs.toFixed(0)} ms (held-out accuracy ${(spam.accuracy * 100).toFixed(1)}%)`);
   for (const input of [
@@ -103,6 +143,21 @@ try {
   }
   const cm = await ml.models.spamDetector.calculateConfusionMatrix(emailRows);
   console.log(`  confusion matrix over all emails: ${JSON.stringify(cm.matrix)}, accuracy ${(cm.accuracy * 100).toFixed(1)}%`);
+
+  const forecast = await ml.train('salesForecast', { onProgress: progressBar('salesForecast') });
+  console.log(`\nsalesForecast trained on ${forecast.samples} days in ${forecast.durationMs.toFixed(0)} ms (held-out MAPE ${forecast.metrics.mape.toFixed(2)}%)`);
+  const lastTwoWeeks = salesRows.slice(-14);
+  const [tomorrow] = await ml.models.salesForecast.predictMultiStep(lastTwoWeeks, 1);
+  console.log(`  sales forecast for the day after the last record: ${tomorrow.toFixed(1)}`);
+
+  // One self-contained HTML page per model: open it in a browser, or send it to a colleague.
+  console.log('\nTraining reports:');
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const name of Object.keys(ml.models)) {
+    const file = join(here, `report-${name}.html`);
+    writeFileSync(file, await ml.report(name));
+    console.log(`  ${file}`);
+  }
   console.log('\nStats:', JSON.stringify({ ...ml.getStats(), backend: undefined }));
 } finally {
   await db.disconnect().catch(() => {});

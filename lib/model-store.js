@@ -12,8 +12,8 @@
 // through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
 // (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
 // same key either way.
-import { encodedColumnNames } from './preprocessing.js';
 import { readBinary, WeightsStore, writeBinary } from './weights-store.js';
+import { decodeRows } from './rows-arrow.js';
 
 export class ModelStore {
   /** @param {import('./plugin.js').MLPlugin} plugin */
@@ -175,41 +175,33 @@ export class ModelStore {
   }
 
   /**
-   * Stores the rows version `version` was trained on: a JSON record and the rows as one binary
-   * object (float64 features, then targets), since a JSON array of millions of rows would not do.
+   * Stores the rows version `version` was trained on: a JSON record, and the rows themselves in the
+   * training snapshot's format (an Arrow IPC file of each record's prepared fields, rows-arrow.js).
    */
   async saveTrainingData(modelName, version, model, data) {
-    const features = Buffer.from(data.features.buffer, data.features.byteOffset, data.features.byteLength);
-    const targets = Buffer.from(data.targets.buffer, data.targets.byteOffset, data.targets.byteLength);
-    const rowsKey = `${this._key(modelName, 'training', 'data', modelName, `v${version}`)}.f64`;
-    await writeBinary(this.plugin.database.client, rowsKey, Buffer.concat([features, targets]));
+    const rowsKey = `${this._key(modelName, 'training', 'data', modelName, `v${version}`)}.arrow`;
+    await writeBinary(this.plugin.database.client, rowsKey, Buffer.from(data.rows.buffer, data.rows.byteOffset, data.rows.byteLength));
     await this._set(this._key(modelName, 'training', 'data', modelName, `v${version}`), {
       modelName,
       version,
       samples: data.samples ?? data.targets.length,
-      // The encoded columns (a category's index, a date's five columns: docs/preprocessing.md).
-      columns: data.preparation ? model._encodedColumns(data.preparation) : model._inputColumns,
-      features: data.preparation ? encodedColumnNames(data.preparation) : model.config.features,
+      features: model.config.features,
       target: model.config.target,
-      labels: data.labels ?? null,
+      format: 'arrow-ipc',
       rowsKey,
       savedAt: new Date().toISOString(),
     });
   }
 
-  /** `{ modelName, version, samples, features, target, data: [{ features, target }], savedAt }` or null. */
+  /** `{ modelName, version, samples, features, target, data: [{ id, features, target }], savedAt }` or null. */
   async trainingData(modelName, version) {
     const record = await this._storage.get(this._key(modelName, 'training', 'data', modelName, `v${version}`));
     if (!record) return null;
     const bytes = await readBinary(this.plugin.database.client, record.rowsKey);
-    const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const { samples, columns, features, labels } = record;
-    const targets = values.subarray(samples * columns);
-    const rows = Array.from({ length: samples }, (_, r) => ({
-      features: Object.fromEntries(features.map((name, c) => [name, values[r * columns + c]])),
-      target: labels ? labels[targets[r]] : (targets[r] ?? values[r * columns + columns - 1]),
-    }));
-    return { modelName, version, samples, features, target: record.target, data: rows, savedAt: record.savedAt };
+    const { features, target } = record;
+    const rows = record.format === 'arrow-ipc' ? await decodeRows(bytes) : null;
+    const data = rows ? trainingRows(rows, features, target) : legacyTrainingRows(bytes, record);
+    return { modelName, version, samples: data.length, features, target, data, savedAt: record.savedAt };
   }
 
   /** Appends a version to the model's training history. */
@@ -236,4 +228,32 @@ export class ModelStore {
   _set(key, data) {
     return this._storage.set(key, data, { behavior: 'body-only' });
   }
+}
+
+/** The rows that trained (the filter kept them) as `{ id, features: { name: value }, target }`. */
+function trainingRows(rows, features, target) {
+  const column = (name) => rows.columns[rows.fields.indexOf(name)];
+  const featureColumns = features.map(column);
+  const targets = column(target);
+  const data = [];
+  for (let i = 0; i < rows.ids.length; i++) {
+    if (!rows.included[i]) continue;
+    data.push({
+      id: rows.ids[i],
+      features: Object.fromEntries(features.map((name, c) => [name, featureColumns[c][i]])),
+      target: targets[i],
+    });
+  }
+  return data;
+}
+
+/** Versions stored before the Arrow format: float64 features (row-major), then targets. */
+function legacyTrainingRows(bytes, record) {
+  const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const { samples, columns, features, labels } = record;
+  const targets = values.subarray(samples * columns);
+  return Array.from({ length: samples }, (_, r) => ({
+    features: Object.fromEntries(features.map((name, c) => [name, values[r * columns + c]])),
+    target: labels ? labels[targets[r]] : (targets[r] ?? values[r * columns + columns - 1]),
+  }));
 }

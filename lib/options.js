@@ -3,6 +3,7 @@
 // (an NaN lock TTL that makes every training "locked", a negative refresh interval, a part size S3
 // refuses on the first save).
 import { ModelConfigError, display } from './errors.js';
+import { MAX_READ_CONCURRENCY } from './record-reader.js';
 
 export const BACKENDS = ['auto', 'wgpu', 'cpu'];
 
@@ -77,6 +78,7 @@ export function checkPluginOptions(options) {
     });
   }
   checkWholeNumber(maxParameters, 'maxParameters', 1, MAX_PARAMETERS_LIMIT, context);
+  checkWholeNumber(options.readConcurrency, 'readConcurrency', 1, MAX_READ_CONCURRENCY, context);
   checkStorage(storage);
 }
 
@@ -128,6 +130,7 @@ export function checkModelOptions(name, config) {
   const context = { where: `Model "${name}": `, fields: { modelName: name } };
   for (const key of ['saveModel', 'saveTrainingData', 'autoTrain']) checkBoolean(config[key], key, context);
   checkWholeNumber(config.minSamples, 'minSamples', 1, Number.MAX_SAFE_INTEGER, context);
+  checkWholeNumber(config.readConcurrency, 'readConcurrency', 1, MAX_READ_CONCURRENCY, context);
   if (config.timeField !== undefined && !(typeof config.timeField === 'string' && config.timeField.length > 0)) {
     fail(`Model "${name}": \`timeField\` must name a field, got ${display(config.timeField)}`, { modelName: name });
   }

@@ -25,6 +25,10 @@ import { ModelStore } from './model-store.js';
 import { ServingVersions } from './model-versions.js';
 import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
 import { BACKENDS, checkKeySafe, checkModelOptions, checkPluginOptions } from './options.js';
+import { modelReport } from './report/index.js';
+import { SnapshotStore } from './training-snapshot.js';
+import { arrow } from './rows-arrow.js';
+import { DEFAULT_READ_CONCURRENCY } from './record-reader.js';
 
 const MODEL_CLASSES = {
   regression: RegressionModel,
@@ -49,6 +53,7 @@ export class MLPlugin extends Plugin {
       backend = 'auto',
       refreshInterval = 5000,
       trainingLockTtl = 900,
+      readConcurrency = DEFAULT_READ_CONCURRENCY,
       ...rest
     } = options;
     this.config = {
@@ -62,6 +67,7 @@ export class MLPlugin extends Plugin {
       backend,
       refreshInterval,
       trainingLockTtl,
+      readConcurrency,
       ...rest,
     };
     this.models = {};
@@ -82,6 +88,7 @@ export class MLPlugin extends Plugin {
     this._autoTrainer = new AutoTrainer(this);
     this._store = new ModelStore(this);
     this._versions = new ServingVersions(this, this._store);
+    this._snapshots = new SnapshotStore(this);
     /** modelName → records inserted since its last insert-triggered training (as upstream exposes it). */
     this.insertCounters = this._autoTrainer.insertCounters;
     for (const [name, config] of Object.entries(models)) {
@@ -91,6 +98,7 @@ export class MLPlugin extends Plugin {
 
   async onInstall() {
     this.backendInfo = await callNative(() => native().backendInfo(this.config.backend));
+    await arrow();
     // resource.ml routes to the first MLPlugin installed on a database, as upstream.
     this.database._mlPlugin ??= this;
     defineResourceAccessor();
@@ -198,8 +206,10 @@ export class MLPlugin extends Plugin {
 
   /**
    * Trains a model on every record of its resource (or its `partition`), after `filter` and `map`.
-   * Records are read and converted page by page, so memory holds typed arrays, not records.
-   * `options`: `{ backend, signal, onProgress }` (see BaseModel.train).
+   * Records are read and converted page by page, so memory holds typed arrays, not records; with
+   * the model's training snapshot, only records changed since the last training are read.
+   * `options`: `{ backend, signal, onProgress, full }` (see BaseModel.train); `full: true` reads
+   * every record and rewrites the snapshot.
    * @returns {Promise<object>} `{ loss, accuracy, epochs, samples, ... }`, or
    *   `{ skipped: true, reason: 'already_training' }` when it is already training.
    */
@@ -240,12 +250,22 @@ export class MLPlugin extends Plugin {
     const resource = this._resourceOf(modelName);
     // Feature kinds come from the schema (strings are categories, ...) unless `featureTypes` says otherwise.
     model.useSchemaKinds(schemaKinds(resource));
+    const config = this.config.models[modelName];
+    const reportProgress = (progress) => {
+      this.emit('plg:ml:training-progress', progress);
+      options.onProgress?.(progress);
+    };
     const data = await readTrainingSet({
       resource,
-      config: this.config.models[modelName],
+      config,
       model,
       modelName,
       signal: options.signal,
+      snapshots: this.database?.client ? this._snapshots : null,
+      full: options.full === true,
+      readConcurrency: config.readConcurrency ?? this.config.readConcurrency,
+      onProgress: (progress) => callListener(reportProgress, progress),
+      onSnapshotError: (error) => this.emit('plg:ml:snapshot-error', { modelName, error }),
     });
     const minimum = model.config.minSamples;
     if (data.samples < minimum) {
@@ -263,11 +283,9 @@ export class MLPlugin extends Plugin {
       backend: options.backend,
       signal: options.signal,
       earlyStopping: options.earlyStopping,
-      onProgress: (progress) => {
-        this.emit('plg:ml:training-progress', progress);
-        options.onProgress?.(progress);
-      },
+      onProgress: reportProgress,
     });
+    result.read = data.read;
     if (save) result.version = await this._versions.saveTrained(modelName, model, result, previous, data);
     return result;
   }
@@ -396,6 +414,14 @@ export class MLPlugin extends Plugin {
     }
   }
 
+  /**
+   * The training report of a version (default: the one serving here) as one self-contained HTML
+   * page, or with `{ format: 'svg' }` its charts alone: `[{ id, title, caption, svg }]`.
+   */
+  async report(modelName, options = {}) {
+    return modelReport(this, modelName, options);
+  }
+
   getModelStats(modelName) {
     return this._model(modelName).getStats();
   }
@@ -464,6 +490,7 @@ export class MLPlugin extends Plugin {
     // Options of this one training, not of the model.
     delete rest.signal;
     delete rest.onProgress;
+    delete rest.full;
     const type = chosenType ?? detectType(samples, target);
     const selection = chosenFeatures?.length ? null : selectFeatures(resource, target, samples);
     const config = {
@@ -498,6 +525,10 @@ export class MLPlugin extends Plugin {
     return this.train(this._requireModelForResource(resourceName, target), options);
   }
 
+  async _resourceReport(resourceName, target, options = {}) {
+    return this.report(this._requireModelForResource(resourceName, target), options);
+  }
+
   _resourceListModels(resourceName) {
     return Object.entries(this.config.models)
       .filter(([, config]) => config.resource === resourceName)
@@ -508,5 +539,14 @@ export class MLPlugin extends Plugin {
         features: config.features,
         isTrained: this.models[name]?.isTrained ?? false,
       }));
+  }
+}
+
+/** Runs a progress listener; what it throws is a warning, not a failed training. */
+function callListener(listener, progress) {
+  try {
+    listener(progress);
+  } catch (error) {
+    process.emitWarning(`s3db-ml: a training progress listener threw: ${error?.message ?? error}`);
   }
 }

@@ -79,6 +79,7 @@ function resourceApi(resource) {
     predict: async (input, target) => plugin._resourcePredict(name, input, target),
     train: async (target, options = {}) => plugin._resourceTrainModel(name, target, options),
     list: () => plugin._resourceListModels(name),
+    report: async (target, options = {}) => plugin._resourceReport(name, target, options),
     stats: (target) => plugin.getModelStats(modelFor(target)),
     versions: async (target) => callPersistence(plugin, 'listModelVersions', modelFor(target)),
     rollback: async (target, version = null) => callPersistence(plugin, 'rollbackVersion', modelFor(target), version),

@@ -1,68 +1,178 @@
 // Reads a model's training rows from s3db.js: every record of the resource (or of one partition),
-// page by page. Each page goes through the model's `filter` and `map` and is converted to typed
-// arrays at once, so memory holds one page of records at a time, not the whole resource.
-import { FileSystemClient } from 's3db.js';
+// through the model's `filter` and `map`, converted to typed arrays page by page so that memory
+// holds one page of records at a time, not the whole resource.
+//
+// With a training snapshot (training-snapshot.js), only records whose version changed since the
+// last read are fetched: one LIST gives every record's version, the snapshot gives the prepared
+// rows of the unchanged ones, deleted records simply no longer appear. Either way rows reach the
+// TrainingSet in id order, as the same plain objects, so an incremental read trains exactly the
+// model a full read trains.
 import { TrainingAbortedError, TrainingError } from './errors.js';
+import { LoopYielder } from './event-loop.js';
+import { DEFAULT_READ_CONCURRENCY, fetchRecords, listRecordVersions } from './record-reader.js';
+import { RESERVED_COLUMNS, RowsBuilder } from './rows-arrow.js';
+import { snapshotFingerprint } from './training-snapshot.js';
 
+/** Records converted per step; the next page's GETs are in flight while one is converted. */
 const PAGE_SIZE = 1000;
+/** What `prepare` returns for a record the model's `filter` drops. */
+const FILTERED_OUT = Symbol('filtered out');
 
 /**
- * Pages of records of `resource`, or of `partition: { name, values }` only.
- *
- * `resource.page()` follows the storage's continuation token: one LIST request per page on S3,
- * where `list({ offset })` would list every key before the offset again for each page. s3db.js
- * 21.6.2's FileSystemClient sorts keys with `localeCompare` but resumes a cursor by `>` (code-unit
- * order), so its cursor pages skip and repeat records; there offset pages are correct, and cost no
- * more (each of its listings walks the whole directory anyway).
- */
-export async function* recordPages(resource, { partition, pageSize = PAGE_SIZE } = {}) {
-  const scope = partitionScope(resource, partition);
-  if (resource.client instanceof FileSystemClient) {
-    for (let offset = 0; ; offset += pageSize) {
-      const items = await resource.list({ ...scope, limit: pageSize, offset });
-      yield items;
-      if (items.length < pageSize) return;
-    }
-  }
-  let cursor = null;
-  do {
-    const page = await resource.page({ ...scope, size: pageSize, ...(cursor ? { cursor } : {}) });
-    yield page.items;
-    cursor = page.nextCursor;
-  } while (cursor);
-}
-
-/** `{ partition, partitionValues }` for s3db.js, or `{}` for the whole resource. */
-function partitionScope(resource, partition) {
-  if (!partition?.name) return {};
-  // s3db.js answers an unknown partition with an empty list: say what is wrong instead.
-  if (!resource.config?.partitions?.[partition.name]) {
-    throw new Error(`partition "${partition.name}" is not defined on resource "${resource.name}"`);
-  }
-  return { partition: partition.name, partitionValues: partition.values ?? {} };
-}
-
-/**
- * The training set of `modelName`: `{ samples, features, targets, labels }` (see TrainingSet).
+ * The training set of `modelName`: `{ samples, features, targets, labels }` (see TrainingSet), plus
+ * `rows` (the prepared rows as an Arrow IPC file) and `read`
+ * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted }`).
  * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record.
  * @param {{ resource: object, config: object, model: import('./models/base-model.js').BaseModel,
- *   modelName: string, signal?: AbortSignal }} options
+ *   modelName: string, signal?: AbortSignal, snapshots?: import('./training-snapshot.js').SnapshotStore,
+ *   full?: boolean, readConcurrency?: number, onProgress?: (progress: object) => void,
+ *   onSnapshotError?: (error: Error) => void }} options
  */
-export async function readTrainingSet({ resource, config, model, modelName, signal }) {
+export async function readTrainingSet({
+  resource,
+  config,
+  model,
+  modelName,
+  signal,
+  snapshots = null,
+  full = false,
+  readConcurrency = DEFAULT_READ_CONCURRENCY,
+  onProgress,
+  onSnapshotError,
+}) {
+  const started = Date.now();
+  const yielder = new LoopYielder();
+  const fields = model.trainingFields;
+  // A field named like a bookkeeping column cannot be kept in a snapshot: read in full.
+  const useSnapshot = snapshots !== null && !fields.some((field) => RESERVED_COLUMNS.includes(field));
+  const fingerprint = useSnapshot ? snapshotFingerprint(config, fields) : null;
+  throwIfAborted(signal, modelName);
+  const [entries, previous] = await Promise.all([
+    guardFetch(() => listRecordVersions(resource, { partition: config.partition, yielder }), modelName, config),
+    !useSnapshot || full
+      ? { snapshot: null, reason: full ? 'full read requested' : 'no snapshot for this model' }
+      : snapshots.load(modelName, fingerprint, yielder).catch((error) => ({ snapshot: null, reason: `unreadable: ${error.message}` })),
+  ]);
+  const reuse = reusablePlan(entries, previous.snapshot?.rows);
+  const total = reuse.toRead;
+  let fetched = 0;
+  const report = () => onProgress?.({ phase: 'read', modelName, read: fetched, total, elapsedMs: Date.now() - started });
+  report();
+
   const set = model.createTrainingSet();
-  const pages = recordPages(resource, { partition: config.partition });
-  for (;;) {
+  const builder = new RowsBuilder(fields);
+  const fetchPage = (start) => {
+    const wanted = [];
+    for (let k = start; k < Math.min(start + PAGE_SIZE, entries.length); k++) if (reuse.index[k] < 0) wanted.push(entries[k]);
+    return guardFetch(
+      () => fetchRecords(resource, wanted, { concurrency: readConcurrency, yielder, onFetched: () => fetched++ }),
+      modelName,
+      config,
+    );
+  };
+  let pending = entries.length > 0 ? fetchPage(0) : null;
+  for (let start = 0; start < entries.length; start += PAGE_SIZE) {
     throwIfAborted(signal, modelName);
-    const next = await nextPage(pages, modelName, config);
-    if (next.done) break;
-    set.add(prepare(next.value, config, modelName));
+    const results = await pending;
+    pending = start + PAGE_SIZE < entries.length ? fetchPage(start + PAGE_SIZE) : null;
+    // If this page fails to convert, the prefetched one is abandoned: no unhandled rejection.
+    pending?.catch(() => {});
+    const rows = [];
+    let j = 0;
+    for (let k = start; k < Math.min(start + PAGE_SIZE, entries.length); k++) {
+      const entry = entries[k];
+      const cached = reuse.index[k];
+      if (cached >= 0) {
+        const row = previous.snapshot.rows.included[cached] ? cachedRow(previous.snapshot.rows, cached) : null;
+        builder.add(entry.id, entry.version, row);
+        if (row) rows.push(row);
+        continue;
+      }
+      const got = results[j++];
+      if (!got) continue; // deleted since the listing
+      const prepared = prepare(got.record, config, modelName);
+      if (prepared === FILTERED_OUT) {
+        builder.add(entry.id, got.settled ? entry.version : null, null);
+        continue;
+      }
+      // Not an object: TrainingSet rejects it below with the usual message.
+      const row = isRecord(prepared) ? pick(prepared, fields) : prepared;
+      if (row !== prepared) builder.add(entry.id, got.settled ? entry.version : null, row);
+      rows.push(row);
+    }
+    set.add(rows);
+    report();
+    await yielder.maybeYield();
   }
-  return set.finish();
+  const data = set.finish();
+  const bytes = await builder.encode({ resource: config.resource, modelName }, yielder);
+  if (useSnapshot) {
+    await snapshots
+      .save(modelName, bytes, { fingerprint, rows: builder.length, previousKey: previous.snapshot?.manifest.key })
+      .catch((error) => onSnapshotError?.(error));
+  }
+  return {
+    ...data,
+    rows: bytes,
+    read: {
+      mode: previous.snapshot ? 'incremental' : 'full',
+      reason: previous.reason,
+      listed: entries.length,
+      fetched,
+      reused: entries.length - total,
+      deleted: reuse.deleted,
+      durationMs: Date.now() - started,
+    },
+  };
 }
 
-async function nextPage(pages, modelName, config) {
+/**
+ * For each listed entry, the snapshot row to reuse (its version unchanged and settled), or -1 to
+ * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed.
+ */
+function reusablePlan(entries, rows) {
+  const index = new Int32Array(entries.length).fill(-1);
+  if (!rows) return { index, toRead: entries.length, deleted: 0 };
+  const byId = new Map();
+  for (let i = 0; i < rows.ids.length; i++) byId.set(rows.ids[i], i);
+  let toRead = 0;
+  let stillListed = 0;
+  for (let k = 0; k < entries.length; k++) {
+    const i = byId.get(entries[k].id);
+    if (i !== undefined) stillListed++;
+    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === entries[k].version) index[k] = i;
+    else toRead++;
+  }
+  return { index, toRead, deleted: rows.ids.length - stillListed };
+}
+
+/** Snapshot row `i` as the plain object a fresh read gives (absent fields stay absent). */
+function cachedRow(rows, i) {
+  const row = {};
+  for (let c = 0; c < rows.fields.length; c++) {
+    const value = rows.columns[c][i];
+    if (value !== undefined) row[rows.fields[c]] = value;
+  }
+  return row;
+}
+
+/** The training fields of a prepared record, as a plain object. */
+function pick(record, fields) {
+  const row = {};
+  for (const field of fields) {
+    const value = record[field];
+    if (value !== undefined) row[field] = value;
+  }
+  return row;
+}
+
+function isRecord(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+async function guardFetch(read, modelName, config) {
   try {
-    return await pages.next();
+    return await read();
   } catch (error) {
     throw new TrainingError(`Failed to fetch training data for "${modelName}": ${error.message}`, {
       modelName,
@@ -79,12 +189,10 @@ function throwIfAborted(signal, modelName) {
   }
 }
 
-/** One page through the model's `filter`, then its `map`. */
-function prepare(records, config, modelName) {
-  let rows = records;
-  if (config.filter) rows = rows.filter((record) => callUser(config.filter, record, modelName, 'filter'));
-  if (config.map) rows = rows.map((record) => callUser(config.map, record, modelName, 'map'));
-  return rows;
+/** One record through the model's `filter` (FILTERED_OUT when it drops the record), then its `map`. */
+function prepare(record, config, modelName) {
+  if (config.filter && !callUser(config.filter, record, modelName, 'filter')) return FILTERED_OUT;
+  return config.map ? callUser(config.map, record, modelName, 'map') : record;
 }
 
 /** Runs a user's filter/map; its exception becomes a TrainingError naming the record. */

@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{Buffer, Float64Array, Function, PromiseRaw, Uint32Ar
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use s3db_ml_core::data::Rows;
-use s3db_ml_core::model::{Head, TrainedModel};
+use s3db_ml_core::model::{Head, TrainReport, TrainedModel};
 use s3db_ml_core::preparation::Preparation;
 use s3db_ml_core::spec::EarlyStoppingParams;
 use s3db_ml_core::store::StoredWeights;
@@ -175,7 +175,8 @@ impl NativeModel {
             let compute = device::resolve(BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?)?;
             let labels = options.labels.map(|values| Labels { values, keys: options.label_keys.unwrap_or_default() });
             let model = train_kind(&spec, &features, &targets, labels, &compute, &mut observer)?;
-            let report = serde_json::to_value(&model.report).map_err(|e| Error::training(e.to_string()))?;
+            // The result stays small; `trainingReport()` has the diagnostics.
+            let report = report_json(&model.report, false)?;
             *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Served::new(model));
             Ok(report)
         }))
@@ -291,7 +292,8 @@ impl NativeModel {
                     .unwrap_or(serde_json::json!({ "min": 0, "max": 1 })),
             },
             "calibration": model.calibration,
-            "report": model.report,
+            // Without the diagnostics: they are thousands of numbers, and only `trainingReport()` needs them.
+            "report": report_json(&model.report, false).map_err(to_napi)?,
             "classes": model.labels,
             "head": model.head,
             "temperature": model.temperature,
@@ -316,6 +318,16 @@ impl NativeModel {
     #[napi(getter)]
     pub fn serving_id(&self) -> u32 {
         self.served().map_or(0, |s| s.id)
+    }
+
+    /// The full training report of the trained model, with the diagnostics a report page draws
+    /// (held-out points, interval coverage, reliability bins); `null` when untrained.
+    #[napi(ts_return_type = "any")]
+    pub fn training_report(&self) -> napi::Result<Value> {
+        let Some(model) = self.current() else {
+            return Ok(Value::Null);
+        };
+        report_json(&model.report, true).map_err(to_napi)
     }
 
     /// The effective `modelConfig`, defaults applied.
@@ -451,6 +463,16 @@ impl NativeModel {
                 .with("model", self.spec.name.clone())
         })
     }
+}
+
+/// A training report as JavaScript sees it, with or without its diagnostics (thousands of numbers
+/// that only a report page needs).
+fn report_json(report: &TrainReport, with_diagnostics: bool) -> s3db_ml_core::Result<Value> {
+    let mut value = serde_json::to_value(report).map_err(|e| Error::training(e.to_string()))?;
+    if !with_diagnostics && let Some(fields) = value.as_object_mut() {
+        fields.remove("diagnostics");
+    }
+    Ok(value)
 }
 
 /// An imported model must be of this model's kind, over the same features and target.

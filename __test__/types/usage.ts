@@ -11,6 +11,7 @@ import {
   BaseModel,
   type ModelExport,
   type RegressionPrediction,
+  type ReportChart,
   type TrainResult,
 } from '../../index.js';
 
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     backend: 'auto',
     minTrainingSamples: 20,
     storage: { multipartThreshold: 16 * 2 ** 20, partSize: 8 * 2 ** 20 },
+    readConcurrency: 64,
     models: {
       price: { type: 'regression', resource: 'products', features: ['cost'], target: 'price', modelConfig: { polynomial: 2 } },
       house: {
@@ -46,11 +48,17 @@ async function main(): Promise<void> {
   await db.connect();
   await db.usePlugin(new MLPlugin());
   const controller = new AbortController();
-  const result = await ml.train('price', { signal: controller.signal, onProgress: (p) => console.log(p.epoch, p.loss) });
+  const result = await ml.train('price', { signal: controller.signal, onProgress: (p) => console.log(p.phase === 'train' ? p.epoch : `${p.read}/${p.total}`) });
   if (!('skipped' in result)) {
     const trained: TrainResult = result;
+    console.log(trained.read?.mode, trained.read?.fetched);
+    await ml.train('price', { full: true });
     console.log(trained.loss.toFixed(3), trained.stoppedEarly);
   }
+  const page: string = await ml.report('price', { version: 2 });
+  const charts: ReportChart[] = await ml.report('price', { format: 'svg' });
+  const fromResource: string = await db.resources.products.ml.report('price');
+  console.log(page.length, charts.map((c) => `${c.id}: ${c.title}`), fromResource.length);
   const p = (await ml.predict('price', { cost: 1 })) as RegressionPrediction;
   console.log(p.interval[0] < p.interval[1]);
   for (const warning of p.warnings ?? []) console.log(warning.feature, warning.kind === 'unseen_category');

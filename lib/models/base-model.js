@@ -133,6 +133,14 @@ export class BaseModel {
     return this.config.features.length;
   }
 
+  /**
+   * The fields of a prepared record that training reads (a training snapshot keeps exactly these;
+   * `id` names a record in error messages).
+   */
+  get trainingFields() {
+    return [...new Set([...this.config.features, this.config.target, 'id'])];
+  }
+
   /** An empty TrainingSet for this model's features and target: `add()` pages, then `trainArrays(set.finish())`. */
   createTrainingSet() {
     return new TrainingSet({
@@ -187,7 +195,7 @@ export class BaseModel {
     }
     const abort = () => this._native.abortTraining();
     signal?.addEventListener('abort', abort, { once: true });
-    const onEpoch = onProgress ? (info) => callSafely(onProgress, { modelName, ...info }) : undefined;
+    const onEpoch = onProgress ? (info) => callSafely(onProgress, { phase: 'train', modelName, ...info }) : undefined;
     let report;
     try {
       report = await callNative(
@@ -413,6 +421,17 @@ export class BaseModel {
     this.stats.samples = finite(stats.samples) ?? this._native.describe()?.report?.samples ?? 0;
     this.stats.loss = finite(stats.loss);
     this.stats.accuracy = finite(stats.accuracy);
+  }
+
+  /** An untrained model of the same configuration, to read a stored version into without touching this one. */
+  blankCopy() {
+    return new this.constructor({
+      ...this.config,
+      type: this.type,
+      modelConfig: this._userModelConfig,
+      backend: this.backend,
+      timeField: this.timeField,
+    });
   }
 
   /** Frees the trained weights; the model must be trained again before predicting. */

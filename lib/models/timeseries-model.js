@@ -43,6 +43,11 @@ export class TimeSeriesModel extends BaseModel {
     return { rows: inTimeOrder(times, steps, steps.length / Math.max(1, records.length)), warnings };
   }
 
+  /** Features, target and the field that orders the series (each candidate when none is set). */
+  get trainingFields() {
+    return [...new Set([...super.trainingFields, ...(this.timeField ? [this.timeField] : TIME_FIELDS)])];
+  }
+
   /** Training rows are steps (features then target); they are put in time order at the end. */
   createTrainingSet() {
     return new SeriesSet(this);

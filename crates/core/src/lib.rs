@@ -14,6 +14,7 @@ pub mod artifact;
 pub mod classification;
 pub mod data;
 pub mod device;
+pub mod diagnostics;
 pub mod error;
 pub mod integrity;
 pub mod least_squares;

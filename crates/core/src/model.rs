@@ -3,6 +3,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows};
 use crate::device::ComputeDevice;
+use crate::diagnostics::Diagnostics;
 use crate::error::{Error, ErrorKind, Result};
 use crate::least_squares::LinearFit;
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
@@ -67,6 +68,10 @@ pub struct TrainReport {
     pub warnings: Vec<String>,
     pub regression: Option<RegressionMetrics>,
     pub classification: Option<ClassificationMetrics>,
+    /// What the training report draws (held-out points, interval coverage, reliability); absent
+    /// in models trained before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
 }
 
 /// The trained network, for the inference engine.
@@ -506,6 +511,7 @@ impl TrainReport {
             warnings: Vec::new(),
             regression: None,
             classification: None,
+            diagnostics: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows, Split, content_order, gather};
 use crate::device::ComputeDevice;
+use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::metrics::{classification_metrics, regression_metrics};
@@ -194,13 +195,23 @@ pub fn train(
             let actual: Vec<f64> = measured.iter().map(|&i| scale.unscale(y[i] as f64)).collect();
             let values: Vec<f64> =
                 with_linear(&predicted, linear.as_ref(), measured_x).into_iter().map(|v| scale.unscale(v)).collect();
-            calibration = Some(RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source));
+            let calibrated = RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source);
+            report.diagnostics = Some(Diagnostics::values(
+                &actual,
+                &values,
+                calibrated.coverage,
+                calibrated.half_width,
+                source,
+                Sampling::Spread,
+            ));
+            calibration = Some(calibrated);
             report.regression = Some(regression_metrics(&actual, &values));
         }
         Head::Probability => {
             let actual: Vec<u32> = measured.iter().map(|&i| y[i] as u32).collect();
             let guessed: Vec<u32> = predicted.iter().map(|&p| u32::from(p >= 0.5)).collect();
             let metrics = classification_metrics(&actual, &guessed, 2);
+            report.diagnostics = Some(Diagnostics::probabilities(&predicted, &actual, source));
             report.accuracy = Some(metrics.accuracy);
             report.classification = Some(metrics);
         }
@@ -222,11 +233,13 @@ pub fn train(
                 &argmax(&forward_encoded(&weights, &train_x, expansion.as_ref())),
                 k,
             );
-            let held_out = classification_metrics(&class_of(measured), &argmax(&predicted), k);
+            let measured_classes = class_of(measured);
+            let held_out = classification_metrics(&measured_classes, &argmax(&predicted), k);
             // Softmax outputs of a network are overconfident; calibrate on rows it never saw.
             if !split.validation.is_empty() {
-                temperature = crate::metrics::fit_temperature(&predicted, &class_of(measured), k);
+                temperature = crate::metrics::fit_temperature(&predicted, &measured_classes, k);
             }
+            report.diagnostics = Some(Diagnostics::labels(&predicted, &measured_classes, k, temperature, source));
             report.train_accuracy = Some(train_metrics.accuracy);
             report.accuracy = Some(held_out.accuracy);
             report.classification = Some(held_out);

@@ -55,6 +55,20 @@ fn linear_regression_recovers_the_line() {
     // Far outside the training range the model is extrapolating: confidence drops.
     let far = model.predict_one(&[50.0, 3.0]).unwrap();
     assert!(far.confidence < p.confidence * 0.01, "extrapolation confidence {}", far.confidence);
+
+    // The report's held-out points are the rows the metrics and the interval were measured on.
+    let d = model.report.diagnostics.as_ref().unwrap();
+    let points = d.points.as_ref().unwrap();
+    assert_eq!((d.measured, points.actual.len()), (model.report.validation_samples, d.measured));
+    let actual: Vec<f64> = points.actual.iter().map(|&v| v as f64).collect();
+    let predicted: Vec<f64> = points.predicted.iter().map(|&v| v as f64).collect();
+    let again = crate::metrics::regression_metrics(&actual, &predicted);
+    assert!((again.rmse - m.rmse).abs() < 1e-4 * m.rmse, "RMSE {} from points vs {}", again.rmse, m.rmse);
+    let half = model.calibration.as_ref().unwrap().half_width;
+    let inside = actual.iter().zip(&predicted).filter(|(a, p)| (*a - *p).abs() <= half).count() as f64;
+    // f32 points may put one row on the other side of the interval's edge.
+    let empirical = d.interval.as_ref().unwrap().empirical;
+    assert!((inside / actual.len() as f64 - empirical).abs() <= 1.0 / actual.len() as f64, "coverage {empirical}");
 }
 
 #[test]
@@ -110,6 +124,17 @@ fn classification_separates_three_classes() {
     assert_eq!(p.class, Some(1));
     assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-5);
     assert_eq!(p.confidence, p.probabilities[1]);
+
+    // Reliability bins hold every held-out row, right as often as the held-out accuracy says,
+    // before and after temperature scaling (which changes confidence, never the winning label).
+    let r = model.report.diagnostics.as_ref().unwrap().reliability.as_ref().unwrap();
+    let correct = model.report.classification.as_ref().unwrap().correct as f64;
+    for bins in [Some(&r.before), r.after.as_ref()].into_iter().flatten() {
+        assert_eq!(bins.iter().map(|b| b.count).sum::<u64>() as usize, model.report.validation_samples);
+        let right: f64 = bins.iter().map(|b| b.accuracy * b.count as f64).sum();
+        assert!((right - correct).abs() < 1e-6, "{right} right in the bins, {correct} held out");
+    }
+    assert_eq!(r.temperature, model.temperature);
 }
 
 #[test]
@@ -280,6 +305,12 @@ fn lstm_forecasts_a_seasonal_trend() {
     let model = crate::timeseries::train(&s, rows, &cpu(), &mut NoObserver).unwrap();
     let mape = model.report.regression.as_ref().unwrap().mape.unwrap();
     assert!(mape < 5.0, "held-out MAPE {mape}%");
+    // The report keeps the held-out windows in time order: the most recent records.
+    let points = model.report.diagnostics.as_ref().unwrap().points.as_ref().unwrap();
+    let held_out = model.report.validation_samples;
+    assert_eq!(points.index, (0..held_out as u32).collect::<Vec<_>>());
+    let (last, truth) = (*points.actual.last().unwrap() as f64, steps[steps.len() - 1]);
+    assert!((last - truth).abs() < 1e-3 * truth, "last held-out actual {last} vs the series' last {truth}");
     // Forecasting feeds predictions back: the next week continues the pattern.
     let forecast = crate::timeseries::forecast(&model, rows, 7).unwrap();
     assert_eq!(forecast.len(), 7);

@@ -5,6 +5,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows, gather, scale_columns};
 use crate::device::ComputeDevice;
+use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
@@ -104,6 +105,16 @@ pub fn train(
     report.engine = engine.name().to_string();
     report.warnings.extend(convergence_warning(&config.train, train_rows.len()));
     report.regression = Some(regression_metrics(&actual, &predicted));
+    let calibration =
+        RegressionCalibration::from_predictions(&actual, &predicted, target_scale, config.interval_coverage, source);
+    report.diagnostics = Some(Diagnostics::values(
+        &actual,
+        &predicted,
+        calibration.coverage,
+        calibration.half_width,
+        source,
+        Sampling::Latest,
+    ));
     Ok(TrainedModel {
         format_version: FORMAT_VERSION,
         kind: ModelKind::TimeSeries,
@@ -118,13 +129,7 @@ pub fn train(
         head: Head::Value,
         labels: Vec::new(),
         label_keys: Vec::new(),
-        calibration: Some(RegressionCalibration::from_predictions(
-            &actual,
-            &predicted,
-            target_scale,
-            config.interval_coverage,
-            source,
-        )),
+        calibration: Some(calibration),
         temperature: 1.0,
         report,
         preparation: spec.preparation.clone(),

@@ -1,0 +1,332 @@
+// ml.report(): one self-contained HTML page per model version. Checks each model type's page
+// (its charts, nothing external, header numbers equal to the training result), reports of stored
+// versions from another instance, a version stored before reports kept their data, the errors,
+// and finally every page in a real headless Chromium.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { MLPlugin, ModelNotFoundError, ModelNotTrainedError, DataValidationError } from '../index.js';
+import { memoryDatabase, productRows, seeded } from './support/db.js';
+
+const DAY = 86_400_000;
+/** Every page drawn here, by name, for the browser test at the end. */
+const pages = new Map();
+
+function zones(n, seed) {
+  const random = seeded(seed);
+  return Array.from({ length: n }, () => {
+    const x = random() * 10;
+    const y = random() * 10;
+    // Noisy borders, so the matrix has off-diagonal cells and calibration has something to fix.
+    const noisy = random() < 0.12;
+    const zone = x + y < 8 ? 'low' : x > y ? 'east' : 'north';
+    return { x, y, zone: noisy ? ['low', 'east', 'north'][Math.floor(random() * 3)] : zone };
+  });
+}
+
+function salesDay(t) {
+  return {
+    day: new Date(Date.UTC(2025, 0, 1) + t * DAY).toISOString(),
+    temperature: 20 + 5 * Math.sin(t / 30),
+    sales: 200 + 0.8 * t + 30 * Math.sin((2 * Math.PI * t) / 7),
+  };
+}
+
+const models = () => ({
+  price: {
+    type: 'regression',
+    resource: 'products',
+    features: ['cost', 'demand'],
+    target: 'price',
+    modelConfig: { epochs: 40, learningRate: 0.05, earlyStopping: { patience: 5 } },
+  },
+  zone: { type: 'classification', resource: 'points', features: ['x', 'y'], target: 'zone', modelConfig: { epochs: 40, units: 32 } },
+  sales: {
+    type: 'timeseries',
+    resource: 'sales',
+    features: ['temperature'],
+    target: 'sales',
+    timeField: 'day',
+    modelConfig: { lookback: 7, lstmUnits: 16, denseUnits: 8, epochs: 25, batchSize: 16, dropout: 0, recurrentDropout: 0 },
+  },
+  curve: {
+    type: 'neural-network',
+    resource: 'products',
+    features: ['cost', 'demand'],
+    target: 'price',
+    modelConfig: { epochs: 20, layers: [{ units: 16, activation: 'relu' }] },
+  },
+  idle: { type: 'regression', resource: 'products', features: ['cost'], target: 'price' },
+});
+const options = () => ({ logLevel: 'silent', backend: 'cpu', namespace: 'shop', models: models() });
+
+/** The expected chart ids of each type's page, in order. */
+const CHARTS = {
+  price: ['loss', 'predicted-actual', 'residuals'],
+  zone: ['loss', 'confusion', 'per-label', 'reliability'],
+  sales: ['loss', 'forecast', 'residuals'],
+  curve: ['loss', 'predicted-actual', 'residuals'],
+};
+
+let db;
+let ml;
+const results = {};
+
+beforeAll(async () => {
+  db = memoryDatabase();
+  await db.connect();
+  await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(300, 21));
+  await (await db.createResource({ name: 'points', attributes: { x: 'number', y: 'number', zone: 'string' } })).insertMany(zones(400, 4));
+  await (await db.createResource({ name: 'sales', attributes: { day: 'string', temperature: 'number', sales: 'number' } })).insertMany(
+    Array.from({ length: 200 }, (_, t) => salesDay(t)),
+  );
+  ml = new MLPlugin(options());
+  await db.usePlugin(ml, 'mlreport');
+  for (const name of Object.keys(CHARTS)) results[name] = await ml.train(name);
+});
+
+afterAll(async () => {
+  await db.disconnect();
+});
+
+/** The `data-value` of a header metric card or fact. */
+function headerValue(html, attribute, name) {
+  const match = html.match(new RegExp(`data-${attribute}="${name}" data-value="([^"]*)"`));
+  return match ? match[1] : undefined;
+}
+
+function chartIds(html) {
+  return [...html.matchAll(/<figure class="chart" id="chart-[^"]+" data-chart="([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** Everything a page might load: it must load nothing. */
+function externalReferences(html) {
+  const refs = [];
+  for (const m of html.matchAll(/\b(?:src|href|xlink:href|action|poster)\s*=\s*"([^"]*)"/gi)) if (!m[1].startsWith('#')) refs.push(m[0]);
+  for (const m of html.matchAll(/url\(\s*['"]?([^)'"]*)/gi)) if (!m[1].startsWith('#')) refs.push(m[0]);
+  for (const m of html.matchAll(/https?:\/\/[^\s"'<>)]*/g)) if (!/^http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)$/.test(m[0])) refs.push(m[0]);
+  for (const tag of ['<script', '<link', '<iframe', '<img', '@import', '@font-face']) if (html.includes(tag)) refs.push(tag);
+  return refs;
+}
+
+describe('the page of each model type', () => {
+  for (const name of Object.keys(CHARTS)) {
+    it(`${name}: charts present, nothing external, header equal to the training result`, async () => {
+      const html = await ml.report(name);
+      pages.set(name, html);
+      const result = results[name];
+      expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+      expect(chartIds(html)).toEqual(CHARTS[name]);
+      // Each chart is inline SVG, drawn wide and for a phone.
+      expect(html.match(/<svg [^>]*viewBox="0 0 \d+ \d+"/g)).toHaveLength(2 * CHARTS[name].length);
+      const ids = [...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(externalReferences(html)).toEqual([]);
+      expect(html).not.toMatch(/class="missing"/);
+      // The preprocessing table, when the training reported its preprocessing.
+      expect(html.includes('id="preprocessing"')).toBe(Boolean(result.preprocessing && Object.keys(result.preprocessing).length));
+      for (const feature of Object.keys(result.preprocessing ?? {})) expect(html).toContain(`<th scope="row"><code>${feature}</code></th>`);
+
+      expect(Number(headerValue(html, 'field', 'version'))).toBeNaN(); // the version is text: "version N"
+      expect(html).toContain(`data-field="version">version ${result.version}<`);
+      expect(Number(headerValue(html, 'field', 'samples'))).toBe(result.samples);
+      expect(Number(headerValue(html, 'field', 'epochs'))).toBe(result.epochs);
+      expect(headerValue(html, 'field', 'backend')).toBe(result.backend);
+      expect(Number(headerValue(html, 'metric', 'loss'))).toBe(result.loss);
+      expect(Number(headerValue(html, 'metric', 'valLoss'))).toBe(result.valLoss);
+      if (name === 'zone') {
+        expect(Number(headerValue(html, 'metric', 'accuracy'))).toBe(result.accuracy);
+        expect(Number(headerValue(html, 'metric', 'accuracy'))).toBe(result.metrics.accuracy);
+        expect(html).toContain(`${result.metrics.correct} of ${result.metrics.total} held-out rows right`);
+        // Every cell of the confusion matrix is written on the heat map.
+        for (const count of result.metrics.matrix.flat()) expect(html).toContain(`>${count}</text>`);
+        expect(html).toMatch(/After temperature scaling, T = \d\.\d\d/);
+      } else {
+        for (const metric of ['r2', 'mae', 'rmse', 'mape']) {
+          expect(Number(headerValue(html, 'metric', metric)), metric).toBe(result.metrics[metric]);
+        }
+        expect(html).toMatch(/of held-out rows inside the 90% interval/);
+      }
+    });
+  }
+
+  it('marks the epoch whose weights early stopping kept', async () => {
+    const { bestEpoch, epochs, stoppedEarly } = results.price;
+    const html = pages.get('price');
+    if (bestEpoch < epochs) expect(html).toContain(`Weights kept from epoch ${bestEpoch}`);
+    else expect(html).not.toContain('Weights kept from epoch');
+    expect(html.includes('Early stopping ended training')).toBe(stoppedEarly);
+  });
+
+  it("format 'svg' returns the charts alone", async () => {
+    const charts = await ml.report('zone', { format: 'svg' });
+    expect(charts.map((c) => c.id)).toEqual(CHARTS.zone);
+    for (const chart of charts) {
+      expect(chart.svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(chart.svg.trim().endsWith('</svg>')).toBe(true);
+      expect(typeof chart.title).toBe('string');
+    }
+  });
+
+  it('resource.ml.report(target) draws the same model', async () => {
+    const html = await db.resources.points.ml.report('zone');
+    expect(chartIds(html)).toEqual(CHARTS.zone);
+    expect(Number(headerValue(html, 'metric', 'accuracy'))).toBe(results.zone.accuracy);
+  });
+});
+
+describe('stored versions', () => {
+  it('draws any stored version on another instance, and an older one while a newer serves', async () => {
+    const first = results.price;
+    const second = await ml.train('price', {});
+    results.priceSecond = second;
+    expect(second.version).toBe(first.version + 1);
+
+    const other = new MLPlugin(options());
+    await other.install(db);
+    const current = await other.report('price');
+    expect(current).toContain(`data-field="version">version ${second.version}<`);
+    expect(Number(headerValue(current, 'metric', 'r2'))).toBe(second.metrics.r2);
+
+    const older = await other.report('price', { version: first.version });
+    expect(older).toContain(`data-field="version">version ${first.version}<`);
+    expect(Number(headerValue(older, 'metric', 'r2'))).toBe(first.metrics.r2);
+    expect(Number(headerValue(older, 'metric', 'rmse'))).toBe(first.metrics.rmse);
+    expect(chartIds(older)).toEqual(CHARTS.price);
+    // Reading the older version left the serving one alone.
+    expect(await other.predict('price', { cost: 100, demand: 500 })).toEqual(await ml.predict('price', { cost: 100, demand: 500 }));
+  });
+
+  it('a version stored before reports kept their data gets the charts it can, and says what is missing', async () => {
+    const bytes = await ml.exportModel('price', { format: 'safetensors' });
+    await ml.importModel('price', withoutReportData(bytes));
+    const [latest] = (await ml.listModelVersions('price')).slice(-1);
+    const html = await ml.report('price', { version: latest.version });
+    expect(chartIds(html)).toEqual(['loss']);
+    expect(html).toMatch(/<p class="missing" role="note">This version was trained before s3db-ml kept report data/);
+    // Its numbers are those of the training it was exported from (the one serving).
+    expect(latest.metrics.heldOut).toBeNull();
+    expect(Number(headerValue(html, 'metric', 'r2'))).toBeCloseTo(results.priceSecond.metrics.r2, 12);
+    expect(externalReferences(html)).toEqual([]);
+    pages.set('old-version', html);
+  });
+});
+
+describe('bad input', () => {
+  it('names what is wrong', async () => {
+    await expect(ml.report('nope')).rejects.toBeInstanceOf(ModelNotFoundError);
+    await expect(ml.report('idle')).rejects.toBeInstanceOf(ModelNotTrainedError);
+    const missing = ml.report('price', { version: 99 });
+    await expect(missing).rejects.toBeInstanceOf(ModelNotFoundError);
+    await expect(missing).rejects.toThrow(/Version 99 of model "price" not found/);
+    await expect(ml.report('price', { version: 0 })).rejects.toBeInstanceOf(DataValidationError);
+    await expect(ml.report('price', { format: 'pdf' })).rejects.toBeInstanceOf(DataValidationError);
+    await expect(db.resources.points.ml.report('nothing')).rejects.toBeInstanceOf(ModelNotFoundError);
+  });
+
+  it('a model whose training was not stored still reports, as not stored', async () => {
+    const unsaved = new MLPlugin({ logLevel: 'silent', backend: 'cpu', saveModel: false, models: { price: models().price } });
+    await unsaved.install(db);
+    await unsaved.train('price');
+    const html = await unsaved.report('price');
+    expect(html).toContain('data-field="version">not stored<');
+    await expect(unsaved.report('price', { version: 1 })).rejects.toBeInstanceOf(ModelNotFoundError);
+  });
+});
+
+describe('sections drawn when a version carries their data', () => {
+  it('feature importance bars and the preprocessing table', async () => {
+    const { reportData } = await import('../lib/report/report-data.js');
+    const { reportCharts } = await import('../lib/report/charts.js');
+    const { drawCharts } = await import('../lib/report/draw.js');
+    const { renderPage } = await import('../lib/report/page.js');
+    const plain = reportData(ml.models.zone, { modelName: 'zone', version: 1 });
+    expect(plain.importance).toBeNull();
+    // What preparing the records did, as the training result reported it (when records are prepared).
+    expect(plain.preprocessing ?? null).toEqual(results.zone.preprocessing ?? null);
+    expect(reportCharts(plain).map((c) => c.id)).not.toContain('importance');
+
+    const data = {
+      ...plain,
+      importance: [
+        { feature: 'y', importance: 0.12 },
+        { feature: 'x', importance: 0.31 },
+      ].sort((a, b) => b.importance - a.importance),
+      importanceMetric: 'accuracy',
+      preprocessing: { x: { kind: 'number', missing: 3, imputedWith: 4.5 }, y: { kind: 'category', missing: 0, categories: ['a', 'b'] } },
+    };
+    const charts = reportCharts(data);
+    expect(charts.map((c) => c.id)).toEqual([...CHARTS.zone, 'importance']);
+    const [svg] = await drawCharts([charts.at(-1)]);
+    // Both features on the axis, largest first.
+    expect(svg.indexOf('>x</text>')).toBeGreaterThan(-1);
+    expect(svg.indexOf('>x</text>')).toBeLessThan(svg.indexOf('>y</text>'));
+    const html = renderPage(data, [{ ...charts.at(-1), svg, compactSvg: svg }], { generatedAt: new Date().toISOString(), productVersion: '0' });
+    expect(html).toMatch(/<section class="table" id="preprocessing"[\s\S]*<code>x<\/code><\/th><td>number<\/td><td>3<\/td><td>4.5<\/td>/);
+    expect(html).toContain('<td>a, b</td>');
+  });
+});
+
+/** A model file as s3db-ml wrote it before it kept report data: the manifest without `diagnostics`. */
+function withoutReportData(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
+  const manifest = JSON.parse(header.__metadata__['s3db-ml']);
+  expect(manifest.report.diagnostics).toBeDefined();
+  delete manifest.report.diagnostics;
+  header.__metadata__['s3db-ml'] = JSON.stringify(manifest);
+  let text = JSON.stringify(header);
+  while ((8 + Buffer.byteLength(text)) % 8 !== 0) text += ' ';
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+  return Buffer.concat([size, Buffer.from(text), bytes.subarray(8 + length)]);
+}
+
+describe('in a real browser', () => {
+  const CHROMIUM = process.env.S3DB_ML_CHROMIUM ?? '/usr/bin/chromium';
+
+  it('every page renders without console errors or requests, with sized charts, at 1280 px and on a phone', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`).toBe(true);
+    expect(pages.size).toBe(Object.keys(CHARTS).length + 1);
+    const { chromium } = await import('playwright-core');
+    // Playwright gives each launch a fresh profile directory of its own.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      for (const [name, html] of pages) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const problems = [];
+        page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+        page.on('pageerror', (error) => problems.push(`error: ${error.message}`));
+        page.on('request', (request) => problems.push(`request: ${request.url()}`));
+        await page.setContent(html, { waitUntil: 'load' });
+        for (const width of [1280, 390]) {
+          await page.setViewportSize({ width, height: 900 });
+          // The one drawing of each chart shown at this width.
+          const sizes = await page.$$eval('figure.chart', (figures) =>
+            figures.map((figure) => {
+              const shown = [...figure.querySelectorAll('svg')].filter((svg) => svg.checkVisibility());
+              const box = shown[0]?.getBoundingClientRect();
+              return [shown.length, box?.width ?? 0, box?.height ?? 0];
+            }),
+          );
+          // Runs in the page, where `globalThis` is the window.
+          const overflow = await page.evaluate(() => globalThis.document.documentElement.scrollWidth - globalThis.innerWidth);
+          expect(sizes.length, `${name} at ${width} px`).toBe(chartIds(html).length);
+          for (const [shown, w, h] of sizes) {
+            expect(shown, `${name} at ${width} px`).toBe(1);
+            expect(w, `${name} at ${width} px`).toBeGreaterThan(width === 1280 ? 400 : 300);
+            expect(h, `${name} at ${width} px`).toBeGreaterThan(150);
+          }
+          // Nothing wider than the screen: no sideways scrolling on a phone.
+          expect(overflow, `${name} at ${width} px`).toBeLessThanOrEqual(0);
+        }
+        await page.close();
+        expect(problems, name).toEqual([]);
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});

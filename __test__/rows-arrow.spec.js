@@ -1,0 +1,72 @@
+// The training snapshot's rows as Arrow IPC: every prepared value comes back as it went in
+// (types, null against missing, NaN, -0, dates), and a standard reader opens the file.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeRows, RowsBuilder } from '../lib/rows-arrow.js';
+
+const fields = ['n', 's', 'b', 'withNull', 'withMissing', 'mixed', 'both', 'id'];
+const rows = [
+  { n: 1.5, s: 'a', b: true, withNull: 1, withMissing: 'x', mixed: 1, both: 1, id: 'r1' },
+  { n: -0, s: '', b: false, withNull: null, mixed: 'one', both: null, id: 'r2' },
+  { n: NaN, s: 'ü€', b: true, withNull: 2, withMissing: 'y', mixed: true, id: 'r3' },
+  null, // dropped by the filter
+  { n: Infinity, s: '1', b: false, withNull: 3, withMissing: 'z', mixed: new Date('2026-01-02T03:04:05.678Z'), both: 'two', id: 'r5' },
+  { n: -1e308, s: 'long'.repeat(100), b: true, withNull: null, mixed: 12345678901234567890n, both: [1, { a: 2 }], id: 'r6' },
+];
+
+function build(values) {
+  const builder = new RowsBuilder(fields);
+  values.forEach((row, i) => builder.add(`id${i}`, i % 2 ? null : `"etag${i}"|${i}|0`, row));
+  return builder;
+}
+
+describe('rows as Arrow IPC', () => {
+  it('round-trips every value, with null and missing kept apart', async () => {
+    const decoded = await decodeRows(await build(rows).encode({ modelName: 'm' }));
+    expect(decoded.metadata).toMatchObject({ formatVersion: 1, fields, modelName: 'm' });
+    expect(decoded.ids).toEqual(rows.map((_, i) => `id${i}`));
+    expect(decoded.versions).toEqual(rows.map((_, i) => (i % 2 ? null : `"etag${i}"|${i}|0`)));
+    expect(decoded.included).toEqual(rows.map((row) => row !== null));
+    rows.forEach((row, r) => {
+      if (row === null) return;
+      fields.forEach((field, c) => {
+        expect(Object.is(decoded.columns[c][r], row[field]) || decoded.columns[c][r]?.toString() === row[field]?.toString()).toBe(true);
+        expect(typeof decoded.columns[c][r]).toBe(typeof row[field]);
+      });
+    });
+    expect(decoded.columns[fields.indexOf('mixed')][4]).toBeInstanceOf(Date);
+    expect(decoded.columns[fields.indexOf('both')][5]).toEqual([1, { a: 2 }]);
+  });
+
+  it('an empty set of rows, and one larger than a record batch', async () => {
+    expect((await decodeRows(await build([]).encode())).ids).toEqual([]);
+    const many = Array.from({ length: 5000 }, (_, i) => ({ n: i, s: `s${i}`, b: i % 3 === 0, id: `r${i}` }));
+    const decoded = await decodeRows(await build(many).encode());
+    expect(decoded.ids.length).toBe(5000);
+    expect(decoded.columns[0]).toEqual(many.map((r) => r.n));
+    expect(decoded.columns[2]).toEqual(many.map((r) => r.b));
+  });
+
+  it('bytes that are not such a file are an error', async () => {
+    await expect(decodeRows(Buffer.from('not arrow at all'))).rejects.toThrow();
+  });
+
+  it('pyarrow reads it with typed columns', async () => {
+    const python = process.env.S3DB_ML_PYTHON;
+    if (!python) return; // CI provides a Python with pyarrow (see .ci/run)
+    const file = join(mkdtempSync(join(tmpdir(), 's3db-ml-rows-')), 'rows.arrow');
+    writeFileSync(file, await build(rows).encode());
+    const script = [
+      'import sys, json, pyarrow.ipc as ipc',
+      't = ipc.open_file(sys.argv[1]).read_all()',
+      "print(json.dumps({'types': {f.name: str(f.type) for f in t.schema}, 's': t.column('s').to_pylist(), 'withNull': t.column('withNull').to_pylist()}))",
+    ].join('\n');
+    const read = JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' }));
+    expect(read.types).toEqual({ __id: 'string', __version: 'string', __included: 'bool', n: 'double', s: 'string', b: 'bool', withNull: 'double', withMissing: 'string', mixed: 'string', both: 'string', id: 'string' });
+    expect(read.s).toEqual(rows.map((r) => r?.s ?? null));
+    expect(read.withNull).toEqual([1, null, 2, null, 3, null]);
+  });
+});

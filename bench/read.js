@@ -1,0 +1,185 @@
+// Data-path benchmark (`npm run bench:data`): how long training takes to read its records, per
+// s3db.js client (memory, file, the real S3 server the tests use), side by side in one run:
+//   list         s3db.js's own `resource.list({ limit: N })`, the baseline
+//   full         the first `train()`: every record read, the training snapshot written
+//   incremental  `train()` after 1% new records: one LIST, the snapshot, GETs of the new records only
+// Each (client, size) runs in its own child process; peak RSS is sampled every 5 ms during each step
+// (after a GC) and reported above the step's starting RSS.
+//   node bench/read.js [--quick] [--clients=memory,file,s3] [--sizes=1000,10000]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seeded } from './data.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = dirname(dirname(SELF));
+const FEATURES = Array.from({ length: 8 }, (_, i) => `x${i}`);
+const SIZES = { memory: [1000, 10_000, 50_000], file: [1000, 10_000, 20_000], s3: [1000, 10_000] };
+const QUICK_SIZES = { memory: [1000], file: [1000], s3: [1000] };
+/** Records older than this are settled (record-reader.js): the data is written, then left this long. */
+const SETTLE_MS = 2200;
+
+function option(name) {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3) : undefined;
+}
+
+async function parent() {
+  const quick = process.argv.includes('--quick');
+  const clients = (option('clients') ?? 'memory,file,s3').split(',');
+  const sizesFor = (client) => (option('sizes') ? option('sizes').split(',').map(Number) : (quick ? QUICK_SIZES : SIZES)[client]);
+  let server = null;
+  if (clients.includes('s3')) {
+    const { startS3Server } = await import('../__test__/support/s3-server.js');
+    server = await startS3Server();
+  }
+  const results = [];
+  try {
+    for (const client of clients) {
+      for (const size of sizesFor(client)) {
+        process.stdout.write(`${client} ${size} records ... `);
+        const result = await runChild(client, size, server);
+        results.push(result);
+        console.log(`list ${fmtMs(result.list.ms)}, full ${fmtMs(result.full.ms)}, incremental ${fmtMs(result.incremental.ms)}`);
+      }
+    }
+  } finally {
+    if (server) {
+      await server.stop();
+      rmSync(server.data, { recursive: true, force: true });
+    }
+  }
+  const table = report(results);
+  console.log(`\n${table}`);
+  const out = join(ROOT, 'bench', '.out');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'data.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(out, 'data.md'), `${table}\n`);
+  console.log(`\nwritten to bench/.out/data.json and data.md`);
+}
+
+function runChild(client, size, server) {
+  return new Promise((resolve, reject) => {
+    const args = ['--expose-gc', SELF, '--child', `--client=${client}`, `--size=${size}`];
+    if (server) args.push(`--s3=${JSON.stringify({ endpoint: server.endpoint, accessKey: server.accessKey, secretKey: server.secretKey, bucket: server.bucket })}`);
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code !== 0 || !line?.startsWith('{')) reject(new Error(`${client} ${size}: child exited ${code}: ${out.slice(-2000)}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const fmtRate = (n) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n.toFixed(0));
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+function report(results) {
+  const lines = [
+    '| client | records | step | time | records/s | vs list | GETs | peak RSS above start | read phase |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    for (const step of ['list', 'full', 'incremental']) {
+      const s = r[step];
+      const records = step === 'incremental' ? r.size + r.added : r.size;
+      const vsList = step === 'list' ? '1.00×' : `${(r.list.ms / s.ms).toFixed(2)}×`;
+      const readPhase = s.read ? `${fmtMs(s.read.durationMs)} (${s.read.mode})` : '';
+      lines.push(`| ${r.client} | ${records} | ${step} | ${fmtMs(s.ms)} | ${fmtRate((records / s.ms) * 1000)} | ${vsList} | ${s.gets} | ${mib(s.peakRss)} | ${readPhase} |`);
+    }
+    const speedup = r.full.ms / r.incremental.ms;
+    lines.push(`| ${r.client} | ${r.size} | incremental vs full | ${speedup.toFixed(1)}× faster | | | ${((r.incremental.gets / (r.size + r.added)) * 100).toFixed(2)}% of the objects | | |`);
+  }
+  return lines.join('\n');
+}
+
+// ---- child: one client and size ----
+
+async function child() {
+  const client = option('client');
+  const size = Number(option('size'));
+  const { Database } = await import('s3db.js');
+  const { MLPlugin } = await import('../index.js');
+  const db = new Database({ ...connection(client), logLevel: 'silent' });
+  await db.connect();
+  const attributes = Object.fromEntries([...FEATURES, 'y'].map((f) => [f, 'number']));
+  const resource = await db.createResource({ name: 'points', attributes });
+  const random = seeded(7);
+  const row = () => {
+    const r = { y: 3 };
+    FEATURES.forEach((f, i) => {
+      r[f] = random() * 100;
+      r.y += (i + 1) * 0.1 * r[f];
+    });
+    return r;
+  };
+  for (let done = 0; done < size; done += 1000) await resource.insertMany(Array.from({ length: Math.min(1000, size - done) }, row));
+  await sleep(SETTLE_MS);
+
+  const gets = { count: 0 };
+  const getObject = db.client.getObject.bind(db.client);
+  db.client.getObject = (key) => {
+    if (key.includes('/data/id=')) gets.count++;
+    return getObject(key);
+  };
+  const ml = new MLPlugin({
+    logLevel: 'silent',
+    backend: 'cpu',
+    // The data path only: no model versions or training lock.
+    saveModel: false,
+    models: { m: { type: 'regression', resource: 'points', features: FEATURES, target: 'y', modelConfig: { epochs: 3, batchSize: 256 } } },
+  });
+  await db.usePlugin(ml);
+
+  const result = { client, size, added: Math.max(1, Math.round(size / 100)) };
+  result.list = await measure(gets, async () => {
+    const items = await resource.list({ limit: size });
+    if (items.length !== size) throw new Error(`list returned ${items.length} of ${size}`);
+  });
+  result.full = await measure(gets, () => ml.train('m'));
+  for (let i = 0; i < result.added; i++) await resource.insert(row());
+  await sleep(SETTLE_MS);
+  result.incremental = await measure(gets, () => ml.train('m'));
+  if (result.incremental.read.mode !== 'incremental') throw new Error(`second training read in full: ${result.incremental.read.reason}`);
+  await db.disconnect();
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+/** Runs `step` after a GC; its time, record GETs, read report and sampled peak RSS above the start. */
+async function measure(gets, step) {
+  globalThis.gc?.();
+  await sleep(50);
+  const startRss = process.memoryUsage().rss;
+  let peak = startRss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  gets.count = 0;
+  const started = performance.now();
+  const value = await step();
+  const ms = performance.now() - started;
+  peak = Math.max(peak, process.memoryUsage().rss);
+  clearInterval(sampler);
+  return { ms, gets: gets.count, peakRss: peak - startRss, read: value?.read ?? null };
+}
+
+function connection(client) {
+  if (client === 'memory') return { connectionString: `memory://bench-${process.pid}/data` };
+  if (client === 'file') return { connectionString: `file://${mkdtempSync(join(tmpdir(), 's3db-ml-bench-'))}` };
+  const s3 = JSON.parse(option('s3'));
+  const endpoint = new URL(s3.endpoint);
+  return {
+    connectionString: `http://${s3.accessKey}:${s3.secretKey}@${endpoint.host}/${s3.bucket}/bench-${process.pid}`,
+    // s3db.js's default HTTP handler fails every DeleteObject (HTTP 204); use the AWS SDK's own.
+    clientOptions: { httpClientOptions: { useReckerHandler: false } },
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+if (process.argv.includes('--child')) await child();
+else await parent();

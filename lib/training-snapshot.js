@@ -1,0 +1,103 @@
+// Each model's training snapshot in the database's own storage: the prepared rows of its last
+// read (an Arrow IPC file, see rows-arrow.js), so that the next training GETs only the records
+// that changed since.
+//
+//   resource=R/plugin=ml/snapshots/M/manifest          { fingerprint, key, bytes, sha256, rows, savedAt }
+//   resource=R/plugin=ml/snapshots/M/<sha256>.arrow    the rows
+//
+// Written rows first, manifest second: a crash in between leaves the previous manifest pointing at
+// the previous rows. A snapshot is trusted only when its bytes match the manifest's hash and its
+// fingerprint matches the model's configuration now; anything else means a full read.
+import { createHash } from 'node:crypto';
+import { decodeRows } from './rows-arrow.js';
+import { readBinary, writeBinary } from './weights-store.js';
+
+/** Bumped when what a snapshot holds, or how rows are prepared from records, changes. */
+const PREPARATION_VERSION = 1;
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * What a snapshot's rows depend on, as one hash: the resource, the partition, the fields read and
+ * the source text of `filter` and `map`. A function's source text is all that can be compared:
+ * a closure whose captured values changed is not detected (train with `{ full: true }` then).
+ */
+export function snapshotFingerprint(config, fields) {
+  const description = {
+    preparation: PREPARATION_VERSION,
+    resource: config.resource,
+    partition: config.partition?.name ? { name: config.partition.name, values: sortedEntries(config.partition.values ?? {}) } : null,
+    fields,
+    filter: config.filter ? String(config.filter) : null,
+    map: config.map ? String(config.map) : null,
+  };
+  return sha256(JSON.stringify(description));
+}
+
+function sortedEntries(object) {
+  return Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export class SnapshotStore {
+  /** @param {import('./plugin.js').MLPlugin} plugin */
+  constructor(plugin) {
+    this.plugin = plugin;
+  }
+
+  get _storage() {
+    return this.plugin.getStorage();
+  }
+
+  _key(modelName, name) {
+    const resource = this.plugin.config.models[modelName].resource;
+    return this._storage.getPluginKey(resource, 'snapshots', modelName, name);
+  }
+
+  /**
+   * The snapshot of `modelName` if it can be trusted for `fingerprint`:
+   * `{ snapshot: { manifest, rows }, reason: null }`, or `{ snapshot: null, reason }` saying why not.
+   */
+  async load(modelName, fingerprint, yielder) {
+    const resource = this.plugin.config.models[modelName].resource;
+    // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
+    const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
+    if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { snapshot: null, reason: 'missing' };
+    let manifest;
+    try {
+      manifest = await this._storage.get(this._key(modelName, 'manifest'));
+    } catch (error) {
+      return { snapshot: null, reason: `unreadable manifest: ${error.message}` };
+    }
+    if (manifest?.preparation !== PREPARATION_VERSION) return { snapshot: null, reason: 'older preparation' };
+    if (manifest.fingerprint !== fingerprint) return { snapshot: null, reason: 'configuration changed' };
+    let bytes;
+    try {
+      bytes = await readBinary(this.plugin.database.client, manifest.key);
+    } catch (error) {
+      return { snapshot: null, reason: `unreadable rows: ${error.message}` };
+    }
+    if (bytes.length !== manifest.bytes || sha256(bytes) !== manifest.sha256) return { snapshot: null, reason: 'damaged' };
+    try {
+      return { snapshot: { manifest, rows: await decodeRows(bytes, yielder) }, reason: null };
+    } catch (error) {
+      return { snapshot: null, reason: `unreadable rows: ${error.message}` };
+    }
+  }
+
+  /** Stores `bytes` (the Arrow IPC rows) as the snapshot of `modelName`, replacing the previous one. */
+  async save(modelName, bytes, { fingerprint, rows, previousKey }) {
+    const hash = sha256(bytes);
+    const key = this._key(modelName, `${hash}.arrow`);
+    // The same rows as the snapshot read: nothing to write.
+    if (key === previousKey) return key;
+    await writeBinary(this.plugin.database.client, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    await this._storage.set(
+      this._key(modelName, 'manifest'),
+      { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, savedAt: new Date().toISOString() },
+      { behavior: 'body-only' },
+    );
+    // The old rows are unreferenced now; an instance still reading them falls back to a full read.
+    if (previousKey) await this.plugin.database.client.deleteObject(previousKey).catch(() => {});
+    return key;
+  }
+}
