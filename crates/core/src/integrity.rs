@@ -49,8 +49,13 @@ impl TrainedModel {
 
     /// A JSON export shows some of the model next to its bytes (`type`, `features`, `target`,
     /// `lookback`, `polynomial`, `classes`): what it shows must be what the bytes hold, or the
-    /// export was edited and which half to believe is unknown. Absent keys are not compared.
+    /// export was edited and which half to believe is unknown. Absent keys are not compared. An
+    /// export that shows a key in several places (a regression's `polynomial` at its top level and
+    /// in its `config`) passes an array of such objects: every one must hold.
     pub fn check_described(&self, shown: &serde_json::Value) -> Result<()> {
+        if let Some(claims) = shown.as_array() {
+            return claims.iter().try_for_each(|claim| self.check_described(claim));
+        }
         let ours = serde_json::json!({
             "type": self.kind,
             "features": self.features,
