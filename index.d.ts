@@ -29,7 +29,12 @@ export {
 export type { BackendInfo };
 
 /** No compute backend can run the model. Extends TensorFlowDependencyError, which the docs catch. */
-export declare class ComputeBackendUnavailableError extends TensorFlowDependencyError {}
+export declare class ComputeBackendUnavailableError extends TensorFlowDependencyError {
+  /** When the native addon did not load: this machine's platform, e.g. `linux-arm64-musl`. */
+  platform?: string;
+  /** When the native addon did not load: the platforms with a prebuilt package. */
+  supportedPlatforms?: string[];
+}
 /** Training was stopped through its AbortSignal; the previous model keeps serving. */
 export declare class TrainingAbortedError extends TrainingError {}
 /** A stored model object could not be written or read; `notFound` when it does not exist. */

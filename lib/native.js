@@ -2,6 +2,7 @@
 // so that `import { MLPlugin } from 's3db-ml'` never crashes an application outright.
 import { createRequire } from 'node:module';
 import { ComputeBackendUnavailableError } from './errors.js';
+import { describeLoadFailure } from './platform.js';
 
 const require = createRequire(import.meta.url);
 let binding;
@@ -17,8 +18,11 @@ export function native() {
       loadError = error;
     }
   }
-  throw new ComputeBackendUnavailableError(
-    `The s3db-ml native addon could not be loaded: ${loadError.message}. Build it with \`npm run build\` (needs Rust), or install the prebuilt package for this platform.`,
-    { originalError: loadError.message },
-  );
+  const { message, platform, supportedPlatforms, suggestion } = describeLoadFailure(loadError);
+  throw new ComputeBackendUnavailableError(message, {
+    platform,
+    supportedPlatforms,
+    suggestion,
+    originalError: loadError.message,
+  });
 }

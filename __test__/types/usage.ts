@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
   if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);
+  if (error instanceof ComputeBackendUnavailableError) console.log(error.platform, error.supportedPlatforms?.join(', '));
 
   // The native layer's types resolve: backendInfo() is a BackendInfo, not `any`.
   const info: NotAny<Awaited<ReturnType<typeof backendInfo>>> = await backendInfo('cpu');
