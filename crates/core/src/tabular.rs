@@ -329,6 +329,7 @@ fn fit_network(
 /// the network learns what the fit leaves over (its residuals), so prediction = fit + network;
 /// if the network then does worse on the held-out rows than the fit alone, its output layer is
 /// zeroed and the model is the fit: a polynomial regression never ends worse than least squares.
+#[allow(clippy::too_many_arguments)]
 fn fit_on_least_squares(
     net: &NetSpec,
     plan: &Plan,
