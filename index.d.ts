@@ -168,6 +168,7 @@ export interface ModelConfig {
   /** Time series: the field that orders records (default: timestamp, createdAt or date). */
   timeField?: string;
   resource: string;
+  /** Numeric fields the model reads; a time series may list none (it then forecasts from the target's history). */
   features: string[];
   target: string;
   /** Train on this partition of the resource only. */
@@ -236,10 +237,11 @@ export interface TrainResult {
   validationSamples: number;
   backend: 'cpu' | 'wgpu';
   /**
-   * What trained the network: 'native' (s3db-ml's own dense engine, for networks without batch
-   * normalisation on the CPU) or 'burn' (Burn's autodiff: GPUs, LSTMs, batch normalisation).
+   * What trained the model: 'least-squares' (regression without hidden layers: the exact fit),
+   * 'native' (s3db-ml's own CPU engine for dense networks and the LSTM) or 'burn' (Burn's
+   * autodiff: GPUs, batch normalisation).
    */
-  engine: 'native' | 'burn';
+  engine: 'least-squares' | 'native' | 'burn';
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;
@@ -247,8 +249,35 @@ export interface TrainResult {
   preprocessing: Record<string, FeaturePreprocessing> | null;
   /** Records skipped because their target was missing. */
   missingTargets: number;
+  /** Why the model may be poor although training succeeded (e.g. too few optimiser steps to converge). */
+  warnings: string[];
   /** The plugin's `train()`: how the records were read. */
   read?: ReadReport;
+}
+
+/**
+ * `exportModel()`'s JSON: the weights (`model`, base64 safetensors) with the fields the upstream
+ * model classes export for their type.
+ */
+export interface ModelExport {
+  format: 's3db-ml';
+  formatVersion: number;
+  type: ModelConfig['type'];
+  config: ModelStats['config'];
+  normalizer: Normalizer;
+  stats: Record<string, unknown>;
+  isTrained: true;
+  model: string;
+  /** Regression: the polynomial degree. */
+  polynomial?: number;
+  /** Classification (and categorical networks): the labels by class index, and both maps. */
+  classes?: Label[];
+  classToIndex?: Record<string, number>;
+  indexToClass?: Record<number, Label>;
+  /** Time series: records per prediction. */
+  lookback?: number;
+  /** Neural network: `getArchitecture()`. */
+  architecture?: Architecture;
 }
 
 /** One finished epoch, as `onProgress` and `plg:ml:training-progress` receive it. */
@@ -566,7 +595,7 @@ export declare class MLPlugin extends Plugin {
   getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
-  exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<Record<string, unknown> | Buffer | null>;
+  exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<ModelExport | Buffer | null>;
   importModel(modelName: string, data: Record<string, unknown> | Buffer): Promise<void>;
   /** Metrics of the model's kind on `data`, or on the rows held out of its last training. */
   evaluate(modelName: string, options?: { data?: DataRecord[] }): Promise<Record<string, unknown>>;
@@ -639,6 +668,12 @@ declare module 's3db.js' {
   interface Resource {
     /** Routes to the first MLPlugin installed on the resource's database; throws MLError without one. */
     readonly ml: ResourceML;
+    /** Older MLPlugin API: `resource.ml.predict(input, target)`. */
+    predict(input: DataRecord, target: string): Promise<Prediction>;
+    /** Older MLPlugin API: `resource.ml.train(target, options)`. */
+    trainModel(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
+    /** Older MLPlugin API: `resource.ml.list()`. */
+    listModels(): ReturnType<ResourceML['list']>;
   }
 }
 

@@ -137,8 +137,11 @@ export class MLPlugin extends Plugin {
     if (typeof config.resource !== 'string' || config.resource.length === 0) {
       throw new ModelConfigError(`Model "${name}" must name its \`resource\``, { modelName: name });
     }
-    if (!Array.isArray(config.features) || config.features.length === 0 || !config.features.every((f) => typeof f === 'string')) {
-      throw new ModelConfigError(`Model "${name}" must list its numeric \`features\` (a non-empty array of field names)`, {
+    // A time series may forecast from its target's own history alone (`features: []`).
+    const minFeatures = config.type === 'timeseries' ? 0 : 1;
+    if (!Array.isArray(config.features) || config.features.length < minFeatures || !config.features.every((f) => typeof f === 'string')) {
+      const what = minFeatures ? 'a non-empty array of field names' : 'an array of field names, empty for the target alone';
+      throw new ModelConfigError(`Model "${name}" must list its numeric \`features\` (${what})`, {
         modelName: name,
       });
     }

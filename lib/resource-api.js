@@ -20,13 +20,40 @@ const LEARNED_KINDS = new Set(['numeric', 'category', 'boolean']);
  * the same `_resource*` methods on whichever plugin is the database's `_mlPlugin`.
  */
 export function defineResourceAccessor() {
-  if (Object.prototype.hasOwnProperty.call(Resource.prototype, 'ml')) return;
-  Object.defineProperty(Resource.prototype, 'ml', {
-    configurable: true,
-    get() {
-      return resourceApi(this);
-    },
-  });
+  if (!Object.prototype.hasOwnProperty.call(Resource.prototype, 'ml')) {
+    Object.defineProperty(Resource.prototype, 'ml', {
+      configurable: true,
+      get() {
+        return resourceApi(this);
+      },
+    });
+  }
+  defineLegacyMethods();
+}
+
+/**
+ * The resource methods of older MLPlugin releases (`resource.predict(input, target)`,
+ * `resource.trainModel(target, options)`, `resource.listModels()`), kept for code written
+ * against them: each calls its `resource.ml` counterpart. A method s3db.js (or anything else)
+ * already defines under one of these names is left alone.
+ */
+const LEGACY_METHODS = {
+  predict(input, target) {
+    return this.ml.predict(input, target);
+  },
+  trainModel(target, options = {}) {
+    return this.ml.train(target, options);
+  },
+  listModels() {
+    return this.ml.list();
+  },
+};
+
+function defineLegacyMethods() {
+  for (const [name, method] of Object.entries(LEGACY_METHODS)) {
+    if (name in Resource.prototype) continue;
+    Object.defineProperty(Resource.prototype, name, { configurable: true, writable: true, value: method });
+  }
 }
 
 /** The database of a resource. Resources restored from s3db.json have no `database`; the Database observes them. */

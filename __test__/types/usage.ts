@@ -9,6 +9,7 @@ import {
   backendInfo,
   TimeSeriesModel,
   BaseModel,
+  type ModelExport,
   type RegressionPrediction,
   type ReportChart,
   type Explanation,
@@ -70,6 +71,12 @@ async function main(): Promise<void> {
   const ranked: FeatureImportance[] = await ml.featureImportance('price');
   console.log(ranked[0]?.feature, ml.getModelStats('price').importance?.metric);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
+  if (!('skipped' in result)) console.log(result.warnings.join('; '), result.engine === 'least-squares');
+  const exported = (await ml.exportModel('spam')) as ModelExport | null;
+  if (exported) console.log(exported.classes?.join(', '), exported.lookback, exported.polynomial);
+  const products = await db.createResource({ name: 'products', attributes: { cost: 'number', price: 'number' } });
+  console.log(products.listModels().length, (await products.predict({ cost: 1 }, 'price')).confidence);
+  await products.trainModel('price', { onProgress: (progress) => console.log(progress.epoch) });
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
   if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);

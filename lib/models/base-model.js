@@ -267,6 +267,7 @@ export class BaseModel {
       engine: report.engine,
       durationMs: report.durationMs,
       metrics: report.regression ?? report.classification ?? null,
+      warnings: report.warnings ?? [],
     };
   }
 
@@ -410,7 +411,13 @@ export class BaseModel {
       stats: { ...this.stats },
       isTrained: true,
       model: bytes.toString('base64'),
+      ...this._exportFields(),
     };
+  }
+
+  /** The fields the upstream model class of this type adds to its export (contract §5.12). */
+  _exportFields() {
+    return {};
   }
 
   /**
@@ -488,21 +495,21 @@ export class BaseModel {
 /**
  * What a JSON export shows of its model beside the bytes, for the native side to compare with
  * them: the type, features and target, and the type's own shape (a time series' lookback, a
- * regression's polynomial degree, a classifier's classes). Keys of other types are not shown:
- * `modelConfig` keeps whatever the user wrote, read or not.
+ * regression's polynomial degree, a classifier's classes). The shape is shown twice, in `config`
+ * (as the user wrote it) and at the top level (the upstream export's fields), so both are passed
+ * and both must match. Keys of other types are not shown: `modelConfig` keeps whatever the user
+ * wrote, read or not.
  */
 function shownModel(data) {
   const config = isObject(data.config) ? data.config : {};
   const modelConfig = isObject(config.modelConfig) ? config.modelConfig : {};
-  const shown = {
-    type: data.type,
-    features: config.features,
-    target: config.target,
-    lookback: data.type === 'timeseries' ? (data.lookback ?? modelConfig.lookback) : undefined,
-    polynomial: data.type === 'regression' ? (data.polynomial ?? modelConfig.polynomial) : undefined,
-    classes: data.classes,
-  };
-  return Object.fromEntries(Object.entries(shown).filter(([, value]) => value !== undefined));
+  const shape = (source) => ({
+    lookback: data.type === 'timeseries' ? source.lookback : undefined,
+    polynomial: data.type === 'regression' ? source.polynomial : undefined,
+  });
+  const inConfig = { type: data.type, features: config.features, target: config.target, ...shape(modelConfig) };
+  const atTopLevel = { ...shape(data), classes: data.classes };
+  return [inConfig, atTopLevel].map((shown) => Object.fromEntries(Object.entries(shown).filter(([, value]) => value !== undefined)));
 }
 
 function isObject(value) {

@@ -21,6 +21,10 @@ export class ClassificationModel extends BaseModel {
     return labelBatchResults(batch, n);
   }
 
+  _exportFields() {
+    return labelExportFields(this.classes);
+  }
+
   /**
    * Accuracy, confusion matrix (`matrix[actual][predicted]` by label) and per-label
    * precision/recall/F1 on labelled records. A label the model never saw is a DataValidationError.
@@ -53,6 +57,17 @@ export function labelTrainOptions(model, { labels, targets }) {
     }
   }
   return { labels, labelKeys: labels.map(String) };
+}
+
+/** Upstream's label maps: `classes` by index, `classToIndex[label]`, `indexToClass[index]`. */
+export function labelExportFields(classes) {
+  const classToIndex = {};
+  const indexToClass = {};
+  classes.forEach((label, i) => {
+    classToIndex[String(label)] = i;
+    indexToClass[i] = label;
+  });
+  return { classes: [...classes], classToIndex, indexToClass };
 }
 
 /** Native columnar label predictions → `{ prediction, confidence, probabilities }` objects. */

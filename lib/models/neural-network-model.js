@@ -1,7 +1,7 @@
 import { BaseModel } from './base-model.js';
 import { DataValidationError, ModelConfigError, display } from '../errors.js';
 import { checkRecords, numericTargets } from '../dataset.js';
-import { evaluateLabels, labelBatchResults, labelMetrics, labelTrainOptions } from './classification-model.js';
+import { evaluateLabels, labelBatchResults, labelExportFields, labelMetrics, labelTrainOptions } from './classification-model.js';
 
 /**
  * A custom network: hidden `layers`, an output layer and a loss. A numeric target is predicted
@@ -36,6 +36,10 @@ export class NeuralNetworkModel extends BaseModel {
     if (!this._isBinary || !data?.labels) return super.trainArrays(data, options);
     const values = data.labels.map((label, i) => binaryValue(label, i, this.config.target, this.config.name));
     return super.trainArrays({ ...data, targets: data.targets.map((t) => values[t]), labels: undefined }, options);
+  }
+
+  _exportFields() {
+    return { architecture: this.getArchitecture(), ...(this._predictsLabels && labelExportFields(this.classes)) };
   }
 
   _batchResults(batch, n) {

@@ -11,6 +11,10 @@ export class RegressionModel extends BaseModel {
     return {};
   }
 
+  _exportFields() {
+    return { polynomial: this.config.modelConfig.polynomial };
+  }
+
   _batchResults(batch, n) {
     const results = new Array(n);
     for (let i = 0; i < n; i++) {

@@ -37,12 +37,10 @@ export class TimeSeriesModel extends BaseModel {
   _steps(records, purpose) {
     checkRecords(records, this.config.name);
     const field = this._timeFieldOf(records);
-    const keyed = records.map((record, row) => ({ record, time: timeValue(record?.[field], field, row, this.config.name) }));
-    keyed.sort((a, b) => a.time - b.time);
-    const sorted = keyed.map((k) => k.record);
-    const { rows, warnings } = this._encode(sorted, purpose);
-    const targets = numericTargets(sorted, this.config.target, { model: this.config.name });
-    return { rows: appendTargets(rows, targets), warnings };
+    const times = Float64Array.from(records, (record, row) => timeValue(record?.[field], field, row, this.config.name));
+    const { rows, warnings } = this._encode(records, purpose);
+    const steps = appendTargets(rows, numericTargets(records, this.config.target, { model: this.config.name }));
+    return { rows: inTimeOrder(times, steps, steps.length / Math.max(1, records.length)), warnings };
   }
 
   /** Features, target and the field that orders the series (each candidate when none is set). */
@@ -73,6 +71,10 @@ export class TimeSeriesModel extends BaseModel {
 
   get lookback() {
     return this.config.modelConfig.lookback;
+  }
+
+  _exportFields() {
+    return { lookback: this.lookback };
   }
 
   _checkSequence(records) {
@@ -179,10 +181,7 @@ class SeriesSet {
     });
     const times = concatFloat64(this._times);
     const steps = appendTargets(rows, concatFloat64(this._targets));
-    const columns = steps.length / Math.max(1, this.samples);
-    const order = Array.from(times.keys()).sort((a, b) => times[a] - times[b] || a - b);
-    const features = new Float64Array(steps.length);
-    order.forEach((from, to) => features.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+    const features = inTimeOrder(times, steps, steps.length / Math.max(1, this.samples));
     return { samples: this.samples, features, targets: new Float64Array(0), preparation, missingTargets: this.missingTargets };
   }
 }
@@ -198,6 +197,24 @@ function appendTargets(rows, targets) {
     out[r * (width + 1) + width] = targets[r];
   }
   return out;
+}
+
+/**
+ * `steps` (rows of `columns` values) sorted by `times`; records at the same time by their values,
+ * so that the series, and the model trained on it, never depend on the order storage listed them.
+ */
+function inTimeOrder(times, steps, columns) {
+  const order = Array.from(times.keys()).sort((a, b) => {
+    if (times[a] !== times[b]) return times[a] - times[b];
+    for (let c = 0; c < columns; c++) {
+      const diff = steps[a * columns + c] - steps[b * columns + c];
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  });
+  const sorted = new Float64Array(steps.length);
+  order.forEach((from, to) => sorted.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+  return sorted;
 }
 
 /** A record's time as a number: numbers as they are, dates and date strings as milliseconds. */

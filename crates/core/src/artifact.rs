@@ -133,6 +133,11 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
         let values = std::iter::once(importance.baseline).chain(importance.features.iter().map(|f| f.importance));
         out.push(("importance".to_string(), vec![importance.features.len() + 1], values.collect()));
     }
+    if let Some(linear) = &model.linear {
+        let mut values = linear.weights.clone();
+        values.push(linear.intercept);
+        out.push(("linear".to_string(), vec![values.len()], values));
+    }
     out
 }
 
@@ -157,6 +162,11 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
             let importance = model.importance.as_mut().expect("checked");
             importance.baseline = values[0];
             importance.features.iter_mut().zip(&values[1..]).for_each(|(f, &v)| f.importance = v);
+        }
+        "linear" if model.linear.as_ref().is_some_and(|l| l.weights.len() + 1 == values.len()) => {
+            let linear = model.linear.as_mut().expect("checked");
+            let (weights, intercept) = values.split_at(values.len() - 1);
+            (linear.weights, linear.intercept) = (weights.to_vec(), intercept[0]);
         }
         "temperature" if values.len() == 1 && values[0].is_finite() && values[0] > 0.0 => model.temperature = values[0],
         "preparation" if model.preparation.as_mut().is_some_and(|p| p.restore_exact_values(values)) => {}

@@ -45,6 +45,7 @@ pub fn train(
         head: Head::Labels,
         train: config.train.clone(),
         coverage: 0.0,
+        least_squares: false,
     };
     tabular::train(spec, plan, rows, Targets::Labels(labels, vocabulary), device, observer)
 }

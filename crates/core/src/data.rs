@@ -99,12 +99,10 @@ impl Normalizer {
         Self { features, target: None }
     }
 
-    /// Normalised copy of `rows` as `f32` (the training and inference precision).
-    pub fn scale_rows(&self, rows: Rows<'_>) -> Vec<f32> {
-        rows.values
-            .chunks_exact(rows.columns)
-            .flat_map(|row| row.iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32))
-            .collect()
+    /// Normalised copy of the rows `order` lists, in that order, as `f32` (the training and
+    /// inference precision).
+    pub fn scale_rows(&self, rows: Rows<'_>, order: &[usize]) -> Vec<f32> {
+        order.iter().flat_map(|&i| rows.row(i).iter().zip(&self.features).map(|(&v, mm)| mm.scale(v) as f32)).collect()
     }
 }
 
@@ -143,6 +141,23 @@ impl Split {
     }
 }
 
+/// Row indices in content order: rows compared value by value (IEEE total order), then by
+/// `tie(i)` (the row's target). Rows that are equal in every value are interchangeable, so the
+/// resulting row sequence depends only on the multiset of rows, never on their arrival order.
+pub fn content_order(rows: Rows<'_>, tie: impl Fn(usize) -> f64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        rows.row(a)
+            .iter()
+            .zip(rows.row(b))
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| tie(a).total_cmp(&tie(b)))
+    });
+    order
+}
+
 /// Copies the listed rows of a row-major matrix.
 pub fn gather<T: Copy>(values: &[T], columns: usize, rows: &[usize]) -> Vec<T> {
     let mut out = Vec::with_capacity(rows.len() * columns);
@@ -173,6 +188,23 @@ mod tests {
         let mut all: Vec<_> = a.train.iter().chain(&a.validation).copied().collect();
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn content_order_ignores_arrival_order() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        let values = [2.0, 1.0, 1.0, 5.0, 1.0, 3.0, 2.0, 0.0];
+        let targets = [10.0, 20.0, 30.0, 40.0];
+        let order = content_order(Rows::new(&values, &names).unwrap(), |i| targets[i]);
+        assert_eq!(order, vec![2, 1, 3, 0]);
+        // The same rows listed backwards come out as the same sequence of rows.
+        let reversed: Vec<f64> = values.chunks(2).rev().flatten().copied().collect();
+        let reversed_targets: Vec<f64> = targets.iter().rev().copied().collect();
+        let again = content_order(Rows::new(&reversed, &names).unwrap(), |i| reversed_targets[i]);
+        let rows_of = |order: &[usize], v: &[f64]| -> Vec<f64> {
+            order.iter().flat_map(|&i| v[2 * i..2 * i + 2].to_vec()).collect()
+        };
+        assert_eq!(rows_of(&order, &values), rows_of(&again, &reversed));
     }
 
     #[test]

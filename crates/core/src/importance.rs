@@ -189,11 +189,14 @@ pub fn from_training_rows(
     if targets.len() != rows.len() {
         return Err(Error::data(format!("got {} rows but {} targets", rows.len(), targets.len())));
     }
+    // Training put the rows in content order (targets breaking ties) before splitting them.
+    let order = crate::data::content_order(rows, |i| targets[i]);
     let split = Split::new(rows.len(), train.validation_split, train.seed);
     let (measured, source) =
         if split.validation.is_empty() { (&split.train, "training") } else { (&split.validation, "validation") };
-    let inputs = crate::data::gather(features, columns.len(), measured);
-    let actual: Vec<f64> = measured.iter().map(|&i| targets[i]).collect();
+    let arrived: Vec<usize> = measured.iter().map(|&i| order[i]).collect();
+    let inputs = crate::data::gather(features, columns.len(), &arrived);
+    let actual: Vec<f64> = arrived.iter().map(|&i| targets[i]).collect();
     if model.head == Head::Labels {
         let classes = actual
             .iter()

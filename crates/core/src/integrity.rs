@@ -34,6 +34,7 @@ impl TrainedModel {
             NetWeights::Lstm(lstm) => self.check_lstm(lstm)?,
         }
         self.check_head()?;
+        self.check_linear()?;
         let counted = match &self.network {
             NetWeights::Dense(d) => dense_parameters(d),
             NetWeights::Lstm(l) => {
@@ -48,8 +49,13 @@ impl TrainedModel {
 
     /// A JSON export shows some of the model next to its bytes (`type`, `features`, `target`,
     /// `lookback`, `polynomial`, `classes`): what it shows must be what the bytes hold, or the
-    /// export was edited and which half to believe is unknown. Absent keys are not compared.
+    /// export was edited and which half to believe is unknown. Absent keys are not compared. An
+    /// export that shows a key in several places (a regression's `polynomial` at its top level and
+    /// in its `config`) passes an array of such objects: every one must hold.
     pub fn check_described(&self, shown: &serde_json::Value) -> Result<()> {
+        if let Some(claims) = shown.as_array() {
+            return claims.iter().try_for_each(|claim| self.check_described(claim));
+        }
         let ours = serde_json::json!({
             "type": self.kind,
             "features": self.features,
@@ -82,6 +88,23 @@ impl TrainedModel {
     fn feature_units(&self) -> usize {
         crate::model::step_expansion(self.preparation.as_ref(), false)
             .map_or(self.encoded_features().len(), |e| e.width())
+    }
+
+    /// Regression's exact least-squares part: one finite weight per network input, on a value head.
+    fn check_linear(&self) -> Result<()> {
+        let Some(linear) = &self.linear else { return Ok(()) };
+        if self.kind != ModelKind::Regression || linear.weights.len() != self.dense_inputs() {
+            return Err(invalid(format!(
+                "a linear part of {} weights for a {:?} model of {} inputs",
+                linear.weights.len(),
+                self.kind,
+                self.dense_inputs()
+            )));
+        }
+        if !linear.intercept.is_finite() || linear.weights.iter().any(|w| !w.is_finite()) {
+            return Err(invalid("its linear part holds non-finite weights"));
+        }
+        Ok(())
     }
 
     /// The inputs of a dense network over this model's features (expanded when polynomial).

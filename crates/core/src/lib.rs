@@ -19,6 +19,7 @@ pub mod error;
 pub mod explain;
 pub mod importance;
 pub mod integrity;
+pub mod least_squares;
 pub mod metrics;
 pub mod model;
 pub mod net;

@@ -5,6 +5,7 @@ use crate::data::{MinMax, Normalizer, Rows};
 use crate::device::ComputeDevice;
 use crate::diagnostics::Diagnostics;
 use crate::error::{Error, ErrorKind, Result};
+use crate::least_squares::LinearFit;
 use crate::metrics::{ClassificationMetrics, RegressionMetrics};
 use crate::net::DenseWeights;
 use crate::net::lstm::LstmWeights;
@@ -62,6 +63,9 @@ pub struct TrainReport {
     pub engine: String,
     pub duration_ms: f64,
     pub history: Vec<EpochStats>,
+    /// Why the model may be poor although training succeeded (e.g. too few optimiser steps).
+    #[serde(default)]
+    pub warnings: Vec<String>,
     pub regression: Option<RegressionMetrics>,
     pub classification: Option<ClassificationMetrics>,
     /// What the training report draws (held-out points, interval coverage, reliability); absent
@@ -112,6 +116,10 @@ pub struct TrainedModel {
     /// Steps per prediction: the time-series `lookback`, 1 for row models.
     pub lookback: usize,
     pub network: NetWeights,
+    /// Regression: the exact least-squares fit of the (expanded) inputs, added to the network's
+    /// output (normalised units); the hidden layers learnt what it left over.
+    #[serde(default)]
+    pub linear: Option<LinearFit>,
     /// Trainable parameters of the network.
     pub parameters: usize,
     pub head: Head,
@@ -312,7 +320,8 @@ impl TrainedModel {
 
     fn predict_batch_unchecked(&self, rows: Rows<'_>) -> PredictionBatch {
         let inputs = rows.len() / self.lookback;
-        let outputs = self.network.forward(&self.network_inputs(rows));
+        let network_inputs = self.network_inputs(rows);
+        let outputs = self.network.forward(&network_inputs);
         let expansion = self.expansion();
         let encoded = self.normalizer.features.len();
         let mut batch = PredictionBatch { confidence: Vec::with_capacity(inputs), ..Default::default() };
@@ -320,14 +329,15 @@ impl TrainedModel {
             Head::Value => {
                 let target = self.target_scale();
                 let calib = self.calibration.as_ref().expect("value heads are calibrated");
+                let outputs = crate::tabular::with_linear(&outputs, self.linear.as_ref(), &network_inputs);
                 for (i, &out) in outputs.iter().enumerate() {
-                    let value = target.unscale(out as f64);
+                    let value = target.unscale(out);
                     // Outside the range seen in training the model extrapolates; say so.
                     let extrapolation = (0..self.lookback)
                         .map(|s| self.extrapolation(&rows.row(i * self.lookback + s)[..encoded], expansion.as_ref()))
                         .fold(0.0, f64::max);
                     batch.values.push(value);
-                    batch.confidence.push(calib.within_tolerance * (-2.0 * extrapolation).exp());
+                    batch.confidence.push(calib.confidence(extrapolation));
                     batch.lower.push(value - calib.half_width);
                     batch.upper.push(value + calib.half_width);
                 }
@@ -456,6 +466,21 @@ pub(crate) fn device_names(device: &ComputeDevice) -> (String, Option<String>) {
 }
 
 impl RegressionCalibration {
+    /// The confidence of a numeric prediction whose input lies `extrapolation` training ranges
+    /// outside the training data: `tolerance / (tolerance + expected error)`, where the expected
+    /// error is the interval's half-width times `e^(2 · extrapolation)` (outside the data the model
+    /// extrapolates, and its held-out errors say less and less). 1 for a model without held-out
+    /// error, 0.5 when the expected error equals the tolerance (5% of the target's range), lower
+    /// as it grows; always finite, and never below the smallest positive f64.
+    pub fn confidence(&self, extrapolation: f64) -> f64 {
+        if self.half_width == 0.0 {
+            return 1.0;
+        }
+        let expected_error = self.half_width * (2.0 * extrapolation).exp();
+        let confidence = self.tolerance / (self.tolerance + expected_error);
+        if confidence.is_finite() { confidence.clamp(f64::MIN_POSITIVE, 1.0) } else { f64::MIN_POSITIVE }
+    }
+
     /// Calibrates from held-out predictions: the split-conformal half-width at `coverage`, and the
     /// share of predictions within [`TOLERANCE_SHARE`] of the target's range.
     pub fn from_predictions(actual: &[f64], predicted: &[f64], target: MinMax, coverage: f64, source: &str) -> Self {
@@ -504,6 +529,7 @@ impl TrainReport {
             engine: "burn".to_string(),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             history,
+            warnings: Vec::new(),
             regression: None,
             classification: None,
             diagnostics: None,

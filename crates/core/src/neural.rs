@@ -62,6 +62,7 @@ pub fn train(
         head,
         train: config.train.clone(),
         coverage: config.interval_coverage,
+        least_squares: false,
     };
     tabular::train(spec, plan, rows, targets, device, observer)
 }

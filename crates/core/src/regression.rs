@@ -1,5 +1,7 @@
-//! Regression: linear (`polynomial: 1`) or polynomial (2..5) over min-max normalised features,
-//! trained with mean squared error, calibrated with split-conformal intervals on held-out rows.
+//! Regression: linear (`polynomial: 1`) or polynomial (2..5) over min-max normalised features.
+//! The least-squares fit of the (expanded) features is computed exactly ([`crate::least_squares`]);
+//! the hidden layers of a polynomial model learn only what it leaves over. Calibrated with
+//! split-conformal intervals on held-out rows.
 
 use crate::data::Rows;
 use crate::device::ComputeDevice;
@@ -40,6 +42,7 @@ pub fn train(
         head: Head::Value,
         train: config.train.clone(),
         coverage: config.interval_coverage,
+        least_squares: true,
     };
     tabular::train(spec, plan, rows, Targets::Values(targets), device, observer)
 }

@@ -249,7 +249,8 @@ impl ModelSpec {
     }
 
     pub fn validate(&self) -> Result<()> {
-        if self.features.is_empty() {
+        // A time series can forecast from the target's own history alone (univariate).
+        if self.features.is_empty() && self.kind != ModelKind::TimeSeries {
             return Err(self.fail("`features` must list at least one numeric field"));
         }
         if let Some(empty) = self.features.iter().find(|f| f.trim().is_empty()) {
@@ -523,6 +524,13 @@ mod tests {
     }
 
     #[test]
+    fn a_univariate_series_needs_no_features() {
+        let s = spec(json!({"name":"m","type":"timeseries","features":[],"target":"y"})).unwrap();
+        // One value per step (the target): 4 gates × 50 units × (1 + 50 + 1), then 50 → 25 → 1.
+        assert_eq!(s.parameter_count().unwrap(), 4 * 50 * 52 + 50 * 25 + 25 + 25 + 1);
+    }
+
+    #[test]
     fn rejects_bad_configs_with_model_config_errors() {
         let bad = [
             json!({"name":"m","type":"banana","features":["a"],"target":"y"}),
@@ -534,6 +542,7 @@ mod tests {
             json!({"name":"m","type":"classification","features":["a"],"target":"y","modelConfig":{"dropout":1.5}}),
             json!({"name":"m","type":"classification","features":["a"],"target":"y","modelConfig":{"activation":"swish"}}),
             json!({"name":"m","type":"timeseries","features":["a"],"target":"y","modelConfig":{"lookback":1}}),
+            json!({"name":"m","type":"classification","features":[],"target":"y"}),
             json!({"name":"m","type":"neural-network","features":["a"],"target":"y","modelConfig":{"layers":[]}}),
             json!({"name":"m","type":"neural-network","features":["a"],"target":"y","modelConfig":{"layers":[{"units":0}]}}),
             json!({"name":"m","type":"neural-network","features":["a"],"target":"y","modelConfig":{"layers":[{"units":4,"activation":"gelu"}]}}),

@@ -2,11 +2,12 @@
 //! normalise, optionally expand, split, fit a dense network, then measure and calibrate on the
 //! held-out rows. The model types differ only in the [`Plan`] they hand to [`train`].
 
-use crate::data::{MinMax, Normalizer, Rows, Split, column_means, gather};
+use crate::data::{MinMax, Normalizer, Rows, Split, column_means, content_order, gather};
 use crate::device::ComputeDevice;
 use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::importance::{Truth, permutation_importance};
+use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
@@ -17,7 +18,7 @@ use crate::net::{DenseWeights, NetSpec};
 use crate::polynomial;
 use crate::preparation::Expansion;
 use crate::spec::{MAX_POLYNOMIAL_TERMS, ModelKind, ModelSpec, TrainConfig};
-use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, FitOutcome, LossKind, TrainingObserver, convergence_warning, fit};
 use std::time::Instant;
 
 /// How one model type trains.
@@ -32,6 +33,8 @@ pub struct Plan {
     pub train: TrainConfig,
     /// Coverage of the prediction interval (value heads).
     pub coverage: f64,
+    /// Regression: fit the linear part exactly by least squares (see [`fit_on_least_squares`]).
+    pub least_squares: bool,
 }
 
 /// The label vocabulary: original values and their JavaScript property keys, by class index.
@@ -66,6 +69,21 @@ impl Targets<'_> {
             Targets::Labels(l, _) => l.len(),
         }
     }
+
+    /// Row `i`'s target as a number, to order rows whose features are equal.
+    fn key(&self, i: usize) -> f64 {
+        match self {
+            Targets::Values(v) => v[i],
+            Targets::Labels(l, _) => l[i] as f64,
+        }
+    }
+}
+
+/// A trained network, the engine that trained it and, for regression, its exact linear base.
+struct Fitted {
+    outcome: FitOutcome<DenseWeights>,
+    engine: &'static str,
+    linear: Option<LinearFit>,
 }
 
 pub fn train(
@@ -81,6 +99,22 @@ pub fn train(
     if targets.len() != n {
         return Err(Error::data(format!("got {n} rows but {} targets", targets.len())));
     }
+    // The model must depend on the rows, not on the order storage listed them in (s3db.js lists by
+    // random id): put them in content order before the seeded split and shuffles see them.
+    // (The features are reordered as they are scaled, so no second f64 copy of them is made.)
+    let order = content_order(rows, |i| targets.key(i));
+    let (ordered_numbers, ordered_labels): (Vec<f64>, Vec<u32>);
+    let targets = match targets {
+        Targets::Values(values) => {
+            ordered_numbers = order.iter().map(|&i| values[i]).collect();
+            Targets::Values(&ordered_numbers)
+        }
+        Targets::Labels(indices, labels) => {
+            ordered_labels = order.iter().map(|&i| indices[i]).collect();
+            Targets::Labels(&ordered_labels, labels)
+        }
+    };
+
     let mut normalizer = Normalizer::fit(rows);
     let expansion = step_expansion(spec.preparation.as_ref(), false);
     keep_category_indices(&mut normalizer.features, expansion.as_ref());
@@ -93,7 +127,7 @@ pub fn train(
     if n < 2 {
         return Err(insufficient(spec, n));
     }
-    let scaled = normalizer.scale_rows(rows);
+    let scaled = normalizer.scale_rows(rows, &order);
     // Rows stay encoded (a category is one index, not its one-hot units) as long as the engine
     // can expand them batch by batch: a polynomial expansion needs every unit at once.
     let (inputs, expansion) = match (plan.polynomial, expansion) {
@@ -119,37 +153,27 @@ pub fn train(
     let (mut train_x, train_y) = (gather(&inputs, in_dim, &split.train), gather(&y, outputs, &split.train));
     let (mut val_x, val_y) = (gather(&inputs, in_dim, &split.validation), gather(&y, outputs, &split.validation));
     drop(inputs);
+    let mut expansion = expansion;
     let net = (plan.network)(expansion.as_ref().map_or(in_dim, Expansion::width), outputs);
-    let engine = Engine::for_network(&net, device);
-    // Burn takes its inputs as one tensor: expand them all.
-    let expansion = match expansion {
-        Some(e) if engine == Engine::Burn => {
+    let mut warnings = Vec::new();
+    let fitted = if plan.least_squares && net.inputs <= MAX_EXACT_TERMS {
+        // Hidden layers learn the exact fit's residuals on every input unit at once.
+        if net.layers.len() > 1
+            && let Some(e) = expansion.take()
+        {
             (train_x, val_x) = (e.expand(&train_x), e.expand(&val_x));
-            None
         }
-        other => other,
+        let (train, validation) = ((&train_x[..], &train_y[..]), (&val_x[..], &val_y[..]));
+        fit_on_least_squares(&net, &plan, train, validation, expansion.as_ref(), device, observer, &mut warnings)?
+    } else {
+        warnings.extend(convergence_warning(&plan.train, split.train.len()));
+        let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
+        let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
+        let (outcome, engine) =
+            fit_network(&net, &plan, outputs, train_set, held_out, expansion.as_ref(), device, observer)?;
+        Fitted { outcome, engine: engine.name(), linear: None }
     };
-    let train_set = Examples { inputs: &train_x, targets: &train_y, rows: split.train.len() };
-    let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: split.validation.len() });
-    let outcome = match engine {
-        Engine::Native => {
-            native::fit_dense(&net, plan.loss, train_set, held_out, expansion.as_ref(), &plan.train, observer)?
-        }
-        Engine::Burn => {
-            let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
-            fit(
-                |dev| DenseNet::init(&net, seed, fused, dev),
-                plan.loss,
-                train_set,
-                held_out,
-                outputs,
-                &plan.train,
-                device,
-                observer,
-            )?
-            .try_map(|net| net.to_weights())?
-        }
-    };
+    let Fitted { outcome, engine, linear } = fitted;
     let weights = outcome.model;
 
     // Measure on the held-out rows: the model never saw them, so their errors are honest.
@@ -167,14 +191,16 @@ pub fn train(
         device,
         started,
     );
-    report.engine = engine.name().to_string();
+    report.engine = engine.to_string();
+    report.warnings = warnings;
     let mut calibration = None;
     let mut temperature = 1.0;
     match plan.head {
         Head::Value => {
             let scale = normalizer.target.expect("value heads have a target scale");
             let actual: Vec<f64> = measured.iter().map(|&i| scale.unscale(y[i] as f64)).collect();
-            let values: Vec<f64> = predicted.iter().map(|&v| scale.unscale(v as f64)).collect();
+            let values: Vec<f64> =
+                with_linear(&predicted, linear.as_ref(), measured_x).into_iter().map(|v| scale.unscale(v)).collect();
             let calibrated = RegressionCalibration::from_predictions(&actual, &values, scale, plan.coverage, source);
             report.diagnostics = Some(Diagnostics::values(
                 &actual,
@@ -235,6 +261,7 @@ pub fn train(
         lookback: 1,
         parameters: net.parameter_count(),
         network: NetWeights::Dense(weights),
+        linear,
         head: plan.head,
         labels: labels.values,
         label_keys: labels.keys,
@@ -245,7 +272,9 @@ pub fn train(
         reference: Some(column_means(rows)),
         importance: None,
     };
-    let measured_rows = gather(rows.values, rows.columns, measured);
+    // `measured` indexes the rows in content order; `rows` are as they arrived.
+    let arrived: Vec<usize> = measured.iter().map(|&i| order[i]).collect();
+    let measured_rows = gather(rows.values, rows.columns, &arrived);
     let measured_truth: (Vec<f64>, Vec<u32>) = match truth {
         Truth::Values(values) => (measured.iter().map(|&i| values[i]).collect(), Vec::new()),
         Truth::Classes(classes) => (Vec::new(), measured.iter().map(|&i| classes[i]).collect()),
@@ -270,6 +299,115 @@ fn forward_encoded(weights: &DenseWeights, x: &[f32], expansion: Option<&Expansi
     match expansion {
         None => weights.forward(x),
         Some(e) => x.chunks(4096 * e.encoded_width()).flat_map(|chunk| weights.forward(&e.expand(chunk))).collect(),
+    }
+}
+
+/// Trains `net` with the engine that suits it on `device`. Encoded rows (`expansion`) are expanded
+/// batch by batch by the native engine; Burn takes its inputs as one tensor, so it gets them all.
+#[allow(clippy::too_many_arguments)]
+fn fit_network(
+    net: &NetSpec,
+    plan: &Plan,
+    outputs: usize,
+    train_set: Examples<'_>,
+    held_out: Option<Examples<'_>>,
+    expansion: Option<&Expansion>,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+) -> Result<(FitOutcome<DenseWeights>, Engine)> {
+    let engine = Engine::for_network(net, device);
+    let outcome = match engine {
+        Engine::Native => native::fit_dense(net, plan.loss, train_set, held_out, expansion, &plan.train, observer)?,
+        Engine::Burn => {
+            let expanded = expansion.map(|e| (e.expand(train_set.inputs), held_out.map(|h| e.expand(h.inputs))));
+            let (train_set, held_out) = match &expanded {
+                Some((train_x, val_x)) => (
+                    Examples { inputs: train_x, ..train_set },
+                    held_out.zip(val_x.as_deref()).map(|(h, x)| Examples { inputs: x, ..h }),
+                ),
+                None => (train_set, held_out),
+            };
+            let (fused, seed) = (plan.loss.is_fused(), plan.train.seed);
+            fit(
+                |dev| DenseNet::init(net, seed, fused, dev),
+                plan.loss,
+                train_set,
+                held_out,
+                outputs,
+                &plan.train,
+                device,
+                observer,
+            )?
+            .try_map(|net| net.to_weights())?
+        }
+    };
+    Ok((outcome, engine))
+}
+
+/// Regression on the exact least-squares fit of the (expanded) inputs.
+///
+/// Without hidden layers that fit is the model ([`least_squares::fit_exact`]). With hidden layers
+/// the network learns what the fit leaves over (its residuals), so prediction = fit + network;
+/// if the network then does worse on the held-out rows than the fit alone, its output layer is
+/// zeroed and the model is the fit: a polynomial regression never ends worse than least squares.
+#[allow(clippy::too_many_arguments)]
+fn fit_on_least_squares(
+    net: &NetSpec,
+    plan: &Plan,
+    (train_x, train_y): (&[f32], &[f32]),
+    (val_x, val_y): (&[f32], &[f32]),
+    expansion: Option<&Expansion>,
+    device: &ComputeDevice,
+    observer: &mut dyn TrainingObserver,
+    warnings: &mut Vec<String>,
+) -> Result<Fitted> {
+    let terms = net.inputs;
+    // Encoded rows (categories as indices) are expanded one row at a time as they are summed.
+    let statistics = |x: &[f32], y: &[f32]| match expansion {
+        Some(e) => NormalEquations::from_encoded(x, y, e),
+        None => NormalEquations::new(x, y, terms),
+    };
+    let train_statistics = statistics(train_x, train_y);
+    if net.layers.len() == 1 {
+        let held_out = statistics(val_x, val_y);
+        let outcome = least_squares::fit_exact(&train_statistics, Some(&held_out), &plan.train, observer)?
+            .try_map(|fit| Ok(fit.to_dense()))?;
+        return Ok(Fitted { outcome, engine: "least-squares", linear: None });
+    }
+    debug_assert!(expansion.is_none(), "hidden layers train on expanded rows");
+    let base = train_statistics.solve()?;
+    let residuals = |x: &[f32], y: &[f32]| -> Vec<f32> {
+        base.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect()
+    };
+    let (train_r, val_r) = (residuals(train_x, train_y), residuals(val_x, val_y));
+    let train_set = Examples { inputs: train_x, targets: &train_r, rows: train_y.len() };
+    let held_out = Some(Examples { inputs: val_x, targets: &val_r, rows: val_y.len() });
+    let (mut outcome, engine) = fit_network(net, plan, 1, train_set, held_out, None, device, observer)?;
+    // Judge on the held-out rows (the training rows when none were held out).
+    let (judge_x, judge_r) = if val_y.is_empty() { (train_x, &train_r) } else { (val_x, &val_r) };
+    let network_error = mean_squared(&outcome.model.forward(judge_x), judge_r);
+    let base_error = mean_squared(&vec![0.0; judge_r.len()], judge_r);
+    if network_error > base_error {
+        let output = outcome.model.layers.last_mut().expect("an output layer");
+        output.weight.iter_mut().for_each(|w| *w = 0.0);
+        output.bias.iter_mut().for_each(|b| *b = 0.0);
+        warnings.push(format!(
+            "the hidden layers did worse on the held-out rows than the exact polynomial fit (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that fit"
+        ));
+    }
+    Ok(Fitted { outcome, engine: engine.name(), linear: Some(base) })
+}
+
+fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {
+    let sum: f64 = predicted.iter().zip(actual).map(|(&p, &a)| (p as f64 - a as f64).powi(2)).sum();
+    sum / actual.len().max(1) as f64
+}
+
+/// The network's outputs (one per row), plus the linear base when there is one, in f64.
+pub(crate) fn with_linear(outputs: &[f32], linear: Option<&LinearFit>, inputs: &[f32]) -> Vec<f64> {
+    match linear {
+        Some(base) => outputs.iter().zip(base.predict(inputs)).map(|(&o, b)| o as f64 + b).collect(),
+        None => outputs.iter().map(|&o| o as f64).collect(),
     }
 }
 

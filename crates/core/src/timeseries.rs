@@ -1,5 +1,6 @@
 //! Time series (`type: 'timeseries'`): an LSTM reads `lookback` consecutive records (features and
-//! target, in time order) and predicts the next record's target. Held-out windows are the most
+//! target, in time order; with no features, the target's own history) and predicts the next
+//! record's target. Held-out windows are the most
 //! recent ones, so validation measures forecasting, not interpolation.
 
 use crate::data::{MinMax, Normalizer, Rows, column_means, gather, scale_columns};
@@ -14,7 +15,7 @@ use crate::model::{
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
-use crate::train::{Engine, Examples, LossKind, TrainingObserver, fit};
+use crate::train::{Engine, Examples, LossKind, TrainingObserver, convergence_warning, fit};
 use std::time::Instant;
 
 /// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
@@ -103,6 +104,7 @@ pub fn train(
         started,
     );
     report.engine = engine.name().to_string();
+    report.warnings.extend(convergence_warning(&config.train, train_rows.len()));
     report.regression = Some(regression_metrics(&actual, &predicted));
     let calibration =
         RegressionCalibration::from_predictions(&actual, &predicted, target_scale, config.interval_coverage, source);
@@ -125,6 +127,7 @@ pub fn train(
         lookback,
         parameters: lstm.parameter_count(),
         network: NetWeights::Lstm(weights),
+        linear: None,
         head: Head::Value,
         labels: Vec::new(),
         label_keys: Vec::new(),

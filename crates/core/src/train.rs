@@ -205,6 +205,24 @@ pub fn run_epochs<L: Learner>(
     Ok(FitOutcome { model, history, stopped_early: false, best_epoch })
 }
 
+/// Adam moves each weight by at most about `learningRate` per step, so a run whose steps times
+/// learning rate stay below this cannot move its initial weights far enough to fit much.
+const MIN_STEP_BUDGET: f64 = 1.0;
+
+/// A warning when `config` gives too few optimiser steps for `train_rows` rows to converge:
+/// `epochs × ⌈rows / batchSize⌉ × learningRate` below [`MIN_STEP_BUDGET`].
+pub fn convergence_warning(config: &TrainConfig, train_rows: usize) -> Option<String> {
+    let batches = train_rows.div_ceil(config.batch_size.max(1)).max(1);
+    let steps = config.epochs * batches;
+    let budget = steps as f64 * config.learning_rate;
+    (budget < MIN_STEP_BUDGET).then(|| {
+        format!(
+            "only {steps} optimiser steps ({} epochs × {batches} batches of at most {} of the {train_rows} training rows) at learningRate {}: Adam moves each weight by at most about {budget:.2} in all, likely too little to converge; raise epochs or learningRate, or lower batchSize",
+            config.epochs, config.batch_size, config.learning_rate
+        )
+    })
+}
+
 /// Trains the network `init` builds with Burn, on the autodiff version of `device`.
 #[allow(clippy::too_many_arguments)]
 pub fn fit<M: Trainable>(

@@ -115,7 +115,12 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
     let (by_value, evaluations) = match &model.network {
         NetWeights::Dense(net) => {
             let output = OutputFn { activation: last_activation(net), explained };
-            let path = dense::integrate(net, &output, &from, &to, tolerance);
+            let mut path = dense::integrate(net, &output, &from, &to, tolerance);
+            // Polynomial regression predicts an exact least-squares base plus the network: the
+            // base is linear in the network's inputs, so its integrated gradient is its weights.
+            if let (Some(linear), Explained::Scaled { scale }) = (&model.linear, explained) {
+                path.gradient.iter_mut().zip(&linear.weights).for_each(|(g, w)| *g += scale * w);
+            }
             let contributions = if model.polynomial > 1 {
                 let (scaled_from, scaled_to) = (model.scaled_inputs(reference_rows), model.scaled_inputs(rows));
                 polynomial_shares(&path.gradient, &scaled_from, &scaled_to, model.polynomial)
