@@ -2,12 +2,14 @@
 // trains exactly the model a full read trains. On the memory, file and real S3 clients: counted
 // object reads, updates and deletes, another instance's inserts, a damaged snapshot, a restart.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from 's3db.js';
 import { MLPlugin, ModelConfigError } from '../index.js';
+import { LoopYielder } from '../lib/event-loop.js';
+import { listS3Ranges } from '../lib/record-reader.js';
 import { fileDatabase, memoryDatabase, productRows, s3Database } from './support/db.js';
 
 const attributes = { cost: 'number', demand: 'number', price: 'number' };
@@ -155,7 +157,58 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
       expect(await predictions(mlAgain)).toEqual(before);
     });
 
+    if (client === 'file') {
+      it("binary objects (the snapshot's rows, the model's weights) are stored once, not again in their metadata file", async () => {
+        const storage = ml.getStorage();
+        const manifest = await storage.get(storage.getPluginKey('products', 'snapshots', 'price', 'manifest'));
+        const files = [];
+        const walk = (dir) => {
+          for (const entry of readdirSync(dir, { withFileTypes: true })) {
+            if (entry.isDirectory()) walk(join(dir, entry.name));
+            else files.push(join(dir, entry.name));
+          }
+        };
+        walk(db.client.basePath);
+        const rowsFile = files.find((file) => file.endsWith(manifest.key.split('/').at(-1)));
+        expect(statSync(rowsFile).size).toBe(manifest.bytes);
+        // s3db.js's own putObject would copy the body into the metadata, as a JSON array of bytes.
+        const binaries = files.filter((file) => file.endsWith('.arrow') || file.endsWith('.safetensors'));
+        expect(binaries.filter((file) => file.endsWith('.arrow'))).toEqual([rowsFile]);
+        expect(binaries.some((file) => file.endsWith('.safetensors'))).toBe(true);
+        for (const file of binaries) {
+          const meta = JSON.parse(readFileSync(`${file}.meta.json`, 'utf8'));
+          expect(meta.body).toBeUndefined();
+          expect(meta.size).toBe(statSync(file).size);
+        }
+        // Another Database on the same directory reads the object as the client's own.
+        const other = sameStorage(db);
+        open.push(other);
+        await other.connect();
+        const object = await other.client.getObject(manifest.key);
+        expect(Buffer.from(await object.Body.transformToByteArray())).toEqual(readFileSync(rowsFile));
+        expect((await other.client.headObject(manifest.key)).ContentLength).toBe(manifest.bytes);
+      });
+    }
+
     if (client === 's3') {
+      it('a LIST cut into ranges at any bounds returns exactly what one listing returns', async () => {
+        const prefix = 'resource=products/data/';
+        const whole = [];
+        let token = null;
+        do {
+          const page = await db.client.listObjects({ prefix, continuationToken: token });
+          whole.push(...(page.Contents ?? []).map((o) => o.Key));
+          token = page.IsTruncated ? page.NextContinuationToken : null;
+        } while (token);
+        const ids = whole.map((key) => key.slice(key.lastIndexOf('/id=') + 4));
+        // Bounds before every id, at ids, between ids, after every id; 7 keys a LIST call so
+        // that ranges also page.
+        const bounds = ['', ids[3], `${ids[3]}~`, ids[50], ids[51], ids.at(-1), '~~~~'];
+        const ranged = await listS3Ranges(db.client, prefix, bounds, new LoopYielder(), 7);
+        expect(ranged.map((o) => o.Key)).toEqual(whole);
+        expect((await listS3Ranges(db.client, prefix, [ids[100]], new LoopYielder())).map((o) => o.Key)).toEqual(whole);
+      });
+
       it('the snapshot is an Arrow IPC file that pyarrow reads', async () => {
         const storage = ml.getStorage();
         const manifest = await storage.get(storage.getPluginKey('products', 'snapshots', 'price', 'manifest'));

@@ -184,7 +184,8 @@ export class ModelStore {
    */
   async saveTrainingData(modelName, version, model, data) {
     const rowsKey = `${this._key(modelName, 'training', 'data', modelName, `v${version}`)}.arrow`;
-    await writeBinary(this.plugin.database.client, rowsKey, Buffer.from(data.rows.buffer, data.rows.byteOffset, data.rows.byteLength));
+    const rows = await data.rows;
+    await writeBinary(this.plugin.database.client, rowsKey, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
     await this._set(this._key(modelName, 'training', 'data', modelName, `v${version}`), {
       modelName,
       version,

@@ -268,27 +268,32 @@ export class MLPlugin extends Plugin {
       onProgress: (progress) => callListener(reportProgress, progress),
       onSnapshotError: (error) => this.emit('plg:ml:snapshot-error', { modelName, error }),
     });
-    const minimum = model.config.minSamples;
-    if (data.samples < minimum) {
-      throw new InsufficientDataError(`Insufficient training data: ${data.samples} samples (minimum: ${minimum})`, {
-        modelName,
-        model: modelName,
-        samples: data.samples,
-        minimum,
+    try {
+      const minimum = model.config.minSamples;
+      if (data.samples < minimum) {
+        throw new InsufficientDataError(`Insufficient training data: ${data.samples} samples (minimum: ${minimum})`, {
+          modelName,
+          model: modelName,
+          samples: data.samples,
+          minimum,
+        });
+      }
+      // If the new version cannot be stored, the previous model goes on serving.
+      const save = this._saveModelEnabled(modelName) && this.database?.client;
+      const previous = save && model.isTrained ? model.export({ format: 'safetensors' }) : null;
+      const result = await model.trainArrays(data, {
+        backend: options.backend,
+        signal: options.signal,
+        earlyStopping: options.earlyStopping,
+        onProgress: reportProgress,
       });
+      result.read = data.read;
+      if (save) result.version = await this._versions.saveTrained(modelName, model, result, previous, data);
+      return result;
+    } finally {
+      // The snapshot is written while the model trains and is stored; the training is done once both are.
+      await data.snapshotSaved;
     }
-    // If the new version cannot be stored, the previous model goes on serving.
-    const save = this._saveModelEnabled(modelName) && this.database?.client;
-    const previous = save && model.isTrained ? model.export({ format: 'safetensors' }) : null;
-    const result = await model.trainArrays(data, {
-      backend: options.backend,
-      signal: options.signal,
-      earlyStopping: options.earlyStopping,
-      onProgress: reportProgress,
-    });
-    result.read = data.read;
-    if (save) result.version = await this._versions.saveTrained(modelName, model, result, previous, data);
-    return result;
   }
 
 

@@ -7,8 +7,9 @@
 // FileSystemClient its cursor skips and repeats records while `list({ offset })` walks the whole
 // directory again for each page (quadratic). Here file:// is listed once.
 import { readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { FileSystemClient } from 's3db.js';
+import { fileObjectPath, isFileClient } from './file-objects.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
 /** Upper bound of `readConcurrency`: more GETs in flight only queue behind the HTTP agent's sockets. */
@@ -23,7 +24,7 @@ export const MAX_READ_CONCURRENCY = 1024;
 const SETTLE_MS = { memory: 1, file: 50, s3: 2000 };
 
 function clientKind(client) {
-  if (client instanceof FileSystemClient || client?.constructor?.name === 'FileSystemClient') return 'file';
+  if (isFileClient(client)) return 'file';
   if (client?.constructor?.name === 'MemoryClient') return 'memory';
   return 's3';
 }
@@ -35,11 +36,20 @@ function clientKind(client) {
  */
 const LIST_PAGE = { s3: 1000, memory: 10_000, file: Number.MAX_SAFE_INTEGER };
 
-/** Every object under `prefix`: `[{ Key, ETag, LastModified, Size }]`. */
-async function listAll(client, prefix, yielder) {
-  if (clientKind(client) === 'file') {
+/**
+ * Every object under `prefix`: `[{ Key, ETag, LastModified, Size }]`. On S3, `splitAfter` (record
+ * ids, sorted, or a promise of them) cuts the listing into ranges that are listed concurrently.
+ */
+async function listAll(client, prefix, yielder, splitAfter = null) {
+  const kind = clientKind(client);
+  if (kind === 'file') {
     const objects = await listFileDirectory(client, prefix);
     if (objects.length > 0) return objects;
+  }
+  if (kind === 's3' && splitAfter) {
+    const bounds = await splitAfter;
+    const objects = bounds?.length > 0 ? await listS3Ranges(client, prefix, bounds, yielder) : null;
+    if (objects) return objects;
   }
   const maxKeys = LIST_PAGE[clientKind(client)];
   const objects = [];
@@ -51,6 +61,77 @@ async function listAll(client, prefix, yielder) {
     await yielder.maybeYield();
   } while (continuationToken);
   return objects;
+}
+
+/** LIST calls in flight at once when the listing is cut into ranges. */
+const LIST_CONCURRENCY = 16;
+
+/**
+ * The objects under `prefix` on S3, listed as ranges of keys side by side: one LIST call answers
+ * at most 1000 keys and the next call needs its continuation token, so a listing of N keys is
+ * N/1000 round trips one after another; ranges bounded by known record ids (the snapshot's) are
+ * independent, so they all run at once. Range i holds the keys after bound i-1 up to bound i
+ * (ListObjectsV2's StartAfter is exclusive); the first and last are open, so every key falls in
+ * exactly one range whatever the bounds. Null when this client's SDK is out of reach (the caller
+ * then lists one page after another). `maxKeys`: keys per LIST call (S3's most by default).
+ */
+export async function listS3Ranges(client, prefix, ids, yielder, maxKeys = 1000) {
+  const ListObjectsV2Command = s3ListCommand();
+  if (!ListObjectsV2Command || typeof client.sendCommand !== 'function' || typeof client.config?.bucket !== 'string') return null;
+  // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
+  const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
+  const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
+  const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
+  const results = new Array(ranges.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ranges.length) {
+      const i = next++;
+      const { after, upTo } = ranges[i];
+      const objects = [];
+      let token;
+      for (;;) {
+        const page = await client.sendCommand(
+          new ListObjectsV2Command({ Bucket: client.config.bucket, Prefix: keyPrefix, MaxKeys: maxKeys, StartAfter: after ?? undefined, ContinuationToken: token }),
+        );
+        let passed = false;
+        for (const object of page.Contents ?? []) {
+          if (upTo !== null && object.Key > upTo) {
+            passed = true;
+            break;
+          }
+          objects.push(object);
+        }
+        await yielder.maybeYield();
+        if (passed || !page.IsTruncated) break;
+        token = page.NextContinuationToken;
+      }
+      results[i] = objects;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ranges.length) }, worker));
+  return results.flat();
+}
+
+let listCommand;
+/**
+ * The AWS SDK's ListObjectsV2Command (s3db.js's own listObjects cannot pass StartAfter): from the
+ * copy s3db.js resolves, else from here. Null when neither resolves.
+ */
+function s3ListCommand() {
+  if (listCommand === undefined) {
+    listCommand = null;
+    // import.meta.resolve is missing where a bundler or test runner rewrites the module.
+    for (const from of [() => import.meta.resolve('s3db.js'), () => import.meta.url]) {
+      try {
+        listCommand = createRequire(from())('@aws-sdk/client-s3').ListObjectsV2Command ?? null;
+      } catch {
+        continue;
+      }
+      if (listCommand) break;
+    }
+  }
+  return listCommand;
 }
 
 /** Stats of the metadata files in flight at once when listing a file:// directory. */
@@ -65,8 +146,8 @@ const STAT_CONCURRENCY = 64;
  * not exist (the caller then asks the client, which also covers a changed layout).
  */
 async function listFileDirectory(client, prefix) {
-  if (typeof client.basePath !== 'string' || !prefix.endsWith('/')) return [];
-  const directory = join(client.basePath, typeof client.keyPrefix === 'string' ? client.keyPrefix : '', ...prefix.split('/'));
+  const directory = prefix.endsWith('/') ? fileObjectPath(client, prefix) : null;
+  if (!directory) return [];
   let names;
   try {
     names = await readdir(directory);
@@ -109,12 +190,13 @@ function byId(a, b) {
 /**
  * The records of `resource` (or of `partition: { name, values }`) as
  * `[{ id, version, modifiedMs }]`, sorted by id. `version` is the record object's ETag,
- * LastModified and size, as one LIST reports them.
+ * LastModified and size, as one LIST reports them. `splitAfter`: record ids (or a promise of
+ * them) to list the ranges between at once, e.g. from the previous listing (see splitPoints).
  */
-export async function listRecordVersions(resource, { partition, yielder }) {
+export async function listRecordVersions(resource, { partition, yielder, splitAfter = null }) {
   const client = resource.client;
   // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
-  const objects = await listAll(client, `resource=${resource.name}/data/`, yielder);
+  const objects = await listAll(client, `resource=${resource.name}/data/`, yielder, splitAfter);
   let members = null;
   if (partition?.name) {
     const definition = resource.config?.partitions?.[partition.name];
@@ -134,6 +216,17 @@ export async function listRecordVersions(resource, { partition, yielder }) {
   entries.sort(byId);
   return entries;
 }
+
+/**
+ * Ids of `sortedIds` that cut it into ranges of RANGE_KEYS: below S3's 1000 keys a LIST call, so
+ * that a range still takes one call after the resource has grown a little.
+ */
+export function splitPoints(sortedIds) {
+  const points = [];
+  for (let i = RANGE_KEYS; i < sortedIds.length; i += RANGE_KEYS) points.push(sortedIds[i]);
+  return points;
+}
+const RANGE_KEYS = 900;
 
 /**
  * GETs the records of `entries` (from listRecordVersions), `concurrency` in flight, giving the

@@ -9,7 +9,7 @@
 // model a full read trains.
 import { TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
-import { DEFAULT_READ_CONCURRENCY, fetchRecords, listRecordVersions } from './record-reader.js';
+import { DEFAULT_READ_CONCURRENCY, fetchRecords, listRecordVersions, splitPoints } from './record-reader.js';
 import { RESERVED_COLUMNS, RowsBuilder } from './rows-arrow.js';
 import { snapshotFingerprint } from './training-snapshot.js';
 
@@ -20,7 +20,8 @@ const FILTERED_OUT = Symbol('filtered out');
 
 /**
  * The training set of `modelName`: `{ samples, features, targets, labels }` (see TrainingSet), plus
- * `rows` (the prepared rows as an Arrow IPC file) and `read`
+ * `rows` (a promise of the prepared rows as an Arrow IPC file), `snapshotSaved` (a promise that
+ * settles once the snapshot is stored; await it before reporting the training done) and `read`
  * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted }`).
  * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record.
  * @param {{ resource: object, config: object, model: import('./models/base-model.js').BaseModel,
@@ -47,11 +48,22 @@ export async function readTrainingSet({
   const useSnapshot = snapshots !== null && !fields.some((field) => RESERVED_COLUMNS.includes(field));
   const fingerprint = useSnapshot ? snapshotFingerprint(config, fields) : null;
   throwIfAborted(signal, modelName);
+  // The manifest first (two small round trips): its split points let the LIST of the records run
+  // as concurrent ranges, while the snapshot's rows are fetched and decoded beside it.
+  const manifest = !useSnapshot || full
+    ? Promise.resolve({ manifest: null, reason: full ? 'full read requested' : 'no snapshot for this model' })
+    : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
   const [entries, previous] = await Promise.all([
-    guardFetch(() => listRecordVersions(resource, { partition: config.partition, yielder }), modelName, config),
-    !useSnapshot || full
-      ? { snapshot: null, reason: full ? 'full read requested' : 'no snapshot for this model' }
-      : snapshots.load(modelName, fingerprint, yielder).catch((error) => ({ snapshot: null, reason: `unreadable: ${error.message}` })),
+    guardFetch(
+      () => listRecordVersions(resource, { partition: config.partition, yielder, splitAfter: manifest.then((m) => m.manifest?.splits ?? null) }),
+      modelName,
+      config,
+    ),
+    manifest.then(async ({ manifest: trusted, reason }) => {
+      if (!trusted) return { snapshot: null, reason };
+      const loaded = await snapshots.loadRows(trusted, yielder).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
+      return loaded.rows ? { snapshot: { manifest: trusted, rows: loaded.rows }, reason: null } : { snapshot: null, reason: loaded.reason };
+    }),
   ]);
   const reuse = reusablePlan(entries, previous.snapshot?.rows);
   const total = reuse.toRead;
@@ -61,59 +73,84 @@ export async function readTrainingSet({
 
   const set = model.createTrainingSet();
   const builder = new RowsBuilder(fields);
-  const fetchPage = (start) => {
+  // A page is a run of listed entries holding at most PAGE_SIZE records to GET: memory holds one
+  // page of records, and the few GETs of an incremental read go out together, not page by page.
+  const pages = pageBounds(reuse.index);
+  const fetchPage = ([start, end]) => {
     const wanted = [];
-    for (let k = start; k < Math.min(start + PAGE_SIZE, entries.length); k++) if (reuse.index[k] < 0) wanted.push(entries[k]);
+    for (let k = start; k < end; k++) if (reuse.index[k] < 0) wanted.push(entries[k]);
     return guardFetch(
       () => fetchRecords(resource, wanted, { concurrency: readConcurrency, yielder, onFetched: () => fetched++ }),
       modelName,
       config,
     );
   };
-  let pending = entries.length > 0 ? fetchPage(0) : null;
-  for (let start = 0; start < entries.length; start += PAGE_SIZE) {
+  let pending = pages.length > 0 ? fetchPage(pages[0]) : null;
+  for (let p = 0; p < pages.length; p++) {
     throwIfAborted(signal, modelName);
+    const [start, end] = pages[p];
     const results = await pending;
-    pending = start + PAGE_SIZE < entries.length ? fetchPage(start + PAGE_SIZE) : null;
+    pending = p + 1 < pages.length ? fetchPage(pages[p + 1]) : null;
     // If this page fails to convert, the prefetched one is abandoned: no unhandled rejection.
     pending?.catch(() => {});
-    const rows = [];
+    let rows = [];
     let j = 0;
-    for (let k = start; k < Math.min(start + PAGE_SIZE, entries.length); k++) {
+    for (let k = start; k < end; k++) {
       const entry = entries[k];
       const cached = reuse.index[k];
       if (cached >= 0) {
         const row = previous.snapshot.rows.included[cached] ? cachedRow(previous.snapshot.rows, cached) : null;
         builder.add(entry.id, entry.version, row);
         if (row) rows.push(row);
-        continue;
+      } else {
+        const got = results[j++];
+        if (!got) continue; // deleted since the listing
+        const prepared = prepare(got.record, config, modelName);
+        if (prepared === FILTERED_OUT) {
+          builder.add(entry.id, got.settled ? entry.version : null, null);
+          continue;
+        }
+        // Not an object: TrainingSet rejects it below with the usual message.
+        const row = isRecord(prepared) ? pick(prepared, fields) : prepared;
+        if (row !== prepared) builder.add(entry.id, got.settled ? entry.version : null, row);
+        rows.push(row);
       }
-      const got = results[j++];
-      if (!got) continue; // deleted since the listing
-      const prepared = prepare(got.record, config, modelName);
-      if (prepared === FILTERED_OUT) {
-        builder.add(entry.id, got.settled ? entry.version : null, null);
-        continue;
+      // Snapshot rows cost no GET: a page may hold many, converted a slice at a time.
+      if (rows.length >= PAGE_SIZE) {
+        set.add(rows);
+        rows = [];
+        await yielder.maybeYield();
       }
-      // Not an object: TrainingSet rejects it below with the usual message.
-      const row = isRecord(prepared) ? pick(prepared, fields) : prepared;
-      if (row !== prepared) builder.add(entry.id, got.settled ? entry.version : null, row);
-      rows.push(row);
     }
     set.add(rows);
     report();
     await yielder.maybeYield();
   }
   const data = set.finish();
-  const bytes = await builder.encode({ resource: config.resource, modelName }, yielder);
-  if (useSnapshot) {
-    await snapshots
-      .save(modelName, bytes, { fingerprint, rows: builder.length, previousKey: previous.snapshot?.manifest.key })
-      .catch((error) => onSnapshotError?.(error));
-  }
+  // Encoding and storing the snapshot need not hold up the fit: `rows` and `snapshotSaved` settle
+  // while the model trains. `snapshotSaved` never rejects (a failed write is reported and the
+  // next training reads in full).
+  const bytes = builder.encode({ resource: config.resource, modelName }, yielder);
+  bytes.catch(() => {});
+  const snapshotSaved = useSnapshot
+    ? bytes
+        .then((encoded) =>
+          snapshots.save(modelName, encoded, {
+            fingerprint,
+            rows: builder.length,
+            splits: splitPoints(builder.ids),
+            previousKey: previous.snapshot?.manifest.key,
+          }),
+        )
+        .then(
+          () => undefined,
+          (error) => onSnapshotError?.(error),
+        )
+    : Promise.resolve();
   return {
     ...data,
     rows: bytes,
+    snapshotSaved,
     read: {
       mode: previous.snapshot ? 'incremental' : 'full',
       reason: previous.reason,
@@ -124,6 +161,24 @@ export async function readTrainingSet({
       durationMs: Date.now() - started,
     },
   };
+}
+
+/** `[start, end)` runs of the listing, each with at most PAGE_SIZE entries to GET (`index[k] < 0`). */
+function pageBounds(index) {
+  const pages = [];
+  let start = 0;
+  let toGet = 0;
+  for (let k = 0; k < index.length; k++) {
+    if (index[k] >= 0) continue;
+    if (toGet === PAGE_SIZE) {
+      pages.push([start, k]);
+      start = k;
+      toGet = 0;
+    }
+    toGet++;
+  }
+  if (index.length > start) pages.push([start, index.length]);
+  return pages;
 }
 
 /**

@@ -2,7 +2,7 @@
 // read (an Arrow IPC file, see rows-arrow.js), so that the next training GETs only the records
 // that changed since.
 //
-//   resource=R/plugin=ml/snapshots/M/manifest          { fingerprint, key, bytes, sha256, rows, savedAt }
+//   resource=R/plugin=ml/snapshots/M/manifest          { fingerprint, key, bytes, sha256, rows, splits, savedAt }
 //   resource=R/plugin=ml/snapshots/M/<sha256>.arrow    the rows
 //
 // Written rows first, manifest second: a crash in between leaves the previous manifest pointing at
@@ -54,38 +54,50 @@ export class SnapshotStore {
   }
 
   /**
-   * The snapshot of `modelName` if it can be trusted for `fingerprint`:
-   * `{ snapshot: { manifest, rows }, reason: null }`, or `{ snapshot: null, reason }` saying why not.
+   * The manifest of `modelName`'s snapshot if it can be trusted for `fingerprint`:
+   * `{ manifest, reason: null }`, or `{ manifest: null, reason }` saying why not.
    */
-  async load(modelName, fingerprint, yielder) {
+  async loadManifest(modelName, fingerprint) {
     const resource = this.plugin.config.models[modelName].resource;
     // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
     const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
-    if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { snapshot: null, reason: 'missing' };
+    if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
     let manifest;
     try {
       manifest = await this._storage.get(this._key(modelName, 'manifest'));
     } catch (error) {
-      return { snapshot: null, reason: `unreadable manifest: ${error.message}` };
+      return { manifest: null, reason: `unreadable manifest: ${error.message}` };
     }
-    if (manifest?.preparation !== PREPARATION_VERSION) return { snapshot: null, reason: 'older preparation' };
-    if (manifest.fingerprint !== fingerprint) return { snapshot: null, reason: 'configuration changed' };
+    if (manifest?.preparation !== PREPARATION_VERSION) return { manifest: null, reason: 'older preparation' };
+    if (manifest.fingerprint !== fingerprint) return { manifest: null, reason: 'configuration changed' };
+    return { manifest, reason: null };
+  }
+
+  /**
+   * The rows a trusted manifest points to: `{ rows, reason: null }` (decodeRows' shape), or
+   * `{ rows: null, reason }` when they are missing, damaged or unreadable.
+   */
+  async loadRows(manifest, yielder) {
     let bytes;
     try {
       bytes = await readBinary(this.plugin.database.client, manifest.key);
     } catch (error) {
-      return { snapshot: null, reason: `unreadable rows: ${error.message}` };
+      return { rows: null, reason: `unreadable rows: ${error.message}` };
     }
-    if (bytes.length !== manifest.bytes || sha256(bytes) !== manifest.sha256) return { snapshot: null, reason: 'damaged' };
+    if (bytes.length !== manifest.bytes || sha256(bytes) !== manifest.sha256) return { rows: null, reason: 'damaged' };
     try {
-      return { snapshot: { manifest, rows: await decodeRows(bytes, yielder) }, reason: null };
+      return { rows: await decodeRows(bytes, yielder), reason: null };
     } catch (error) {
-      return { snapshot: null, reason: `unreadable rows: ${error.message}` };
+      return { rows: null, reason: `unreadable rows: ${error.message}` };
     }
   }
 
-  /** Stores `bytes` (the Arrow IPC rows) as the snapshot of `modelName`, replacing the previous one. */
-  async save(modelName, bytes, { fingerprint, rows, previousKey }) {
+  /**
+   * Stores `bytes` (the Arrow IPC rows) as the snapshot of `modelName`, replacing the previous one.
+   * `splits`: record ids that cut the listing into ranges of about one LIST call each (see
+   * record-reader.js), for the next read to list them all at once.
+   */
+  async save(modelName, bytes, { fingerprint, rows, splits, previousKey }) {
     const hash = sha256(bytes);
     const key = this._key(modelName, `${hash}.arrow`);
     // The same rows as the snapshot read: nothing to write.
@@ -93,7 +105,7 @@ export class SnapshotStore {
     await writeBinary(this.plugin.database.client, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     await this._storage.set(
       this._key(modelName, 'manifest'),
-      { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, savedAt: new Date().toISOString() },
+      { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, splits, savedAt: new Date().toISOString() },
       { behavior: 'body-only' },
     );
     // The old rows are unreferenced now; an instance still reading them falls back to a full read.

@@ -12,6 +12,7 @@
 import { S3Client } from 's3db.js';
 import { native } from './native.js';
 import { callNative, ModelConfigError } from './errors.js';
+import { isFileClient, putFileObject } from './file-objects.js';
 
 /** Rebuild the S3 store this long before its credentials expire. */
 const CREDENTIALS_REFRESH_MS = 5 * 60_000;
@@ -82,8 +83,12 @@ export class WeightsStore {
   }
 }
 
-/** Writes `body` (a Buffer) under `key` through the s3db.js client. */
+/**
+ * Writes `body` (a Buffer) under `key` through the s3db.js client; on file:// in the client's
+ * layout directly, so that the bytes are stored once (see file-objects.js).
+ */
 export async function writeBinary(client, key, body) {
+  if (isFileClient(client) && (await putFileObject(client, key, body))) return;
   await client.putObject({ key, body, contentType: 'application/octet-stream' });
 }
 
