@@ -8,7 +8,7 @@
 //   node bench/read.js [--quick] [--clients=memory,file,s3] [--sizes=1000,10000]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seeded } from './data.js';
@@ -36,6 +36,9 @@ async function parent() {
     server = await startS3Server();
   }
   const results = [];
+  // Timings on a shared machine are only comparable within one run: say how busy it was.
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const loadAtStart = load();
   try {
     for (const client of clients) {
       for (const size of sizesFor(client)) {
@@ -51,7 +54,7 @@ async function parent() {
       rmSync(server.data, { recursive: true, force: true });
     }
   }
-  const table = report(results);
+  const table = `${report(results)}\n\nLoad average (1/5/15 min) on ${availableParallelism()} cores: ${loadAtStart} at the start, ${load()} at the end.`;
   console.log(`\n${table}`);
   const out = join(ROOT, 'bench', '.out');
   mkdirSync(out, { recursive: true });
