@@ -260,6 +260,26 @@ describe('what the snapshot depends on (memory client)', () => {
     expect((await otherFeatures.train('price')).read).toMatchObject({ mode: 'full', reason: 'configuration changed' });
   });
 
+  it('a manifest from an older preparation, rows that are gone, or a manifest that is not JSON mean a full read', async () => {
+    const ml = await pluginOn(db, { price: priceModel() });
+    await ml.train('price', { full: true });
+    const storage = ml.getStorage();
+    const manifestKey = storage.getPluginKey('products', 'snapshots', 'price', 'manifest');
+    const manifest = await storage.get(manifestKey);
+    await storage.set(manifestKey, { ...manifest, preparation: 0 }, { behavior: 'body-only' });
+    expect((await ml.train('price')).read).toMatchObject({ mode: 'full', reason: 'older preparation', fetched: 120 });
+
+    await db.client.deleteObject((await storage.get(manifestKey)).key);
+    expect((await ml.train('price')).read).toMatchObject({ mode: 'full', reason: expect.stringMatching(/^unreadable rows/), fetched: 120 });
+
+    await db.client.putObject({ key: manifestKey, body: '{"not json', contentType: 'application/json' });
+    const result = await ml.train('price');
+    expect(result.read).toMatchObject({ mode: 'full', fetched: 120 });
+    expect(result.read.reason).toMatch(/^unreadable/);
+    // Each full read rewrote the snapshot: the next training is incremental again.
+    expect((await ml.train('price')).read).toMatchObject({ mode: 'incremental', fetched: 0, reused: 120 });
+  });
+
   it('records the filter drops are remembered, not read again', async () => {
     const ml = await pluginOn(db, { cheap: priceModel({ filter: (r) => r.cost < 200 }) });
     const reads = countRecordReads(db);
