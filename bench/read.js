@@ -1,7 +1,7 @@
 // Data-path benchmark (`npm run bench:data`): how long training takes to read its records, per
 // s3db.js client (memory, file, the real S3 server the tests use), side by side in one run:
-//   list         s3db.js's own `resource.list({ limit: N })`, the baseline
 //   full         the first `train()`: every record read, the training snapshot written
+//   list         s3db.js's own `resource.list({ limit: N })`, the baseline
 //   incremental  `train()` after 1% new records: one LIST, the snapshot, GETs of the new records only
 // Each (client, size) runs in its own child process; peak RSS is sampled every 5 ms during each step
 // (after a GC) and reported above the step's starting RSS.
@@ -174,11 +174,13 @@ async function child() {
   await db.usePlugin(ml);
 
   const result = { client, size, added: Math.max(1, Math.round(size / 100)) };
+  // The full read first: V8 keeps the heap that the list's N records grew, which would hide the
+  // full read's own peak RSS above its start.
+  result.full = await measure(gets, () => ml.train('m'));
   result.list = await measure(gets, async () => {
     const items = await resource.list({ limit: size });
     if (items.length !== size) throw new Error(`list returned ${items.length} of ${size}`);
   });
-  result.full = await measure(gets, () => ml.train('m'));
   for (let i = 0; i < result.added; i++) await resource.insert(row());
   await sleep(SETTLE_MS);
   result.incremental = await measure(gets, () => ml.train('m'));
