@@ -592,7 +592,7 @@ export declare class MLPlugin extends Plugin {
     improvement: { loss: string; accuracy: string };
     importanceShift: Record<string, number> | null;
   }>;
-  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown }>; savedAt: string } | null>;
+  getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown; context?: Record<string, unknown> }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
   /** The trained model: a self-contained object, or a safetensors Buffer. */
   exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<ModelExport | Buffer | null>;

@@ -34,8 +34,43 @@ const series = Array.from({ length: 200 }, (_, t) => ({
   sales: 100 + 3 * (20 + 5 * Math.sin(t / 9)) + 10 * Math.sin((2 * Math.PI * t) / 7),
 }));
 
+/** price = 8x + a city's effect + 0.1 per day listed + noise; `color` is unrelated to it. */
+const CITY_EFFECT = { Lisboa: 120, Porto: 60, Faro: 30, Braga: 0 };
+const COLORS = ['red', 'green', 'blue'];
+const START = Date.UTC(2025, 0, 1);
+function shopRows(n, seed) {
+  const random = seeded(seed);
+  const cities = Object.keys(CITY_EFFECT);
+  return Array.from({ length: n }, () => {
+    const x = random() * 10;
+    const city = cities[Math.floor(random() * cities.length)];
+    const color = COLORS[Math.floor(random() * COLORS.length)];
+    const days = Math.floor(random() * 365);
+    const price = 8 * x + CITY_EFFECT[city] + 0.1 * days + (random() - 0.5) * 2;
+    const tier = price < 90 ? 'cheap' : price < 150 ? 'mid' : 'dear';
+    return { x, city, color, listedAt: new Date(START + days * DAY).toISOString(), price, tier };
+  });
+}
+
+/** Daily sales with a weekday category and a date feature (the last promotion's day). */
+const WEEKDAY_EFFECT = [30, -10, -5, 0, 5, 10, 40];
+const promoted = Array.from({ length: 240 }, (_, t) => {
+  const weekday = new Date(START + t * DAY).getUTCDay();
+  const temperature = 20 + 5 * Math.sin(t / 9);
+  return {
+    day: new Date(START + t * DAY).toISOString(),
+    weekday: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][weekday],
+    lastPromo: new Date(START + (t - (t % 10)) * DAY).toISOString(),
+    temperature,
+    sales: 100 + 3 * temperature + WEEKDAY_EFFECT[weekday] - 2 * (t % 10),
+  };
+});
+
 const linear = linearRows(300, 1);
 const curve = curveRows(600, 2);
+const shop = shopRows(400, 3);
+const SHOP_FEATURES = ['x', 'city', 'color', 'listedAt'];
+const shopConfig = (extra) => ({ featureTypes: { city: 'category', color: 'category', listedAt: 'date' }, ...extra });
 const net = (layers, extra = {}) => ({ epochs: 40, batchSize: 32, learningRate: 0.01, layers, ...extra });
 
 const MODELS = {
@@ -78,6 +113,39 @@ const MODELS = {
     timeField: 'day',
     modelConfig: { lookback: 5, lstmUnits: 8, denseUnits: 4, epochs: 15, dropout: 0, recurrentDropout: 0 },
   },
+  shopLinear: { type: 'regression', resource: 'shop', features: SHOP_FEATURES, target: 'price', modelConfig: shopConfig({ epochs: 80, learningRate: 0.1 }) },
+  shopPoly: { type: 'regression', resource: 'shop', features: SHOP_FEATURES, target: 'price', modelConfig: shopConfig({ epochs: 20, polynomial: 2, units: 16 }) },
+  shopTier: { type: 'classification', resource: 'shop', features: SHOP_FEATURES, target: 'tier', modelConfig: shopConfig({ epochs: 30, units: 32 }) },
+  shopRelu: {
+    type: 'neural-network',
+    resource: 'shop',
+    features: SHOP_FEATURES,
+    target: 'price',
+    modelConfig: shopConfig(net([{ units: 32, activation: 'relu' }, { units: 16, activation: 'relu' }], { epochs: 60, loss: 'meanSquaredError' })),
+  },
+  shopSmooth: {
+    type: 'neural-network',
+    resource: 'shop',
+    features: SHOP_FEATURES,
+    target: 'price',
+    modelConfig: shopConfig(net([{ units: 16, activation: 'tanh' }], { loss: 'meanSquaredError' })),
+  },
+  shopSeries: {
+    type: 'timeseries',
+    resource: 'promoted',
+    features: ['weekday', 'temperature', 'lastPromo'],
+    target: 'sales',
+    timeField: 'day',
+    modelConfig: {
+      lookback: 5,
+      lstmUnits: 8,
+      denseUnits: 4,
+      epochs: 15,
+      dropout: 0,
+      recurrentDropout: 0,
+      featureTypes: { weekday: 'category', lastPromo: 'date' },
+    },
+  },
 };
 
 let db;
@@ -97,6 +165,18 @@ beforeAll(async () => {
     })
   ).insertMany(curve);
   await (await db.createResource({ name: 'sales', attributes: { day: 'string', temperature: 'number', sales: 'number' } })).insertMany(series);
+  await (
+    await db.createResource({
+      name: 'shop',
+      attributes: { x: 'number', city: 'string', color: 'string', listedAt: 'string', price: 'number', tier: 'string' },
+    })
+  ).insertMany(shop);
+  await (
+    await db.createResource({
+      name: 'promoted',
+      attributes: { day: 'string', weekday: 'string', lastPromo: 'string', temperature: 'number', sales: 'number' },
+    })
+  ).insertMany(promoted);
   ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', saveModel: false, models: MODELS });
   await db.usePlugin(ml);
   for (const name of Object.keys(MODELS)) await ml.train(name);
@@ -110,8 +190,16 @@ afterAll(async () => {
 /** Inputs to explain: the first rows of the model's data, as predict takes them. */
 function inputsOf(name) {
   if (name === 'forecast') return [0, 40, 120].map((start) => series.slice(start, start + 5));
+  if (name === 'shopSeries') return [0, 43, 121, 200].map((start) => promoted.slice(start, start + 5));
+  if (name.startsWith('shop')) return shop.slice(0, 12).map(({ x, city, color, listedAt }) => ({ x, city, color, listedAt }));
   const rows = name === 'linear' ? linear : curve;
   return rows.slice(0, 12).map(({ a, b, noise }) => ({ a, b, noise }));
+}
+
+/** The fields a model's contributions are keyed by, sorted: its features (a time series' target too). */
+function featuresOf(name) {
+  const { features, target, type } = MODELS[name];
+  return (type === 'timeseries' ? [...features, target] : [...features]).sort();
 }
 
 describe('completeness: baseline + Σ contributions = prediction', () => {
@@ -119,14 +207,14 @@ describe('completeness: baseline + Σ contributions = prediction', () => {
     it(`${name} (${MODELS[name].type})`, async () => {
       const model = ml.models[name];
       const target = model.normalizer.target;
-      const probability = ['zone', 'binary', 'labels'].includes(name);
+      const probability = ['zone', 'binary', 'labels', 'shopTier'].includes(name);
       const spread = probability ? 1 : target.max - target.min;
       let worst = 0;
       for (const input of inputsOf(name)) {
         const e = await ml.explain(name, input);
         const p = await ml.predict(name, input);
-        expect(Object.keys(e.contributions).sort()).toEqual(name === 'forecast' ? ['sales', 'temperature'] : ['a', 'b', 'noise']);
-        if (name === 'zone' || name === 'labels') {
+        expect(Object.keys(e.contributions).sort()).toEqual(featuresOf(name));
+        if (name === 'zone' || name === 'labels' || name === 'shopTier') {
           // The predicted label's calibrated probability is what is explained.
           expect(e.label).toBe(p.prediction);
           expect(e.prediction).toBe(p.confidence);
@@ -190,6 +278,80 @@ describe('a linear model', () => {
   });
 });
 
+describe('categories and dates', () => {
+  it('a linear model attributes a category exactly Σ weight × (one-hot − training frequency)', async () => {
+    const bytes = await ml.exportModel('shopLinear', { format: 'safetensors' });
+    const weight = readSafetensors(bytes).tensors['layers.0.weight'];
+    const model = ml.models.shopLinear;
+    const { target, features } = model.normalizer;
+    const range = target.max - target.min;
+    const cities = model.preprocessing.city.categories;
+    // Units: x, then one per city in the vocabulary's order, then the colors, then the date's five.
+    expect(weight).toHaveLength(1 + cities.length + COLORS.length + 5);
+    const frequency = cities.map((c) => shop.filter((r) => r.city === c).length / shop.length);
+    const meanX = shop.reduce((s, r) => s + r.x, 0) / shop.length;
+    let checked = 0;
+    for (const input of inputsOf('shopLinear')) {
+      const e = await ml.explain('shopLinear', input);
+      const expectedCity = range * cities.reduce((s, c, j) => s + weight[1 + j] * ((input.city === c ? 1 : 0) - frequency[j]), 0);
+      expect(Math.abs(e.contributions.city - expectedCity)).toBeLessThan(1e-5 * range);
+      const expectedX = (range * weight[0] * (input.x - meanX)) / (features.x.max - features.x.min);
+      expect(Math.abs(e.contributions.x - expectedX)).toBeLessThan(1e-5 * range);
+      checked += Math.abs(expectedCity) > 1 ? 1 : 0;
+    }
+    expect(checked).toBeGreaterThan(6);
+  });
+
+  it('a category the target depends on ranks high; an unrelated one gets near-zero attribution and ranks last', async () => {
+    for (const name of ['shopLinear', 'shopRelu']) {
+      let unrelated = 0;
+      let used = 0;
+      for (const input of inputsOf(name)) {
+        const e = await ml.explain(name, input);
+        unrelated += Math.abs(e.contributions.color);
+        used += Math.abs(e.contributions.city);
+      }
+      expect(unrelated / used).toBeLessThan(name === 'shopLinear' ? 0.02 : 0.1);
+      const ranked = await ml.featureImportance(name);
+      // One importance per original field: a date's five columns and a city's units shuffled together.
+      expect(ranked.map((r) => r.feature).sort()).toEqual([...SHOP_FEATURES].sort());
+      expect(ranked[0].feature).toBe('city');
+      expect(ranked.at(-1).feature).toBe('color');
+      expect(ranked[0].importance).toBeGreaterThan(20 * Math.abs(ranked.at(-1).importance));
+    }
+    const series = await ml.featureImportance('shopSeries');
+    expect(series.map((r) => r.feature).sort()).toEqual(featuresOf('shopSeries'));
+  });
+
+  it('a model stored before category references takes every category as equally likely', async () => {
+    const model = ml.models.shopLinear;
+    const current = model.export({ format: 'safetensors' });
+    const weight = readSafetensors(current).tensors['layers.0.weight'];
+    const { target } = model.normalizer;
+    const cities = model.preprocessing.city.categories;
+    try {
+      model.import(withoutExplanations(current));
+      for (const input of inputsOf('shopLinear').slice(0, 4)) {
+        const e = await ml.explain('shopLinear', input);
+        const expected = (target.max - target.min) * cities.reduce((s, c, j) => s + weight[1 + j] * ((input.city === c ? 1 : 0) - 1 / cities.length), 0);
+        expect(Math.abs(e.contributions.city - expected)).toBeLessThan(1e-5 * (target.max - target.min));
+        expect(Math.abs(e.baseline + sum(e.contributions) - e.prediction)).toBeLessThan(1e-6 * (target.max - target.min));
+      }
+    } finally {
+      model.import(current);
+    }
+  });
+
+  it('time series: each step’s detail is keyed by the original fields and sums to the total', async () => {
+    const e = await ml.explain('shopSeries', promoted.slice(100, 105));
+    expect(e.contributionsByStep).toHaveLength(5);
+    for (const field of featuresOf('shopSeries')) {
+      const total = e.contributionsByStep.reduce((s, step) => s + step[field], 0);
+      expect(total).toBeCloseTo(e.contributions[field], 9);
+    }
+  });
+});
+
 describe('feature importance', () => {
   it('is sorted, in the model’s own metric, and in the stats', async () => {
     const ranked = await ml.featureImportance('zone');
@@ -240,14 +402,16 @@ describe('resource.ml', () => {
 describe('stored versions', () => {
   let store;
   let first;
-  const models = () => ({ linear: { ...MODELS.linear, resource: 'lin' } });
+  const models = () => ({ linear: { ...MODELS.linear, resource: 'lin' }, forecast: { ...MODELS.forecast } });
   beforeAll(async () => {
     store = memoryDatabase();
     await store.connect();
     await (await store.createResource({ name: 'lin', attributes: { a: 'number', b: 'number', noise: 'number', y: 'number' } })).insertMany(linear);
+    await (await store.createResource({ name: 'sales', attributes: { day: 'string', temperature: 'number', sales: 'number' } })).insertMany(series);
     first = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'shop', saveTrainingData: true, models: models() });
     await store.usePlugin(first, 'mlfirst');
     await first.train('linear');
+    await first.train('forecast');
   });
   afterAll(async () => {
     await store.disconnect();
@@ -284,6 +448,24 @@ describe('stored versions', () => {
     expect(Math.abs(e.baseline + sum(e.contributions) - e.prediction)).toBeLessThan(1e-6 * (model.normalizer.target.max - model.normalizer.target.min));
     // Measured now from the stored training rows, on the same held-out rows training used.
     expect(await first.featureImportance('linear')).toEqual(stored.features);
+  });
+
+  it('a time series stored before explanations explains from its normaliser and measures importance on demand', async () => {
+    const model = first.models.forecast;
+    const stored = model.importance;
+    expect(stored.features.map((f) => f.feature).sort()).toEqual(['sales', 'temperature']);
+    model.import(withoutExplanations(model.export({ format: 'safetensors' })));
+    expect(model.importance).toBeNull();
+    const { features, target } = model.normalizer;
+    const middle = (f) => f.min + (f.max - f.min) / 2;
+    const window = series.slice(70, 75);
+    const e = await first.explain('forecast', window);
+    // The reference window: every step at the middle of each column's training range.
+    const reference = window.map((r) => ({ ...r, temperature: middle(features.temperature), sales: middle(target) }));
+    expect(e.baseline).toBeCloseTo((await first.predict('forecast', reference)).prediction, 6);
+    expect(Math.abs(e.baseline + sum(e.contributions) - e.prediction)).toBeLessThan(1e-3 * (target.max - target.min));
+    // Measured now from the stored training rows, on the windows training held out.
+    expect(await first.featureImportance('forecast')).toEqual(stored.features);
   });
 
   it('without stored training rows, says why importance cannot be measured', async () => {
@@ -323,9 +505,11 @@ function withoutExplanations(bytes) {
   const { header, data } = readSafetensors(bytes);
   const manifest = JSON.parse(header.__metadata__['s3db-ml']);
   delete manifest.reference;
+  delete manifest.referenceFrequencies;
   delete manifest.importance;
   header.__metadata__['s3db-ml'] = JSON.stringify(manifest);
   delete header.reference;
+  delete header['reference.categories'];
   delete header.importance;
   let text = JSON.stringify(header);
   while ((8 + text.length) % 8 !== 0) text += ' ';

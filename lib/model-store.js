@@ -198,7 +198,7 @@ export class ModelStore {
     });
   }
 
-  /** `{ modelName, version, samples, features, target, data: [{ id, features, target }], savedAt }` or null. */
+  /** `{ modelName, version, samples, features, target, data: [{ id, features, target, context? }], savedAt }` or null. */
   async trainingData(modelName, version) {
     const record = await this._storage.get(this._key(modelName, 'training', 'data', modelName, `v${version}`));
     if (!record) return null;
@@ -235,19 +235,27 @@ export class ModelStore {
   }
 }
 
-/** The rows that trained (the filter kept them) as `{ id, features: { name: value }, target }`. */
+/**
+ * The rows that trained (the filter kept them) as `{ id, features: { name: value }, target }`,
+ * with `context: { name: value }` holding the other fields training read (a time series' time
+ * field, which orders its rows) when there are any.
+ */
 function trainingRows(rows, features, target) {
   const column = (name) => rows.columns[rows.fields.indexOf(name)];
   const featureColumns = features.map(column);
   const targets = column(target);
+  const others = rows.fields.filter((name) => name !== target && !features.includes(name));
+  const otherColumns = others.map(column);
   const data = [];
   for (let i = 0; i < rows.ids.length; i++) {
     if (!rows.included[i]) continue;
-    data.push({
+    const row = {
       id: rows.ids[i],
       features: Object.fromEntries(features.map((name, c) => [name, featureColumns[c][i]])),
       target: targets[i],
-    });
+    };
+    if (others.length > 0) row.context = Object.fromEntries(others.map((name, c) => [name, otherColumns[c][i]]));
+    data.push(row);
   }
   return data;
 }

@@ -327,13 +327,13 @@ export class BaseModel {
   }
 
   /**
-   * Training rows kept by `saveTrainingData` (`[{ features, target }]`) as `trainArrays` takes
-   * them, label targets as this model's class indices.
+   * Training rows kept by `saveTrainingData` (`[{ features, target, context? }]`, `context` holding
+   * a time series' time field) as `trainArrays` takes them, label targets as this model's class indices.
    */
   snapshotArrays(rows) {
     const { target } = this.config;
     const set = this.createTrainingSet();
-    set.add(rows.map((row) => ({ ...row.features, [target]: row.target })));
+    set.add(rows.map((row) => ({ ...row.context, ...row.features, [target]: row.target })));
     const data = set.finish();
     if (data.labels) {
       const index = new Map((this.classes ?? []).map((label, i) => [String(label), i]));

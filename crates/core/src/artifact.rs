@@ -129,6 +129,9 @@ fn exact_values(model: &TrainedModel) -> Vec<(String, Vec<usize>, Vec<f64>)> {
     if let Some(reference) = &model.reference {
         out.push(("reference".to_string(), vec![reference.len()], reference.clone()));
     }
+    if let Some(frequencies) = &model.reference_frequencies {
+        out.push(("reference.categories".to_string(), vec![frequencies.len()], frequencies.clone()));
+    }
     if let Some(importance) = &model.importance {
         let values = std::iter::once(importance.baseline).chain(importance.features.iter().map(|f| f.importance));
         out.push(("importance".to_string(), vec![importance.features.len() + 1], values.collect()));
@@ -157,6 +160,9 @@ fn restore_exact_values(model: &mut TrainedModel, name: &str, values: &[f64]) ->
         }
         "reference" if model.reference.as_ref().is_some_and(|r| r.len() == values.len()) => {
             model.reference = Some(values.to_vec());
+        }
+        "reference.categories" if model.reference_frequencies.as_ref().is_some_and(|r| r.len() == values.len()) => {
+            model.reference_frequencies = Some(values.to_vec());
         }
         "importance" if model.importance.as_ref().is_some_and(|i| i.features.len() + 1 == values.len()) => {
             let importance = model.importance.as_mut().expect("checked");

@@ -188,6 +188,12 @@ impl TrainedModel {
         {
             return Err(invalid("the explanation reference does not fit the input columns"));
         }
+        if let Some(frequencies) = &self.reference_frequencies
+            && (frequencies.len() != crate::explain::reference::category_units(self)
+                || frequencies.iter().any(|f| !(0.0..=1.0).contains(f)))
+        {
+            return Err(invalid("the category reference does not fit the categories"));
+        }
         Ok(())
     }
 

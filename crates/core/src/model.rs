@@ -140,6 +140,11 @@ pub struct TrainedModel {
     /// Absent in models stored before explanations existed (see [`TrainedModel::reference_row`]).
     #[serde(default)]
     pub reference: Option<Vec<f64>>,
+    /// The reference of category columns: every one-hot unit's training frequency, category
+    /// columns in order (see [`crate::explain::reference`]). Absent without categories, and in
+    /// models stored before explanations covered categories.
+    #[serde(default)]
+    pub reference_frequencies: Option<Vec<f64>>,
     /// Permutation importance of every feature on the held-out rows, measured after training.
     #[serde(default)]
     pub importance: Option<crate::importance::Importance>,

@@ -204,6 +204,11 @@ impl Expansion {
         self.width
     }
 
+    /// The encoded columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
     /// Writes the network inputs of one encoded row into `out` (`width()` values). An index
     /// outside the vocabulary ("other") sets no unit.
     pub fn expand_row(&self, row: &[f32], out: &mut [f32]) {

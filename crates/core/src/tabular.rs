@@ -6,6 +6,7 @@ use crate::data::{MinMax, Normalizer, Rows, Split, column_means, content_order, 
 use crate::device::ComputeDevice;
 use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::reference::category_frequencies;
 use crate::importance::{Truth, permutation_importance};
 use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::metrics::{classification_metrics, regression_metrics};
@@ -270,6 +271,7 @@ pub fn train(
         report,
         preparation: spec.preparation.clone(),
         reference: Some(column_means(rows)),
+        reference_frequencies: category_frequencies(rows, step_expansion(spec.preparation.as_ref(), false).as_ref()),
         importance: None,
     };
     // `measured` indexes the rows in content order; `rows` are as they arrived.

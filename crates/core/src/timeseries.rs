@@ -7,6 +7,7 @@ use crate::data::{MinMax, Normalizer, Rows, column_means, gather, scale_columns}
 use crate::device::ComputeDevice;
 use crate::diagnostics::{Diagnostics, Sampling};
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::reference::category_frequencies;
 use crate::importance::{Truth, permutation_importance};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
@@ -136,6 +137,7 @@ pub fn train(
         report,
         preparation: spec.preparation.clone(),
         reference: Some(column_means(steps)),
+        reference_frequencies: category_frequencies(steps, expansion.as_ref()),
         importance: None,
     };
     // Importance shuffles raw columns (a category as one column), so windows of the raw steps.

@@ -5,9 +5,10 @@
 //! `contribution(i) = (xᵢ − refᵢ) · ∫₀¹ ∂F/∂xᵢ(ref + t·(x − ref)) dt`. They add up to
 //! `F(x) − F(ref)` (completeness), so `baseline + Σ contributions = prediction` with
 //! `baseline = F(ref)`.
-//! - The reference is the training mean of every input column ([`TrainedModel::reference`]); a
-//!   model stored before explanations existed uses the middle of each column's training range,
-//!   which its normaliser records.
+//! - The reference is the training mean of every numeric input column
+//!   ([`TrainedModel::reference`]) and, for a category, its expected one-hot vector: each unit at
+//!   its training frequency ([`reference`]). A model stored before explanations existed uses the
+//!   middle of each column's training range, which its normaliser records.
 //! - `F` is what is explained: the prediction in target units (value heads), the probability
 //!   (binary networks), or the calibrated probability of the predicted label (label heads).
 //! - Networks whose hidden layers are ReLU or linear (linear and polynomial regression,
@@ -23,17 +24,20 @@
 //! - Time series: the window's every value gets its own attribution (`by_step`); a column's
 //!   contribution is their sum over the window.
 //!
-//! Attributions are computed per input column and then summed into features by
-//! [`feature_groups`], so a feature encoded as several columns reports one contribution.
+//! Attributions are computed per network input unit, summed into the encoded input columns (a
+//! category's one-hot units into its column) and then into features by [`feature_groups`] (a
+//! date's five columns into the date field), so every feature reports one contribution.
 
 mod dense;
 mod lstm;
 pub mod output;
 pub mod quadrature;
+pub mod reference;
 
 use crate::data::Rows;
 use crate::error::Result;
 use crate::model::{Head, NetWeights, TrainedModel};
+use crate::preparation::{DATE_COLUMNS, FeatureKind};
 use output::{Explained, OutputFn};
 
 /// Completeness asked of quadrature, as a share of the target's spread (the target's training
@@ -67,10 +71,32 @@ pub struct FeatureGroup {
     pub columns: Vec<usize>,
 }
 
-/// The features a model reports attributions and importances for, with their input columns.
-/// Today every feature (and a time series' target) is one column.
+/// The features a model reports attributions and importances for, with their input columns: a
+/// date's five columns are one feature under the date field's name (a category is already one
+/// column, its index), and a time series' target is the last. Preprocessing fills missing values
+/// in place and adds no indicator columns, so there is nothing else to group.
 pub fn feature_groups(model: &TrainedModel) -> Vec<FeatureGroup> {
-    model.input_columns().into_iter().enumerate().map(|(c, name)| FeatureGroup { name, columns: vec![c] }).collect()
+    let mut groups = Vec::new();
+    let mut next = 0;
+    match &model.preparation {
+        Some(p) => {
+            for f in &p.features {
+                let width = if f.kind == FeatureKind::Date { DATE_COLUMNS.len() } else { 1 };
+                groups.push(FeatureGroup { name: f.name.clone(), columns: (next..next + width).collect() });
+                next += width;
+            }
+        }
+        None => {
+            for name in &model.features {
+                groups.push(FeatureGroup { name: name.clone(), columns: vec![next] });
+                next += 1;
+            }
+        }
+    }
+    if model.kind == crate::spec::ModelKind::TimeSeries {
+        groups.push(FeatureGroup { name: model.target.clone(), columns: vec![next] });
+    }
+    groups
 }
 
 /// Per-column values summed into their features.
@@ -81,26 +107,17 @@ pub fn by_feature(groups: &[FeatureGroup], per_column: &[f64]) -> Vec<f64> {
 /// Explains one input (`lookback` raw rows of the model's input columns, as `predict_one` takes).
 pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
     let predicted = model.predict_one(values)?;
-    if model.expansion().is_some() {
-        // The reference of a one-hot category is its frequencies, not a category: not done yet.
-        return Err(crate::error::Error::new(
-            crate::error::ErrorKind::Prediction,
-            format!("Explanations of a model with category features (\"{}\") are not available yet", model.target),
-        ));
-    }
     let columns = model.input_columns().len();
-    let reference: Vec<f64> = model.reference_row().repeat(model.lookback);
-    let at_reference = model.predict_one(&reference)?;
-    let (explained, prediction, baseline, class) = match model.head {
+    let (explained, prediction, class) = match model.head {
         Head::Value => {
             let range = model.normalizer.target.map_or(0.0, |t| t.range().max(0.0));
-            (Explained::Scaled { scale: range }, predicted.value, at_reference.value, None)
+            (Explained::Scaled { scale: range }, predicted.value, None)
         }
-        Head::Probability => (Explained::Scaled { scale: 1.0 }, predicted.value, at_reference.value, None),
+        Head::Probability => (Explained::Scaled { scale: 1.0 }, predicted.value, None),
         Head::Labels => {
             let class = predicted.class.expect("label heads predict a class") as usize;
             let explained = Explained::Label { class, temperature: model.temperature };
-            (explained, predicted.probabilities[class], at_reference.probabilities[class], Some(class as u32))
+            (explained, predicted.probabilities[class], Some(class as u32))
         }
     };
     let spread = match explained {
@@ -108,11 +125,21 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
         Explained::Label { .. } => 1.0,
     };
     let tolerance = QUADRATURE_TOLERANCE * spread;
-    let rows = Rows { values, columns };
-    let reference_rows = Rows { values: &reference, columns };
-    let from = model.network_inputs(reference_rows);
-    let to = model.network_inputs(rows);
-    let (by_value, evaluations) = match &model.network {
+    // The path runs in the units the network reads (normalised, categories one-hot) from the
+    // reference ([`reference`]) to the input; polynomial models then expand both.
+    let units_from: Vec<f32> = reference::reference_units(model).repeat(model.lookback);
+    let units_to = reference::input_units(model, Rows { values, columns });
+    let width = units_to.len() / model.lookback;
+    let expand = |units: &[f32]| -> Vec<f32> {
+        if model.polynomial > 1 {
+            crate::polynomial::expand(units, width, &crate::polynomial::monomials(width, model.polynomial))
+        } else {
+            units.to_vec()
+        }
+    };
+    let (from, to) = (expand(&units_from), expand(&units_to));
+    let baseline = explained_at(model, &from, explained);
+    let (by_unit, evaluations) = match &model.network {
         NetWeights::Dense(net) => {
             let output = OutputFn { activation: last_activation(net), explained };
             let mut path = dense::integrate(net, &output, &from, &to, tolerance);
@@ -122,8 +149,7 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
                 path.gradient.iter_mut().zip(&linear.weights).for_each(|(g, w)| *g += scale * w);
             }
             let contributions = if model.polynomial > 1 {
-                let (scaled_from, scaled_to) = (model.scaled_inputs(reference_rows), model.scaled_inputs(rows));
-                polynomial_shares(&path.gradient, &scaled_from, &scaled_to, model.polynomial)
+                polynomial_shares(&path.gradient, &units_from, &units_to, model.polynomial)
             } else {
                 times_change(&path.gradient, &from, &to)
             };
@@ -137,6 +163,14 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
             (times_change(&path.gradient, &from, &to), path.evaluations)
         }
     };
+    // A category's one-hot units add up to its column, every step's columns to the input's.
+    let unit_columns = reference::unit_columns(model);
+    let mut by_value = vec![0.0; model.lookback * columns];
+    for (step, units) in by_unit.chunks_exact(width).enumerate() {
+        for (&c, v) in unit_columns.iter().zip(units) {
+            by_value[step * columns + c] += v;
+        }
+    }
     let mut contributions = vec![0.0; columns];
     for step in by_value.chunks_exact(columns) {
         contributions.iter_mut().zip(step).for_each(|(acc, v)| *acc += v);
@@ -151,6 +185,24 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
         completeness_error,
         evaluations,
     })
+}
+
+/// What is explained, at network inputs `inputs`, computed as prediction computes it (the
+/// reference of a category is no record, so it cannot go through `predict_one`).
+fn explained_at(model: &TrainedModel, inputs: &[f32], explained: Explained) -> f64 {
+    let outputs = model.network.forward(inputs);
+    match (model.head, explained) {
+        (Head::Value, _) => {
+            let value = crate::tabular::with_linear(&outputs, model.linear.as_ref(), inputs)[0];
+            model.normalizer.target.map_or(value, |t| t.unscale(value))
+        }
+        (_, Explained::Label { class, temperature }) => {
+            let mut row: Vec<f64> = outputs.iter().map(|&v| f64::from(v)).collect();
+            crate::metrics::temper(&mut row, temperature);
+            row[class]
+        }
+        (_, Explained::Scaled { .. }) => f64::from(outputs[0]),
+    }
 }
 
 fn last_activation(net: &crate::net::DenseWeights) -> crate::spec::Activation {
