@@ -380,6 +380,11 @@ describe('bad input', () => {
     expect(explainError).toBeInstanceOf(DataValidationError);
     expect(explainError.message).toBe(predictError.message);
     await expect(ml.explain('forecast', series.slice(0, 3))).rejects.toBeInstanceOf(DataValidationError);
+    const badDate = { x: 1, city: 'Lisboa', color: 'red', listedAt: 'not a date' };
+    const predicted = await ml.predict('shopRelu', badDate).catch((e) => e);
+    const explained = await ml.explain('shopRelu', badDate).catch((e) => e);
+    expect(explained).toBeInstanceOf(DataValidationError);
+    expect(explained.message).toBe(predicted.message);
   });
 
   it('names an unknown model and an untrained one', async () => {
