@@ -244,7 +244,7 @@ function trainingRows(rows, features, target) {
   const column = (name) => rows.columns[rows.fields.indexOf(name)];
   const featureColumns = features.map(column);
   const targets = column(target);
-  const others = rows.fields.filter((name) => name !== target && !features.includes(name));
+  const others = rows.fields.filter((name) => name !== target && name !== 'id' && !features.includes(name));
   const otherColumns = others.map(column);
   const data = [];
   for (let i = 0; i < rows.ids.length; i++) {
