@@ -238,10 +238,11 @@ export interface TrainResult {
   backend: 'cpu' | 'wgpu';
   /**
    * What trained the model: 'least-squares' (regression without hidden layers: the exact fit),
-   * 'native' (s3db-ml's own CPU engine for dense networks and the LSTM) or 'burn' (Burn's
-   * autodiff: GPUs, batch normalisation).
+   * 'logistic-regression' (classification whose network did not beat the converged logistic
+   * regression on the held-out rows: the model is that regression), 'native' (s3db-ml's own CPU
+   * engine for dense networks and the LSTM) or 'burn' (Burn's autodiff: GPUs, batch normalisation).
    */
-  engine: 'least-squares' | 'native' | 'burn';
+  engine: 'least-squares' | 'logistic-regression' | 'native' | 'burn';
   durationMs: number;
   /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
   metrics: Record<string, unknown> | null;

@@ -3,10 +3,15 @@
 // its upstream test generates (there with Math.random, here seeded) and is scored on fresh rows
 // from the same generator.
 //
-//   node bench/small-data.js [--seeds=1,2,3,4,5] [--no-upstream]
+//   node bench/small-data.js [--seeds=1,2,3,4,5] [--upstream-runs=3] [--no-upstream]
 //
 // Without `--system` this runs both systems as children (the upstream one with TensorFlow.js from
-// bench/node_modules, see systems/upstream.js) and prints one table.
+// bench/node_modules, see systems/upstream.js) and prints one table. s3db-ml's model depends on the
+// data and its `seed` alone, so one run gives its score. The upstream plugin's does not (TensorFlow.js
+// starts from unseeded random weights and s3db.js lists the rows, which decides its validation
+// split, in random-id order): the same data scores differently run to run. It runs
+// `--upstream-runs` times, and s3db-ml is compared with the mean of its scores on each data seed
+// (their range is shown too).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +20,7 @@ import { Database } from 's3db.js';
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const SEEDS = arg('seeds', '1,2,3,4,5').split(',').map(Number);
+const UPSTREAM_RUNS = Number(arg('upstream-runs', '3'));
 
 /** Deterministic pseudo-random numbers in [0, 1) (the tests' helper). */
 function seeded(seed) {
@@ -25,18 +31,22 @@ function seeded(seed) {
   };
 }
 
+/** The upstream regression test's rows: z = 2x + 3y + 5 + noise. */
+function planeRows(random, n) {
+  return Array.from({ length: n }, () => {
+    const x = random() * 10;
+    const y = random() * 10;
+    return { x, y, z: 2 * x + 3 * y + 5 + (random() - 0.5) };
+  });
+}
+
 /** The upstream test's models, data generators and held-out scores. */
 const CASES = [
   {
     key: 'regression',
     metric: 'r2',
     config: { type: 'regression', resource: 'points', features: ['x', 'y'], target: 'z', modelConfig: { epochs: 20, batchSize: 16, polynomial: 1 } },
-    rows: (random, n) =>
-      Array.from({ length: n }, () => {
-        const x = random() * 10;
-        const y = random() * 10;
-        return { x, y, z: 2 * x + 3 * y + 5 + (random() - 0.5) };
-      }),
+    rows: planeRows,
     train: 50,
     probe: { x: 5, y: 3 },
     far: { x: 500, y: 3 },
@@ -60,12 +70,7 @@ const CASES = [
     metric: 'r2',
     // Upstream's suite has no network model; this is its regression data through the default network.
     config: { type: 'neural-network', resource: 'points', features: ['x', 'y'], target: 'z', modelConfig: { epochs: 20, batchSize: 16 } },
-    rows: (random, n) =>
-      Array.from({ length: n }, () => {
-        const x = random() * 10;
-        const y = random() * 10;
-        return { x, y, z: 2 * x + 3 * y + 5 + (random() - 0.5) };
-      }),
+    rows: planeRows,
     train: 50,
     probe: { x: 5, y: 3 },
     far: { x: 500, y: 3 },
@@ -164,33 +169,42 @@ async function child(system) {
   process.stderr.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 
-function parent() {
-  const systems = ['s3dbml'];
-  if (!process.argv.includes('--no-upstream') && existsSync(`${BENCH}node_modules/@tensorflow/tfjs-node/package.json`)) systems.push('upstream');
-  const results = {};
-  for (const system of systems) {
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--system=${system}`, `--seeds=${SEEDS.join(',')}`], {
-      env: { ...process.env, ...(system === 'upstream' && { NODE_PATH: `${BENCH}node_modules` }) },
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    const line = run.stderr.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`${system} failed:\n${run.stderr.slice(-2000)}`);
-    results[system] = JSON.parse(line.slice(7));
-  }
-  const fmt = (v) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toPrecision(4) : String(v));
-  console.log('case            seed  metric    ' + systems.map((s) => `${s.padEnd(10)} conf      far conf  ms`.padEnd(44)).join(''));
-  results.s3dbml.forEach((row, i) => {
-    const cells = systems.map((s) => {
-      const r = results[s][i];
-      return `${fmt(r.score).padEnd(10)} ${fmt(r.confidence).padEnd(9)} ${fmt(r.farConfidence).padEnd(9)} ${r.trainMs.toFixed(0)}`.padEnd(44);
-    });
-    const item = CASES.find((c) => c.key === row.key);
-    console.log(`${row.key.padEnd(15)} ${String(row.seed).padEnd(5)} ${item.metric.padEnd(9)} ${cells.join('')}`);
+function spawnChild(system) {
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--system=${system}`, `--seeds=${SEEDS.join(',')}`], {
+    env: { ...process.env, ...(system === 'upstream' && { NODE_PATH: `${BENCH}node_modules` }) },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
   });
-  if (systems.includes('upstream')) {
-    const behind = results.s3dbml.filter((r, i) => r.score < results.upstream[i].score);
-    console.log(behind.length === 0 ? 'every case and seed: s3db-ml ≥ upstream' : `s3db-ml below upstream on: ${behind.map((r) => `${r.key}#${r.seed}`).join(', ')}`);
+  const line = run.stderr.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`${system} failed:\n${run.stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(7));
+}
+
+function parent() {
+  const upstream = !process.argv.includes('--no-upstream') && existsSync(`${BENCH}node_modules/@tensorflow/tfjs-node/package.json`);
+  const ours = spawnChild('s3dbml');
+  const runs = upstream ? Array.from({ length: UPSTREAM_RUNS }, () => spawnChild('upstream')) : [];
+  const fmt = (v) => (v === null || v === undefined ? '—' : typeof v === 'number' ? v.toPrecision(4) : String(v));
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  let header = 'case            seed  metric    s3db-ml    conf      far conf  ms     ';
+  if (upstream) header += `upstream mean of ${runs.length} [min, max]      conf      far conf  ms`;
+  console.log(header);
+  const behind = [];
+  ours.forEach((row, i) => {
+    const item = CASES.find((c) => c.key === row.key);
+    let line = `${row.key.padEnd(15)} ${String(row.seed).padEnd(5)} ${item.metric.padEnd(9)} ${fmt(row.score).padEnd(10)} ${fmt(row.confidence).padEnd(9)} ${fmt(row.farConfidence).padEnd(9)} ${row.trainMs.toFixed(0).padEnd(6)} `;
+    if (upstream) {
+      const theirs = runs.map((r) => r[i]);
+      const scores = theirs.map((r) => r.score);
+      const average = mean(scores);
+      if (row.score < average) behind.push(`${row.key}#${row.seed}`);
+      const range = `[${fmt(Math.min(...scores))}, ${fmt(Math.max(...scores))}]`;
+      line += `${fmt(average).padEnd(10)} ${range.padEnd(22)} ${fmt(mean(theirs.map((r) => r.confidence))).padEnd(9)} ${fmt(theirs[0].farConfidence === null ? null : mean(theirs.map((r) => r.farConfidence))).padEnd(9)} ${mean(theirs.map((r) => r.trainMs)).toFixed(0)}`;
+    }
+    console.log(line);
+  });
+  if (upstream) {
+    console.log(behind.length === 0 ? 'every case and seed: s3db-ml ≥ the upstream mean' : `s3db-ml below the upstream mean on: ${behind.join(', ')}`);
   }
 }
 

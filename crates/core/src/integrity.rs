@@ -90,10 +90,12 @@ impl TrainedModel {
             .map_or(self.encoded_features().len(), |e| e.width())
     }
 
-    /// Regression's exact least-squares part: one finite weight per network input, on a value head.
+    /// The exact least-squares part of regression and of networks over a numeric target: one
+    /// finite weight per network input, on a value head.
     fn check_linear(&self) -> Result<()> {
         let Some(linear) = &self.linear else { return Ok(()) };
-        if self.kind != ModelKind::Regression || linear.weights.len() != self.dense_inputs() {
+        let kinds = [ModelKind::Regression, ModelKind::NeuralNetwork];
+        if !kinds.contains(&self.kind) || self.head != Head::Value || linear.weights.len() != self.dense_inputs() {
             return Err(invalid(format!(
                 "a linear part of {} weights for a {:?} model of {} inputs",
                 linear.weights.len(),

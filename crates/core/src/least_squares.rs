@@ -159,7 +159,7 @@ impl NormalEquations {
 }
 
 /// Solves (A + λI) x = b for symmetric `a` (p × p) by Cholesky; `None` if not positive definite.
-fn cholesky_solve(a: &[f64], b: &[f64], p: usize, lambda: f64) -> Option<Vec<f64>> {
+pub(crate) fn cholesky_solve(a: &[f64], b: &[f64], p: usize, lambda: f64) -> Option<Vec<f64>> {
     // Lower-triangular L with L Lᵀ = A + λI, row-major.
     let mut l = vec![0.0; p * p];
     for i in 0..p {

@@ -20,6 +20,7 @@ pub mod explain;
 pub mod importance;
 pub mod integrity;
 pub mod least_squares;
+pub mod logistic;
 pub mod metrics;
 pub mod model;
 pub mod net;

@@ -7,7 +7,7 @@ use crate::device::ComputeDevice;
 use crate::error::Result;
 use crate::model::{Head, TrainedModel};
 use crate::net::{LayerSpec, NetSpec};
-use crate::spec::{LossName, ModelKind, ModelSpec, NeuralNetworkConfig};
+use crate::spec::{Activation, LossName, ModelKind, ModelSpec, NeuralNetworkConfig};
 use crate::tabular::{self, Plan, Targets};
 use crate::train::{LossKind, TrainingObserver};
 
@@ -62,7 +62,13 @@ pub fn train(
         head,
         train: config.train.clone(),
         coverage: config.interval_coverage,
-        least_squares: false,
+        // A numeric target through a linear output unit: the hidden layers learn what the exact
+        // least-squares fit leaves over, as polynomial regression's do.
+        least_squares: head == Head::Value
+            && loss == LossKind::MeanSquaredError
+            && config.output_activation == Activation::Linear
+            && config.output_units == 1,
+        logistic: false,
     };
     tabular::train(spec, plan, rows, targets, device, observer)
 }

@@ -43,6 +43,7 @@ pub fn train(
         train: config.train.clone(),
         coverage: config.interval_coverage,
         least_squares: true,
+        logistic: false,
     };
     tabular::train(spec, plan, rows, Targets::Values(targets), device, observer)
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::explain::reference::category_frequencies;
 use crate::importance::{Truth, permutation_importance};
 use crate::least_squares::{self, LinearFit, MAX_EXACT_TERMS, NormalEquations};
+use crate::logistic::{self, LogisticFit};
 use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
@@ -36,6 +37,9 @@ pub struct Plan {
     pub coverage: f64,
     /// Regression: fit the linear part exactly by least squares (see [`fit_on_least_squares`]).
     pub least_squares: bool,
+    /// Classification: keep the network only if it beats a converged logistic regression on the
+    /// held-out rows (see [`prefer_logistic`]).
+    pub logistic: bool,
 }
 
 /// The label vocabulary: original values and their JavaScript property keys, by class index.
@@ -174,8 +178,9 @@ pub fn train(
             fit_network(&net, &plan, outputs, train_set, held_out, expansion.as_ref(), device, observer)?;
         Fitted { outcome, engine: engine.name(), linear: None }
     };
-    let Fitted { outcome, engine, linear } = fitted;
-    let weights = outcome.model;
+    let Fitted { outcome, mut engine, linear } = fitted;
+    let mut weights = outcome.model;
+    let mut parameters = net.parameter_count();
 
     // Measure on the held-out rows: the model never saw them, so their errors are honest.
     let (measured, measured_x, source) = if split.validation.is_empty() {
@@ -183,6 +188,17 @@ pub fn train(
     } else {
         (&split.validation, &val_x, "validation")
     };
+    let measured_y = if split.validation.is_empty() { &train_y } else { &val_y };
+    if plan.logistic
+        && plan.head == Head::Labels
+        && LogisticFit::affordable(net.inputs, outputs, split.train.len())
+        && let Some(base) =
+            prefer_logistic(&weights, (&train_x, &train_y), (measured_x, measured_y), outputs, expansion.as_ref())?
+    {
+        parameters = base.layers.iter().map(|l| l.weight.len() + l.bias.len()).sum();
+        weights = base;
+        engine = "logistic-regression";
+    }
     let predicted = forward_encoded(&weights, measured_x, expansion.as_ref());
     let mut report = TrainReport::from_fit(
         outcome.history,
@@ -260,7 +276,7 @@ pub fn train(
         normalizer,
         polynomial: plan.polynomial,
         lookback: 1,
-        parameters: net.parameter_count(),
+        parameters,
         network: NetWeights::Dense(weights),
         linear,
         head: plan.head,
@@ -394,10 +410,44 @@ fn fit_on_least_squares(
         output.weight.iter_mut().for_each(|w| *w = 0.0);
         output.bias.iter_mut().for_each(|b| *b = 0.0);
         warnings.push(format!(
-            "the hidden layers did worse on the held-out rows than the exact polynomial fit (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that fit"
+            "the hidden layers did worse on the held-out rows than the exact least-squares fit (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that fit"
         ));
     }
     Ok(Fitted { outcome, engine: engine.name(), linear: Some(base) })
+}
+
+/// Classification's baseline: the converged logistic regression of the training rows
+/// ([`crate::logistic`]). It replaces the `network` unless the network labels strictly more of the
+/// `judged` rows (held out, or the training rows when none are) right; on a tie the regression,
+/// which depends on the data alone and not on a random start, is kept. `Some` when it replaces it.
+fn prefer_logistic(
+    network: &DenseWeights,
+    (train_x, train_y): (&[f32], &[f32]),
+    (judged_x, judged_y): (&[f32], &[f32]),
+    outputs: usize,
+    expansion: Option<&Expansion>,
+) -> Result<Option<DenseWeights>> {
+    let expanded;
+    let train_x = match expansion {
+        Some(e) => {
+            expanded = e.expand(train_x);
+            &expanded[..]
+        }
+        None => train_x,
+    };
+    let terms = train_x.len() / (train_y.len() / outputs).max(1);
+    let base = logistic::fit(train_x, train_y, terms, outputs)?.to_dense();
+    let right = |weights: &DenseWeights| -> usize {
+        let predicted = forward_encoded(weights, judged_x, expansion);
+        predicted.chunks_exact(outputs).zip(judged_y.chunks_exact(outputs)).filter(|(p, y)| y[argmax(p)] == 1.0).count()
+    };
+    // Routine on small data, so not a warning: the result's `engine` says which model was kept.
+    Ok((right(network) <= right(&base)).then_some(base))
+}
+
+/// Index of the largest value (the first of equals).
+fn argmax(values: &[f32]) -> usize {
+    values.iter().enumerate().fold(0, |best, (i, v)| if *v > values[best] { i } else { best })
 }
 
 fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {
