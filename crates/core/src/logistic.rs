@@ -24,9 +24,10 @@ use crate::spec::Activation;
 /// forms their Hessian (the square of this) and factors it (the cube).
 pub const MAX_PARAMETERS: usize = 256;
 
-/// Rows × parameters² above which one Newton step (summing the Hessian) costs more than it is worth
-/// as a baseline; larger data sets give the network enough steps to converge by itself.
-pub const MAX_WORK: usize = 1 << 32;
+/// Rows × parameters² above which the Newton steps (each sums a Hessian over the rows, about a
+/// tenth of a second at this bound) cost more than a baseline is worth: larger data sets give the
+/// network enough optimiser steps to converge by itself.
+pub const MAX_WORK: usize = 1 << 27;
 
 /// Ridge strength, in units of the mean cross-entropy over min-max normalised features.
 const RIDGE: f64 = 1e-6;
