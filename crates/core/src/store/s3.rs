@@ -12,6 +12,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region, RequestChecksumCa
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use bytes::Bytes;
 
 const CONTENT_TYPE: &str = "application/octet-stream";
@@ -59,7 +60,14 @@ impl S3Store {
             // Integrity is the version record's SHA-256 (and SigV4's payload hash); the SDK's
             // optional CRC trailers (aws-chunked bodies) are what S3-compatible servers most
             // often get wrong.
-            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            // The SDK's own hyper + rustls client, named here because it is built on ring
+            // rather than the SDK's default aws-lc (see Cargo.toml).
+            .http_client(
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                    .build_https(),
+            );
         if let Some(endpoint) = config.endpoint {
             builder = builder.endpoint_url(endpoint);
         }
