@@ -13,6 +13,7 @@ git -C "$work/s3db-ml" checkout -q "$(git -C "$repo" rev-parse HEAD)"
 
 # The sampler: the crate name and CPU time of every rustc whose environment names this run's cargo home.
 (
+  set +e +o pipefail  # a rustc that ends between two reads must not end the sampler
   while [ ! -f "$work/done" ]; do
     now=$(date +%s)
     for pid in $(pgrep -x rustc || true); do
