@@ -64,9 +64,7 @@ impl S3Store {
             // The SDK's own hyper + rustls client, named here because it is built on ring
             // rather than the SDK's default aws-lc (see Cargo.toml).
             .http_client(
-                aws_smithy_http_client::Builder::new()
-                    .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                    .build_https(),
+                aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https(),
             );
         if let Some(endpoint) = config.endpoint {
             builder = builder.endpoint_url(endpoint);
