@@ -25,8 +25,8 @@ describe('backend selection', () => {
 });
 
 // On Mesa's software Vulkan driver most of a wgpu training is compiling its kernels, whose
-// generators the build compiles at opt-level 0 (docs/build-time.md): 83 and 92 s on an idle
-// 2-core machine, against the suite's 120 s default.
+// generators the build compiles at opt-level 0 (docs/build-time.md): 46 to 92 s on a nearly
+// idle 2-core machine, too close to the suite's 120 s default.
 const WGPU_TRAINING_TIMEOUT = 300_000;
 
 describe("backend 'wgpu'", () => {
