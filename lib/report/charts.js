@@ -205,6 +205,22 @@ function band(name, points, color) {
   };
 }
 
+/** The dashed y = x line from `from` to `to`: where a perfect model's points would lie. */
+function identityLine(name, from, to) {
+  return {
+    name,
+    type: 'line',
+    showSymbol: false,
+    silent: true,
+    lineStyle: { color: PALETTE.grey, type: 'dashed', width: 1.5 },
+    itemStyle: { color: PALETTE.grey },
+    data: [
+      [from, from],
+      [to, to],
+    ],
+  };
+}
+
 /** Held-out predictions against actual values, the diagonal, and the interval around it. */
 function predictedVsActualChart(data, layout) {
   const { points, interval, measured } = data.diagnostics;
@@ -228,18 +244,7 @@ function predictedVsActualChart(data, layout) {
     );
   }
   series.push(
-    {
-      name: 'Perfect prediction',
-      type: 'line',
-      showSymbol: false,
-      silent: true,
-      lineStyle: { color: PALETTE.grey, type: 'dashed', width: 1.5 },
-      itemStyle: { color: PALETTE.grey },
-      data: [
-        [x0, x0],
-        [x1, x1],
-      ],
-    },
+    identityLine('Perfect prediction', x0, x1),
     {
       name: 'Held-out row',
       type: 'scatter',
@@ -504,18 +509,7 @@ function reliabilityChart(data, layout) {
   const most = Math.max(1, ...r.before.map((b) => b.count), ...(r.after ?? []).map((b) => b.count));
   const sized = (base) => (value) => base * (0.45 + 0.85 * Math.sqrt(value[2] / most));
   const series = [
-    {
-      name: 'Perfectly calibrated',
-      type: 'line',
-      showSymbol: false,
-      silent: true,
-      lineStyle: { color: PALETTE.grey, type: 'dashed', width: 1.5 },
-      itemStyle: { color: PALETTE.grey },
-      data: [
-        [0, 0],
-        [1, 1],
-      ],
-    },
+    identityLine('Perfectly calibrated', 0, 1),
     {
       name: `Network's probabilities (ECE ${formatPercent(r.eceBefore)})`,
       type: 'line',
