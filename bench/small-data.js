@@ -40,16 +40,16 @@ function planeRows(random, n) {
   });
 }
 
+/** The plane's rows, training size and probe inputs, shared by the regression and the network. */
+const PLANE = { rows: planeRows, train: 50, probe: { x: 5, y: 3 }, far: { x: 500, y: 3 } };
+
 /** The upstream test's models, data generators and held-out scores. */
 const CASES = [
   {
     key: 'regression',
     metric: 'r2',
     config: { type: 'regression', resource: 'points', features: ['x', 'y'], target: 'z', modelConfig: { epochs: 20, batchSize: 16, polynomial: 1 } },
-    rows: planeRows,
-    train: 50,
-    probe: { x: 5, y: 3 },
-    far: { x: 500, y: 3 },
+    ...PLANE,
   },
   {
     key: 'classification',
@@ -70,10 +70,7 @@ const CASES = [
     metric: 'r2',
     // Upstream's suite has no network model; this is its regression data through the default network.
     config: { type: 'neural-network', resource: 'points', features: ['x', 'y'], target: 'z', modelConfig: { epochs: 20, batchSize: 16 } },
-    rows: planeRows,
-    train: 50,
-    probe: { x: 5, y: 3 },
-    far: { x: 500, y: 3 },
+    ...PLANE,
   },
   {
     key: 'timeseries',
