@@ -185,6 +185,14 @@ export interface SavedWeights {
   sha256: string
 }
 
+/** The field that put a series in time order, and its value at every step (in that order). */
+export interface SeriesTime {
+  field: string
+  /** Whether the values are dates, as milliseconds since 1970. */
+  dates: boolean
+  values: Float64Array
+}
+
 /**
  * Training data: row-major features, and targets (numbers for regression, class indices for
  * classification).
@@ -200,4 +208,6 @@ export interface TrainOptions {
   earlyStopping?: any
   /** How records became the rows' encoded columns (`lib/preprocessing.js`), stored with the model. */
   preparation?: any
+  /** A time series: each step's time, so the report's forecast chart has the user's time axis. */
+  time?: SeriesTime
 }

@@ -157,6 +157,16 @@ describe('the page of each model type', () => {
     expect(html.includes('Early stopping ended training')).toBe(stoppedEarly);
   });
 
+  it('draws an exact fit’s flat losses from 0 and says why they are flat', async () => {
+    expect(results.price.engine).toBe('least-squares');
+    const [loss] = (await ml.report('price', { format: 'svg' })).filter((c) => c.id === 'loss');
+    expect(loss.caption).toContain('the exact least-squares fit, solved in the first epoch');
+    expect(loss.svg).toMatch(/>0<\/text>/);
+    // A network's falling losses keep an axis fitted to them.
+    const [curve] = (await ml.report('zone', { format: 'svg' })).filter((c) => c.id === 'loss');
+    expect(curve.caption).not.toContain('least-squares');
+  });
+
   it("format 'svg' returns the charts alone", async () => {
     const charts = await ml.report('zone', { format: 'svg' });
     expect(charts.map((c) => c.id)).toEqual(CHARTS.zone);
@@ -171,6 +181,26 @@ describe('the page of each model type', () => {
     const html = await db.resources.points.ml.report('zone');
     expect(chartIds(html)).toEqual(CHARTS.zone);
     expect(Number(headerValue(html, 'metric', 'accuracy'))).toBe(results.zone.accuracy);
+  });
+});
+
+describe("the forecast chart's time axis", () => {
+  it('places each held-out forecast at its record’s date, on this instance and on another', async () => {
+    const { points } = ml.models.sales._native.trainingReport().diagnostics;
+    const { trainSamples } = results.sales;
+    const lookback = models().sales.modelConfig.lookback;
+    // The records were inserted in day order, so record t of the series is day t; held-out
+    // window i (after the training windows) forecasts record trainSamples + lookback + i.
+    const expected = points.index.map((i) => Date.parse(salesDay(trainSamples + lookback + i).day));
+    expect(points.time).toEqual({ field: 'day', dates: true, values: expected });
+
+    const other = new MLPlugin(options());
+    await other.install(db);
+    const [forecast] = (await other.report('sales', { format: 'svg' })).filter((c) => c.id === 'forecast');
+    expect(forecast.svg).toContain('>day</text>');
+    expect(forecast.svg).not.toContain('Record');
+    // A date axis labels days of 2025 (the held-out days are in June and July).
+    expect(forecast.svg).toMatch(/>(Jun|Jul) \d{1,2}<\/text>/);
   });
 });
 

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
 
+/** A training duration: an exact least-squares fit takes well under a millisecond. */
+function milliseconds(ms) {
+  return ms < 1 ? 'under 1 ms' : `${ms.toFixed(0)} ms`;
+}
+
 /** A one-line progress bar for `train(name, { onProgress })`: records read, then epochs. */
 function progressBar(name) {
   const width = 30;
@@ -114,7 +119,7 @@ try {
 
   const price = await ml.train('pricePredictor', { onProgress: progressBar('pricePredictor') });
   const { r2 } = price.metrics;
-  console.log(`pricePredictor trained on ${price.samples} rows in ${price.durationMs.toFixed(0)} ms (held-out R² ${r2.toFixed(3)})`);
+  console.log(`pricePredictor trained on ${price.samples} rows in ${milliseconds(price.durationMs)} (held-out R² ${r2.toFixed(3)})`);
   for (const input of [{ cost: 100, demand: 500 }, { cost: 400, demand: 200 }]) {
     const { prediction, confidence, interval } = await ml.predict('pricePredictor', input);
     const expected = input.cost * 1.4 + input.demand * 0.05 + 10;
@@ -131,7 +136,7 @@ try {
   console.log(`  retrained after 5 new products: ${mode} read, ${fetched} of ${listed} records fetched`);
 
   const spam = await ml.train('spamDetector', { onProgress: progressBar('spamDetector') });
-  console.log(`\nspamDetector trained on ${spam.samples} rows in ${spam.durationMs.toFixed(0)} ms (held-out accuracy ${(spam.accuracy * 100).toFixed(1)}%)`);
+  console.log(`\nspamDetector trained on ${spam.samples} rows in ${milliseconds(spam.durationMs)} (held-out accuracy ${(spam.accuracy * 100).toFixed(1)}%)`);
   for (const input of [
     { wordCount: 120, linkCount: 8, capsRatio: 0.45 },
     { wordCount: 320, linkCount: 1, capsRatio: 0.05 },
@@ -145,7 +150,7 @@ try {
   console.log(`  confusion matrix over all emails: ${JSON.stringify(cm.matrix)}, accuracy ${(cm.accuracy * 100).toFixed(1)}%`);
 
   const forecast = await ml.train('salesForecast', { onProgress: progressBar('salesForecast') });
-  console.log(`\nsalesForecast trained on ${forecast.samples} days in ${forecast.durationMs.toFixed(0)} ms (held-out MAPE ${forecast.metrics.mape.toFixed(2)}%)`);
+  console.log(`\nsalesForecast trained on ${forecast.samples} days in ${milliseconds(forecast.durationMs)} (held-out MAPE ${forecast.metrics.mape.toFixed(2)}%)`);
   const lastTwoWeeks = salesRows.slice(-14);
   const [tomorrow] = await ml.models.salesForecast.predictMultiStep(lastTwoWeeks, 1);
   console.log(`  sales forecast for the day after the last record: ${tomorrow.toFixed(1)}`);

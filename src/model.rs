@@ -109,6 +109,17 @@ pub struct TrainOptions {
     pub early_stopping: Option<Value>,
     /// How records became the rows' encoded columns (`lib/preprocessing.js`), stored with the model.
     pub preparation: Option<Value>,
+    /// A time series: each step's time, so the report's forecast chart has the user's time axis.
+    pub time: Option<SeriesTime>,
+}
+
+/// The field that put a series in time order, and its value at every step (in that order).
+#[napi(object)]
+pub struct SeriesTime {
+    pub field: String,
+    /// Whether the values are dates, as milliseconds since 1970.
+    pub dates: bool,
+    pub values: Float64Array,
 }
 
 /// A stored weights object as its version record describes it.
@@ -175,7 +186,10 @@ impl NativeModel {
         env.spawn_future(blocking(ErrorKind::Training, "training", move || {
             let compute = device::resolve(BackendChoice::parse(options.backend.as_deref().unwrap_or("auto"))?)?;
             let labels = options.labels.map(|values| Labels { values, keys: options.label_keys.unwrap_or_default() });
-            let model = train_kind(&spec, &features, &targets, labels, &compute, &mut observer)?;
+            let mut model = train_kind(&spec, &features, &targets, labels, &compute, &mut observer)?;
+            if let Some(time) = &options.time {
+                timeseries::attach_step_times(&mut model, &time.field, time.dates, &time.values)?;
+            }
             // The result stays small; `trainingReport()` has the diagnostics.
             let report = report_json(&model.report, false)?;
             *slot.write().unwrap_or_else(|p| p.into_inner()) = Some(Served::new(model));

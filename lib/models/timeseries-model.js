@@ -65,8 +65,8 @@ export class TimeSeriesModel extends BaseModel {
     return false;
   }
 
-  _nativeTrainOptions() {
-    return {};
+  _nativeTrainOptions(data) {
+    return data.time ? { time: data.time } : {};
   }
 
   get lookback() {
@@ -154,6 +154,7 @@ class SeriesSet {
     this._columns = rawColumns(model.config.features, model._knownKinds);
     this._targets = [];
     this._times = [];
+    this._numericTimes = false;
   }
 
   add(records) {
@@ -167,6 +168,7 @@ class SeriesSet {
     if (kept.length === 0) return;
     this._field ??= this.model._timeFieldOf(kept);
     const field = this._field;
+    this._numericTimes ||= kept.some((r) => typeof r?.[field] === 'number');
     this._times.push(Float64Array.from(kept, (r, i) => timeValue(r?.[field], field, this.samples + i, name)));
     this._targets.push(numericTargets(kept, target, { model: name, firstRow: this.samples }));
     for (const column of this._columns) column.addPage(kept, this.samples, name);
@@ -181,8 +183,16 @@ class SeriesSet {
     });
     const times = concatFloat64(this._times);
     const steps = appendTargets(rows, concatFloat64(this._targets));
-    const features = inTimeOrder(times, steps, steps.length / Math.max(1, this.samples));
-    return { samples: this.samples, features, targets: new Float64Array(0), preparation, missingTargets: this.missingTargets };
+    const order = timeOrder(times, steps, steps.length / Math.max(1, this.samples));
+    return {
+      samples: this.samples,
+      features: reorderRows(steps, order),
+      targets: new Float64Array(0),
+      preparation,
+      missingTargets: this.missingTargets,
+      // Each step's time, in the same order: the report's forecast chart is drawn against it.
+      time: this._field ? { field: this._field, dates: !this._numericTimes, values: reorderRows(times, order) } : null,
+    };
   }
 }
 
@@ -200,11 +210,12 @@ function appendTargets(rows, targets) {
 }
 
 /**
- * `steps` (rows of `columns` values) sorted by `times`; records at the same time by their values,
- * so that the series, and the model trained on it, never depend on the order storage listed them.
+ * The order that sorts `steps` (rows of `columns` values) by `times`; records at the same time by
+ * their values, so that the series, and the model trained on it, never depend on the order storage
+ * listed them.
  */
-function inTimeOrder(times, steps, columns) {
-  const order = Array.from(times.keys()).sort((a, b) => {
+function timeOrder(times, steps, columns) {
+  return Array.from(times.keys()).sort((a, b) => {
     if (times[a] !== times[b]) return times[a] - times[b];
     for (let c = 0; c < columns; c++) {
       const diff = steps[a * columns + c] - steps[b * columns + c];
@@ -212,9 +223,19 @@ function inTimeOrder(times, steps, columns) {
     }
     return 0;
   });
-  const sorted = new Float64Array(steps.length);
-  order.forEach((from, to) => sorted.set(steps.subarray(from * columns, (from + 1) * columns), to * columns));
+}
+
+/** `values` (rows of equal width, one per entry of `order`) with its rows in `order`. */
+function reorderRows(values, order) {
+  const width = values.length / Math.max(1, order.length);
+  const sorted = new Float64Array(values.length);
+  order.forEach((from, to) => sorted.set(values.subarray(from * width, (from + 1) * width), to * width));
   return sorted;
+}
+
+/** `steps` (rows of `columns` values) in time order (see `timeOrder`). */
+function inTimeOrder(times, steps, columns) {
+  return reorderRows(steps, timeOrder(times, steps, columns));
 }
 
 /** A record's time as a number: numbers as they are, dates and date strings as milliseconds. */

@@ -3,7 +3,7 @@
 // Colours are the Okabe–Ito palette, which stays distinct under the common colour-vision
 // deficiencies; series also differ by line style or marker so that colour is never the only cue.
 
-import { formatNumber, formatPercent } from './format.js';
+import { dateLabeller, formatNumber, formatPercent } from './format.js';
 
 export const PALETTE = {
   blue: '#0072B2',
@@ -107,10 +107,21 @@ export function reportCharts(data, size = 'wide') {
 }
 
 /** Loss and validation loss per epoch, with the epoch whose weights were kept. */
+/** What the loss curve is for models whose epochs are not how the served model learned (see the README's epochs table). */
+const ENGINE_NOTES = {
+  'least-squares': 'The model is the exact least-squares fit, solved in the first epoch: the later epochs have nothing left to learn.',
+  'logistic-regression':
+    'These are the epochs of the network, which labelled no more held-out rows right than the converged logistic regression; the regression is the model.',
+};
+
 function lossChart(data, layout) {
   const history = thin(data.history, data.bestEpoch);
   const losses = history.flatMap((h) => [h.loss, h.valLoss]).filter((v) => Number.isFinite(v) && v > 0);
   const logScale = losses.length > 1 && Math.max(...losses) / Math.min(...losses) > 30;
+  // An exact fit reports the same losses every epoch: drawn from 0, its lines read as flat instead
+  // of an axis whose every label rounds to the same number.
+  const isFlat = (values) => values.length === 0 || Math.max(...values) - Math.min(...values) <= 1e-3 * Math.max(...values);
+  const flat = losses.length > 0 && isFlat(history.map((h) => h.loss)) && isFlat(history.map((h) => h.valLoss).filter((v) => v !== null));
   const series = [
     {
       name: 'Training loss',
@@ -153,6 +164,7 @@ function lossChart(data, layout) {
       `${data.lossName} on the training rows and on the held-out rows, after each epoch${logScale ? ' (logarithmic scale)' : ''}.`,
       data.stoppedEarly && `Early stopping ended training after ${data.epochs} of ${data.configuredEpochs} epochs.`,
       kept && `The weights of epoch ${data.bestEpoch}, the best one, were kept.`,
+      ENGINE_NOTES[data.engine],
     ]
       .filter(Boolean)
       .join(' '),
@@ -162,7 +174,11 @@ function lossChart(data, layout) {
       legend: layout.legend(),
       grid: layout.grid(),
       xAxis: valueAxis('Epoch', { nameGap: 30, min: data.epochs > 10 ? 0 : 1, minInterval: 1, scale: false }),
-      yAxis: valueAxis(layout.name(data.lossName, data.lossShortName), { nameGap: layout.yNameGap, ...(logScale && { type: 'log' }) }),
+      yAxis: valueAxis(layout.name(data.lossName, data.lossShortName), {
+        nameGap: layout.yNameGap,
+        ...(logScale && { type: 'log' }),
+        ...(flat && { scale: false, min: 0 }),
+      }),
       series,
     },
   };
@@ -276,9 +292,7 @@ function predictedVsActualChart(data, layout) {
 /** Held-out forecast and actual series over the held-out windows, with the interval. */
 function forecastChart(data, layout) {
   const { points, interval, measured } = data.diagnostics;
-  // The held-out windows follow the training windows; window i predicts record i + lookback.
-  const first = data.trainSamples + data.lookback + 1;
-  const x = points.index.map((i) => first + i);
+  const { x, axis } = forecastAxis(data, layout);
   const h = interval?.halfWidth;
   const series = [];
   if (Number.isFinite(h)) {
@@ -319,10 +333,46 @@ function forecastChart(data, layout) {
     option: {
       legend: layout.stackedLegend(),
       grid: layout.gridBelow(series.length),
-      xAxis: valueAxis(layout.name('Record number (time order)', 'Record (time order)'), { nameGap: 30, minInterval: 1 }),
+      xAxis: axis,
       yAxis: valueAxis(data.target, { nameGap: layout.yNameGap }),
       series,
     },
+  };
+}
+
+const HOUR_MS = 3_600_000;
+/** Tick steps of a date axis: whole hours, days and weeks, so every tick falls on a UTC midnight past a day. */
+const DATE_STEPS_MS = [1, 2, 3, 6, 12, 24, 48, 7 * 24, 14 * 24, 28 * 24, 91 * 24, 182 * 24, 364 * 24].map((h) => h * HOUR_MS);
+
+/**
+ * A value axis over instants (ms since 1970) with ticks every whole step (a value axis puts them at
+ * multiples of `interval`, so on UTC day boundaries), few enough for their labels to fit.
+ */
+function dateAxis(name, values, layout) {
+  const span = Math.max(...values) - Math.min(...values);
+  const labels = layout.compact ? 3 : 6;
+  const interval = DATE_STEPS_MS.find((step) => span / step <= labels) ?? DATE_STEPS_MS.at(-1);
+  const axis = valueAxis(name, { nameGap: 30, min: 'dataMin', max: 'dataMax', interval });
+  axis.axisLabel = { ...axis.axisLabel, formatter: dateLabeller(span), showMinLabel: false, showMaxLabel: false, hideOverlap: true };
+  return axis;
+}
+
+/**
+ * Where the forecast chart puts each held-out point: at its record's time (the series' time field,
+ * kept with the version since s3db-ml stored it), or else at its record number in time order.
+ */
+function forecastAxis(data, layout) {
+  const { points } = data.diagnostics;
+  const time = points.time;
+  if (time && time.values.length === points.index.length) {
+    const axis = time.dates ? dateAxis(time.field, time.values, layout) : valueAxis(time.field, { nameGap: 30 });
+    return { x: time.values, axis };
+  }
+  // The held-out windows follow the training windows; window i predicts record i + lookback.
+  const first = data.trainSamples + data.lookback + 1;
+  return {
+    x: points.index.map((i) => first + i),
+    axis: valueAxis(layout.name('Record number (time order)', 'Record (time order)'), { nameGap: 30, minInterval: 1 }),
   };
 }
 

@@ -25,13 +25,31 @@ export function formatPercent(share) {
   return `${trim(percent.toFixed(Math.abs(percent) >= 99.95 || percent === 0 ? 0 : 1))}%`;
 }
 
-/** A duration in ms for a person: "850 ms", "12.4 s", "3 min 5 s". */
+/** A duration in ms for a person: "under 1 ms", "850 ms", "12.4 s", "3 min 5 s". */
 export function formatDuration(ms) {
   if (!Number.isFinite(ms)) return '–';
+  if (ms < 0.5) return 'under 1 ms';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${trim((ms / 1000).toFixed(1))} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A formatter of instants (ms since 1970) for an axis that spans `spanMs`, in UTC so a report reads
+ * the same wherever it is drawn: "14:30" within two days, "Jun 12" within a year, "Jun 2025" past it.
+ */
+export function dateLabeller(spanMs) {
+  const options =
+    spanMs <= 2 * DAY_MS
+      ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      : spanMs <= 330 * DAY_MS
+        ? { month: 'short', day: 'numeric' }
+        : { month: 'short', year: 'numeric' };
+  const format = new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' });
+  return (ms) => format.format(new Date(ms));
 }
 
 /** An integer count with thousands separators. */

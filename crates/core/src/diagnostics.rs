@@ -46,6 +46,22 @@ pub struct HeldOutPoints {
     pub index: Vec<u32>,
     pub actual: Vec<f32>,
     pub predicted: Vec<f32>,
+    /// A time series: when each point's record happened, so a forecast chart is drawn against the
+    /// user's own time axis rather than a record number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<PointTimes>,
+}
+
+/// The time field's value at each held-out point of a time series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointTimes {
+    /// The record field that orders the series.
+    pub field: String,
+    /// Whether its values were dates (then `values` are milliseconds since the Unix epoch).
+    pub dates: bool,
+    /// One per point, in f64: milliseconds since 1970 need more than f32's 24 bits.
+    pub values: Vec<f64>,
 }
 
 /// How the conformal interval did on the measured rows (all of them, not only the sample).
@@ -127,6 +143,7 @@ impl Diagnostics {
                 index: kept.iter().map(|&i| i as u32).collect(),
                 actual: kept.iter().map(|&i| actual[i] as f32).collect(),
                 predicted: kept.iter().map(|&i| predicted[i] as f32).collect(),
+                time: None,
             }),
             interval: Some(IntervalCoverage {
                 target: coverage,

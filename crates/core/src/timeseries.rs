@@ -5,7 +5,7 @@
 
 use crate::data::{MinMax, Normalizer, Rows, column_means, gather, scale_columns};
 use crate::device::ComputeDevice;
-use crate::diagnostics::{Diagnostics, Sampling};
+use crate::diagnostics::{Diagnostics, PointTimes, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::reference::category_frequencies;
 use crate::importance::{Truth, permutation_importance};
@@ -148,6 +148,27 @@ pub fn train(
     model.importance =
         Some(permutation_importance(&model, &raw_inputs, Truth::Values(&raw_actual), source, config.train.seed));
     Ok(model)
+}
+
+/// Records, in the report's held-out points, when each point's record happened: `step_times` holds
+/// the time field's value of every training step, in the time order `train` was given them.
+pub fn attach_step_times(model: &mut TrainedModel, field: &str, dates: bool, step_times: &[f64]) -> Result<()> {
+    let report = &mut model.report;
+    if step_times.len() != report.samples {
+        return Err(Error::data(format!("{} step times for a series of {} records", step_times.len(), report.samples)));
+    }
+    // The measured windows are the held-out ones (after the training windows), or all of them
+    // when nothing was held out; window w predicts step w + lookback.
+    let first_window = if report.validation_samples > 0 { report.train_samples } else { 0 };
+    let Some(points) = report.diagnostics.as_mut().and_then(|d| d.points.as_mut()) else { return Ok(()) };
+    let values = points
+        .index
+        .iter()
+        .map(|&i| step_times.get(first_window + i as usize + model.lookback).copied())
+        .collect::<Option<Vec<f64>>>()
+        .ok_or_else(|| Error::data("a held-out point lies outside the series"))?;
+    points.time = Some(PointTimes { field: field.to_string(), dates, values });
+    Ok(())
 }
 
 /// How many of the most recent windows training holds out.
