@@ -494,6 +494,52 @@ fn classification_confidence_is_calibrated_on_noisy_labels() {
     assert!((calibrated - accuracy).abs() < 0.06, "calibrated confidence {calibrated} vs accuracy {accuracy}");
 }
 
+#[test]
+fn classification_serves_the_regression_of_every_row_and_reports_the_one_of_the_training_rows() {
+    // Noisy labels, so the logistic regressions of the training rows and of every row differ.
+    let n = 80;
+    let mut rng = crate::rng::SplitMix64::new(23);
+    let (mut x, mut labels) = (Vec::with_capacity(2 * n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let (a, b) = (rng.uniform(0.0, 10.0), rng.uniform(0.0, 10.0));
+        x.extend([a, b]);
+        labels.push(u32::from(a + rng.uniform(-2.0, 2.0) > b));
+    }
+    let s = spec(json!({"name":"c","type":"classification","features":["a","b"],"target":"l",
+        "modelConfig":{"epochs":2,"units":4}}));
+    let rows = Rows::new(&x, &names(&["a", "b"])).unwrap();
+    let model =
+        classification::train(&s, rows, &labels, classification::Labels::numbered(2), &cpu(), &mut NoObserver).unwrap();
+    assert_eq!(model.report.engine, "logistic-regression");
+    assert_eq!(model.report.warnings, Vec::<String>::new(), "no step warning for a network that is not served");
+
+    // The rows as training sees them: content order, normalised, then the seeded split.
+    let order = crate::data::content_order(rows, |i| labels[i] as f64);
+    let scaled = model.normalizer.scale_rows(rows, &order);
+    let one_hot: Vec<f32> =
+        order.iter().flat_map(|&i| [f32::from(labels[i] == 0), f32::from(labels[i] == 1)]).collect();
+    let split = crate::data::Split::new(n, 0.2, 42);
+    let (train_x, train_y) =
+        (crate::data::gather(&scaled, 2, &split.train), crate::data::gather(&one_hot, 2, &split.train));
+    let (val_x, val_y) =
+        (crate::data::gather(&scaled, 2, &split.validation), crate::data::gather(&one_hot, 2, &split.validation));
+    let measured = crate::logistic::fit(&train_x, &train_y, 2, 2).unwrap().to_dense();
+    let every_row = crate::logistic::fit(&[train_x, val_x.clone()].concat(), &[train_y, val_y.clone()].concat(), 2, 2)
+        .unwrap()
+        .to_dense();
+    assert_ne!(measured, every_row);
+
+    // Served: the regression of every row.
+    let NetWeights::Dense(served) = &model.network else { panic!("a dense model") };
+    assert_eq!(served, &every_row);
+    // Reported: the regression of the training rows alone, on the held-out rows it never saw.
+    let val_classes: Vec<u32> = val_y.chunks_exact(2).map(|y| u32::from(y[1] == 1.0)).collect();
+    let probabilities = measured.forward(&val_x);
+    let right = probabilities.chunks_exact(2).zip(&val_classes).filter(|(p, c)| u32::from(p[1] > p[0]) == **c).count();
+    assert_eq!(model.report.accuracy, Some(right as f64 / val_classes.len() as f64));
+    assert_eq!(model.temperature, crate::metrics::fit_temperature(&probabilities, &val_classes, 2));
+}
+
 /// y = 2a + a city effect; the city as an index (encoded) and as one-hot columns (dense). Every
 /// `a` is distinct, so both encodings put the rows in the same content order (see
 /// `data::content_order`), hence the same split.

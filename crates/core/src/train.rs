@@ -9,6 +9,7 @@
 use crate::device::ComputeDevice;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{NetSpec, native};
+use crate::preparation::Expansion;
 use crate::rng::SplitMix64;
 use crate::spec::{EarlyStopping, Monitor, TrainConfig};
 use crate::subnormal::FlushSubnormals;
@@ -51,6 +52,21 @@ pub struct Examples<'a> {
     pub inputs: &'a [f32],
     pub targets: &'a [f32],
     pub rows: usize,
+}
+
+/// One dense network's training job, as every dense engine takes it: the network and its loss,
+/// the rows it learns from, the rows held out to judge each epoch (early stopping, `valLoss`),
+/// how encoded rows expand into the network's inputs (one-hot categories), the options, and who
+/// hears of each epoch.
+pub struct DenseFit<'a> {
+    pub net: &'a NetSpec,
+    pub loss: LossKind,
+    pub train: Examples<'a>,
+    pub held_out: Option<Examples<'a>>,
+    /// With an expansion, `train` and `held_out` hold encoded rows.
+    pub expansion: Option<&'a Expansion>,
+    pub config: &'a TrainConfig,
+    pub observer: &'a mut dyn TrainingObserver,
 }
 
 /// One epoch, as reported to progress callbacks and kept in the training history.

@@ -21,7 +21,7 @@ use crate::net::lstm::LstmSpec;
 use crate::preparation::Expansion;
 use crate::rng::SplitMix64;
 use crate::spec::TrainConfig;
-use crate::train::{Examples, FitOutcome, Learner, LossKind, TrainingObserver, run_epochs};
+use crate::train::{DenseFit, Examples, FitOutcome, Learner, LossKind, TrainingObserver, run_epochs};
 pub use dense::DenseNetwork;
 pub use lstm::LstmNetwork;
 
@@ -50,18 +50,11 @@ pub trait NativeNet {
 
 /// Trains `net` from seeded Glorot weights; the result is ready for the inference engine.
 /// With an `expansion`, the rows are encoded and each batch is expanded as it is gathered.
-pub fn fit_dense(
-    net: &NetSpec,
-    loss: LossKind,
-    train: Examples<'_>,
-    validation: Option<Examples<'_>>,
-    expansion: Option<&Expansion>,
-    config: &TrainConfig,
-    observer: &mut dyn TrainingObserver,
-) -> Result<FitOutcome<crate::net::DenseWeights>> {
+pub fn fit_dense(job: DenseFit<'_>) -> Result<FitOutcome<crate::net::DenseWeights>> {
+    let DenseFit { net, loss, train, held_out, expansion, config, observer } = job;
     let build =
         |capacity| DenseNetwork::new(net, &mut SplitMix64::new(config.seed), capacity, loss.is_fused(), config.seed);
-    let mut learner = NativeLearner::new(build, loss, train, validation, config);
+    let mut learner = NativeLearner::new(build, loss, train, held_out, config);
     learner.expansion = expansion;
     run_epochs(&mut learner, train.rows, config, observer)
 }

@@ -7,7 +7,7 @@ use crate::net::burn_net::DenseNet;
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::{DenseWeights, LayerSpec, NetSpec};
 use crate::spec::{Activation, TrainConfig};
-use crate::train::{Engine, Examples, FitOutcome, LossKind, NoObserver, fit};
+use crate::train::{DenseFit, Engine, Examples, FitOutcome, LossKind, NoObserver, fit};
 
 fn config(epochs: usize, batch_size: usize, learning_rate: f64) -> TrainConfig {
     TrainConfig {
@@ -50,7 +50,8 @@ fn train_both(
     let (vx, vy) = data(20, outputs, loss);
     let train = Examples { inputs: &x, targets: &y, rows: 96 };
     let held_out = Some(Examples { inputs: &vx, targets: &vy, rows: 20 });
-    let native = fit_dense(net, loss, train, held_out, None, config, &mut NoObserver).unwrap();
+    let native =
+        fit_dense(DenseFit { net, loss, train, held_out, expansion: None, config, observer: &mut NoObserver }).unwrap();
     let cpu = device::resolve(BackendChoice::Cpu).unwrap();
     let seed = config.seed;
     let burn = fit(
@@ -119,7 +120,18 @@ fn dropout_trains_repeatably_and_is_off_at_inference() {
     let (x, y) = data(200, 1, LossKind::MeanSquaredError);
     let train = Examples { inputs: &x, targets: &y, rows: 200 };
     let run = || {
-        fit_dense(&net, LossKind::MeanSquaredError, train, None, None, &config(30, 16, 0.01), &mut NoObserver).unwrap()
+        let config = config(30, 16, 0.01);
+        let loss = LossKind::MeanSquaredError;
+        fit_dense(DenseFit {
+            net: &net,
+            loss,
+            train,
+            held_out: None,
+            expansion: None,
+            config: &config,
+            observer: &mut NoObserver,
+        })
+        .unwrap()
     };
     let (first, second) = (run(), run());
     assert_eq!(first.model, second.model, "the same seed gives the same network");
