@@ -110,6 +110,13 @@ export declare class NativeModel {
 export declare class NativeStore {
   /** Weights straight to the bucket with aws-sdk-s3. */
   static s3(options: S3StoreOptions): NativeStore
+  /** True when this store GETs from the bucket itself (`getObject` is available). */
+  get readsBucket(): boolean
+  /**
+   * The object at `key` with its metadata and headers, or `null` when there is none. Only on a
+   * store built with `s3()`: the HTTP work runs on the native runtime's threads, off Node's.
+   */
+  getObject(key: string): Promise<StoredObject | null>
   /**
    * Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
    * resolves with the object's bytes, or `null` when there is none.
@@ -191,6 +198,19 @@ export interface SeriesTime {
   /** Whether the values are dates, as milliseconds since 1970. */
   dates: boolean
   values: Float64Array
+}
+
+/** A GetObject's answer in the shape s3db.js decodes a record from (its AWS SDK's field names). */
+export interface StoredObject {
+  metadata: Record<string, string>
+  body: Buffer
+  contentLength: number
+  contentType?: string
+  eTag?: string
+  /** Milliseconds since the epoch. */
+  lastModified?: number
+  versionId?: string
+  expiration?: string
 }
 
 /**

@@ -319,6 +319,8 @@ export interface ReadReport {
   reused: number;
   /** Records of the snapshot that no longer exist. */
   deleted: number;
+  /** The most records fetched and not yet converted at once: a full read holds a window of records, not the resource. */
+  recordsAhead: number;
   durationMs: number;
 }
 

@@ -10,6 +10,7 @@ import {
   TrainingError,
   TrainingAbortedError,
 } from '../index.js';
+import { native } from '../lib/native.js';
 import { memoryDatabase, fileDatabase, s3Database, productRows, seeded } from './support/db.js';
 
 const fast = { epochs: 2, batchSize: 256 };
@@ -54,6 +55,8 @@ for (const [client, makeDatabase] of clients) {
       const paged = [vi.spyOn(resource, 'page'), vi.spyOn(resource, 'list'), vi.spyOn(resource, 'getAll')];
       const listings = vi.spyOn(db.client, 'listObjects');
       const gets = vi.spyOn(db.client, 'getObject');
+      // On S3 the plugin GETs records with its native client.
+      const nativeGets = vi.spyOn(native().NativeStore.prototype, 'getObject');
       try {
         const ml = await pluginOn(db, { price: priceModel() });
         listings.mockClear();
@@ -61,7 +64,8 @@ for (const [client, makeDatabase] of clients) {
         expect(result.samples).toBe(rows);
         expect(ml.getModelStats('price').samples).toBe(rows);
         for (const spy of paged) expect(spy).not.toHaveBeenCalled();
-        const recordGets = gets.mock.calls.filter(([key]) => key.includes('/data/id='));
+        const recordGets = [...gets.mock.calls, ...nativeGets.mock.calls].filter(([key]) => key.includes('/data/id='));
+        expect(nativeGets.mock.calls.length > 0).toBe(client === 's3');
         expect(recordGets).toHaveLength(rows);
         expect(new Set(recordGets.map(([key]) => key)).size).toBe(rows);
         // S3 answers 1000 keys a call, the memory client 10,000; file:// is read as a directory
@@ -70,6 +74,45 @@ for (const [client, makeDatabase] of clients) {
         expect(recordListings).toHaveLength({ s3: 2, memory: 1, file: 0 }[client]);
       } finally {
         vi.restoreAllMocks();
+      }
+    });
+
+    it('converts records as they arrive: a full read never holds more than a window of records', async () => {
+      // GETs sent (through the s3db.js client, or the native one on S3) against records `map`
+      // has seen: the records fetched and not yet converted. Reading a page of 1000 and
+      // prefetching the next, as before, held up to 2000 (all 1500 here).
+      let sent = 0;
+      const count = (key) => key.includes('/data/id=') && sent++;
+      const { NativeStore } = native();
+      const [clientGet, nativeGet] = [db.client.getObject, NativeStore.prototype.getObject];
+      db.client.getObject = function getObject(key) {
+        count(key);
+        return clientGet.call(this, key);
+      };
+      NativeStore.prototype.getObject = function getObject(key) {
+        count(key);
+        return nativeGet.call(this, key);
+      };
+      let mapped = 0;
+      let mostAhead = 0;
+      try {
+        const ml = await pluginOn(db, {
+          streamed: priceModel({
+            map: (record) => {
+              mapped++;
+              mostAhead = Math.max(mostAhead, sent - mapped);
+              return record;
+            },
+          }),
+        }, { saveModel: false });
+        const result = await ml.train('streamed', { full: true });
+        expect(mapped).toBe(rows);
+        expect(sent).toBe(rows);
+        expect(mostAhead).toBeLessThanOrEqual(1000);
+        expect(result.read.recordsAhead).toBeLessThanOrEqual(1000);
+      } finally {
+        db.client.getObject = clientGet;
+        NativeStore.prototype.getObject = nativeGet;
       }
     });
   });

@@ -265,6 +265,9 @@ export class MLPlugin extends Plugin {
       snapshots: this.database?.client ? this._snapshots : null,
       full: options.full === true,
       readConcurrency: config.readConcurrency ?? this.config.readConcurrency,
+      // On S3 (unless `storage.native` is false) records are fetched by the native client too;
+      // where it cannot be built, s3db.js reads them.
+      objectStore: this.database?.client ? await this._store.weights.store().catch(() => null) : null,
       onProgress: (progress) => callListener(reportProgress, progress),
       onSnapshotError: (error) => this.emit('plg:ml:snapshot-error', { modelName, error }),
     });

@@ -37,30 +37,26 @@ function clientKind(client) {
 const LIST_PAGE = { s3: 1000, memory: 10_000, file: Number.MAX_SAFE_INTEGER };
 
 /**
- * Every object under `prefix`: `[{ Key, ETag, LastModified, Size }]`. On S3, `splitAfter` (record
- * ids, sorted, or a promise of them) cuts the listing into ranges that are listed concurrently.
+ * Calls `collect(object)` for every object under `prefix` (`{ Key, ETag, LastModified, Size }`),
+ * in no particular order, one LIST page at a time: the listing's own objects are never all held.
+ * On S3, `splitAfter` (record ids, sorted, or a promise of them) cuts the listing into ranges that
+ * are listed concurrently.
  */
-async function listAll(client, prefix, yielder, splitAfter = null) {
+async function listAll(client, prefix, yielder, collect, splitAfter = null) {
   const kind = clientKind(client);
-  if (kind === 'file') {
-    const objects = await listFileDirectory(client, prefix);
-    if (objects.length > 0) return objects;
-  }
+  if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
   if (kind === 's3' && splitAfter) {
     const bounds = await splitAfter;
-    const objects = bounds?.length > 0 ? await listS3Ranges(client, prefix, bounds, yielder) : null;
-    if (objects) return objects;
+    if (bounds?.length > 0 && (await listS3Ranges(client, prefix, bounds, yielder, collect))) return;
   }
   const maxKeys = LIST_PAGE[clientKind(client)];
-  const objects = [];
   let continuationToken = null;
   do {
     const page = await client.listObjects({ prefix, maxKeys, continuationToken });
-    for (const object of page.Contents ?? []) objects.push(object);
+    for (const object of page.Contents ?? []) collect(object);
     continuationToken = page.IsTruncated ? page.NextContinuationToken : null;
     await yielder.maybeYield();
   } while (continuationToken);
-  return objects;
 }
 
 /** LIST calls in flight at once when the listing is cut into ranges. */
@@ -72,23 +68,21 @@ const LIST_CONCURRENCY = 16;
  * N/1000 round trips one after another; ranges bounded by known record ids (the snapshot's) are
  * independent, so they all run at once. Range i holds the keys after bound i-1 up to bound i
  * (ListObjectsV2's StartAfter is exclusive); the first and last are open, so every key falls in
- * exactly one range whatever the bounds. Null when this client's SDK is out of reach (the caller
- * then lists one page after another). `maxKeys`: keys per LIST call (S3's most by default).
+ * exactly one range whatever the bounds. Each object goes to `collect(object)` (ranges interleave).
+ * False when this client's SDK is out of reach (the caller then lists one page after another).
+ * `maxKeys`: keys per LIST call (S3's most by default).
  */
-export async function listS3Ranges(client, prefix, ids, yielder, maxKeys = 1000) {
+export async function listS3Ranges(client, prefix, ids, yielder, collect, maxKeys = 1000) {
   const ListObjectsV2Command = s3ListCommand();
-  if (!ListObjectsV2Command || typeof client.sendCommand !== 'function' || typeof client.config?.bucket !== 'string') return null;
+  if (!ListObjectsV2Command || typeof client.sendCommand !== 'function' || typeof client.config?.bucket !== 'string') return false;
   // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
   const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
   const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
   const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
-  const results = new Array(ranges.length);
   let next = 0;
   const worker = async () => {
     while (next < ranges.length) {
-      const i = next++;
-      const { after, upTo } = ranges[i];
-      const objects = [];
+      const { after, upTo } = ranges[next++];
       let token;
       for (;;) {
         const page = await client.sendCommand(
@@ -100,17 +94,16 @@ export async function listS3Ranges(client, prefix, ids, yielder, maxKeys = 1000)
             passed = true;
             break;
           }
-          objects.push(object);
+          collect(object);
         }
         await yielder.maybeYield();
         if (passed || !page.IsTruncated) break;
         token = page.NextContinuationToken;
       }
-      results[i] = objects;
     }
   };
   await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ranges.length) }, worker));
-  return results.flat();
+  return true;
 }
 
 let listCommand;
@@ -142,37 +135,33 @@ const STAT_CONCURRENCY = 64;
  * keeps each object at `{basePath}/{keyPrefix}/{key}` with its metadata in `{key}.meta.json`,
  * written by rename): one readdir and concurrent stats instead of the client's listObjects, which
  * reads and parses every metadata file one after another. The version is the metadata file's
- * inode, mtime and size: each write renames a new file into place. Empty when the directory does
- * not exist (the caller then asks the client, which also covers a changed layout).
+ * inode, mtime and size: each write renames a new file into place. Each object goes to
+ * `collect(object)`. False when the directory does not exist or is empty (the caller then asks
+ * the client, which also covers a changed layout).
  */
-async function listFileDirectory(client, prefix) {
+async function listFileDirectory(client, prefix, collect) {
   const directory = prefix.endsWith('/') ? fileObjectPath(client, prefix) : null;
-  if (!directory) return [];
+  if (!directory) return false;
   let names;
   try {
     names = await readdir(directory);
   } catch (error) {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return false;
     throw error;
   }
   const metaFiles = names.filter((name) => name.endsWith(META_SUFFIX));
-  const objects = new Array(metaFiles.length).fill(null);
+  if (metaFiles.length === 0) return false;
   let next = 0;
   const worker = async () => {
     while (next < metaFiles.length) {
-      const i = next++;
-      const info = await stat(join(directory, metaFiles[i])).catch(() => null); // deleted meanwhile
+      const name = metaFiles[next++];
+      const info = await stat(join(directory, name)).catch(() => null); // deleted meanwhile
       if (!info) continue;
-      objects[i] = {
-        Key: prefix + metaFiles[i].slice(0, -META_SUFFIX.length),
-        ETag: `"${info.ino}"`,
-        LastModified: info.mtime,
-        Size: info.size,
-      };
+      collect({ Key: prefix + name.slice(0, -META_SUFFIX.length), ETag: `"${info.ino}"`, LastModified: info.mtime, Size: info.size });
     }
   };
   await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, metaFiles.length) }, worker));
-  return objects.filter(Boolean);
+  return true;
 }
 const META_SUFFIX = '.meta.json';
 
@@ -182,21 +171,15 @@ function idOfKey(key) {
   return at === -1 ? null : key.slice(at + 4);
 }
 
-/** Code-unit order: what S3 and the memory client list in, and the same on every client. */
-function byId(a, b) {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /**
- * The records of `resource` (or of `partition: { name, values }`) as
- * `[{ id, version, modifiedMs }]`, sorted by id. `version` is the record object's ETag,
- * LastModified and size, as one LIST reports them. `splitAfter`: record ids (or a promise of
- * them) to list the ranges between at once, e.g. from the previous listing (see splitPoints).
+ * The records of `resource` (or of `partition: { name, values }`), sorted by id, as parallel
+ * arrays (no object per record): `{ length, ids, versions, modifiedMs }`. `versions[k]` is record
+ * k's object ETag, LastModified and size, as one LIST reports them. `splitAfter`: record ids (or a
+ * promise of them) to list the ranges between at once, e.g. from the previous listing (see
+ * splitPoints).
  */
 export async function listRecordVersions(resource, { partition, yielder, splitAfter = null }) {
   const client = resource.client;
-  // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
-  const objects = await listAll(client, `resource=${resource.name}/data/`, yielder, splitAfter);
   let members = null;
   if (partition?.name) {
     const definition = resource.config?.partitions?.[partition.name];
@@ -204,50 +187,143 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     if (!definition) throw new Error(`partition "${partition.name}" is not defined on resource "${resource.name}"`);
     // A partition holds one small reference object per member; the record's own object carries its version.
     const prefix = `${resource.buildPartitionPrefix(partition.name, definition, partition.values ?? {})}/`;
-    members = new Set((await listAll(client, prefix, yielder)).map((object) => idOfKey(object.Key)));
+    members = new Set();
+    await listAll(client, prefix, yielder, (object) => members.add(idOfKey(object.Key)));
   }
-  const entries = [];
-  for (const object of objects) {
-    const id = idOfKey(object.Key);
-    if (id === null || (members && !members.has(id))) continue;
-    const modifiedMs = new Date(object.LastModified).getTime();
-    entries.push({ id, version: `${object.ETag}|${modifiedMs}|${object.Size}`, modifiedMs });
-  }
-  entries.sort(byId);
-  return entries;
+  const ids = [];
+  const versions = [];
+  const modifiedMs = [];
+  // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
+  await listAll(
+    client,
+    `resource=${resource.name}/data/`,
+    yielder,
+    (object) => {
+      const id = idOfKey(object.Key);
+      if (id === null || (members && !members.has(id))) return;
+      const modified = new Date(object.LastModified).getTime();
+      ids.push(id);
+      versions.push(`${object.ETag}|${modified}|${object.Size}`);
+      modifiedMs.push(modified);
+    },
+    splitAfter,
+  );
+  // Code-unit order of the ids: what S3 and the memory client list in, the same on every client.
+  const order = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  return {
+    length: ids.length,
+    ids: order.map((i) => ids[i]),
+    versions: order.map((i) => versions[i]),
+    modifiedMs: Float64Array.from(order, (i) => modifiedMs[i]),
+  };
 }
 
 /**
- * Ids of `sortedIds` that cut it into ranges of RANGE_KEYS: below S3's 1000 keys a LIST call, so
- * that a range still takes one call after the resource has grown a little.
+ * Ids of a sorted list (`length` ids, the i-th from `idAt(i)`) that cut it into ranges of
+ * RANGE_KEYS: below S3's 1000 keys a LIST call, so that a range still takes one call after the
+ * resource has grown a little.
  */
-export function splitPoints(sortedIds) {
+export function splitPoints(length, idAt) {
   const points = [];
-  for (let i = RANGE_KEYS; i < sortedIds.length; i += RANGE_KEYS) points.push(sortedIds[i]);
+  for (let i = RANGE_KEYS; i < length; i += RANGE_KEYS) points.push(idAt(i));
   return points;
 }
 const RANGE_KEYS = 900;
 
 /**
- * GETs the records of `entries` (from listRecordVersions), `concurrency` in flight, giving the
- * event loop a turn between slices. Resolves to one item per entry, in order:
- * `{ record, settled }`, or null for a record deleted since the listing. `settled`: its version
- * can be trusted to reveal the next change (see SETTLE_MS).
+ * GETs records `concurrency` at a time and hands them back in listing order, each as soon as it
+ * and every one before it have arrived: `await next()` gives the next record (null for one deleted
+ * since the listing), `settled` then says whether its version can be trusted to reveal the next
+ * change (see SETTLE_MS). At most `window` records are fetched ahead of the one `next()` gives, so
+ * memory holds a window of records however many are read, and each is converted while young
+ * (V8 then frees it in a cheap scavenge instead of promoting it to the old heap).
+ * `idAt(w)`/`modifiedMsAt(w)`: the w-th record to GET and its listed modification time;
+ * `getRecord(id)`: how one record is read (default `resource.getOrNull`; see record-objects.js).
  */
-export async function fetchRecords(resource, entries, { concurrency, yielder, onFetched }) {
-  const settleMs = SETTLE_MS[clientKind(resource.client)];
-  const out = new Array(entries.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const i = next++;
+export class OrderedFetch {
+  constructor(resource, { count, idAt, modifiedMsAt, concurrency, window, yielder, onFetched, getRecord = (id) => resource.getOrNull(id) }) {
+    Object.assign(this, { count, idAt, modifiedMsAt, yielder, onFetched, getRecord });
+    this.window = Math.max(1, Math.min(window, count));
+    this.settleMs = SETTLE_MS[clientKind(resource.client)];
+    this.settled = false;
+    /** Ring buffers of `window` slots: the fetched record, whether it arrived, whether it is settled. */
+    this._records = new Array(this.window).fill(null);
+    this._arrived = new Uint8Array(this.window);
+    this._settled = new Uint8Array(this.window);
+    this._next = 0;
+    this._consumed = 0;
+    this._error = null;
+    this._closed = false;
+    /** The consumer waiting for record `w`: `{ w, resolve, reject }`. */
+    this._waiting = null;
+    /** Workers waiting for the window to move. */
+    this._roomWaiters = [];
+    /** Most records ever held at once (fetched, not yet taken): what the window bounds. */
+    this.maxHeld = 0;
+    const workers = Math.min(concurrency, count);
+    this.done = Promise.all(Array.from({ length: workers }, () => this._worker()));
+  }
+
+  async _worker() {
+    while (!this._closed && this._next < this.count) {
+      if (this._next >= this._consumed + this.window) {
+        await new Promise((resolve) => this._roomWaiters.push(resolve));
+        continue;
+      }
+      const w = this._next++;
       const sentAt = Date.now();
-      const record = await resource.getOrNull(entries[i].id);
-      if (record) out[i] = { record, settled: entries[i].modifiedMs < sentAt - settleMs };
-      onFetched?.();
-      await yielder.maybeYield();
+      let record;
+      try {
+        record = await this.getRecord(this.idAt(w));
+      } catch (error) {
+        this._fail(error);
+        return;
+      }
+      if (this._closed) return;
+      const slot = w % this.window;
+      this._records[slot] = record ?? null;
+      this._arrived[slot] = 1;
+      this._settled[slot] = this.modifiedMsAt(w) < sentAt - this.settleMs ? 1 : 0;
+      this.maxHeld = Math.max(this.maxHeld, w + 1 - this._consumed);
+      this.onFetched?.();
+      if (this._waiting?.w === w) {
+        const { resolve } = this._waiting;
+        this._waiting = null;
+        resolve();
+      }
+      await this.yielder.maybeYield();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, entries.length) }, worker));
-  return out;
+  }
+
+  _fail(error) {
+    if (this._error) return;
+    this._error = error;
+    this._closed = true;
+    this._waiting?.reject(error);
+    this._waiting = null;
+    for (const wake of this._roomWaiters.splice(0)) wake();
+  }
+
+  /** The next record in listing order (null: deleted since the listing); `settled` is its flag. */
+  async next() {
+    if (this._error) throw this._error;
+    const w = this._consumed;
+    if (w >= this.count) throw new Error('OrderedFetch: every record was taken');
+    const slot = w % this.window;
+    if (!this._arrived[slot]) await new Promise((resolve, reject) => (this._waiting = { w, resolve, reject }));
+    const record = this._records[slot];
+    this.settled = this._settled[slot] === 1;
+    this._records[slot] = null;
+    this._arrived[slot] = 0;
+    this._consumed++;
+    for (const wake of this._roomWaiters.splice(0)) wake();
+    return record;
+  }
+
+  /** Stops fetching (the consumer failed): workers end after the GETs in flight. */
+  close() {
+    this._closed = true;
+    for (const wake of this._roomWaiters.splice(0)) wake();
+    this.done.catch(() => {});
+  }
 }

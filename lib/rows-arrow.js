@@ -30,34 +30,49 @@ export async function arrow() {
   return arrowModule;
 }
 
-/** Accumulates rows column by column; `encode()` writes the Arrow IPC file. */
+/**
+ * Accumulates rows column by column in compact buffers (no object per row): ids and versions as
+ * UTF-8 bytes with offsets, each field as a tag byte and a float per row, strings and JSON texts
+ * interned. Memory is a few bytes per value plus each distinct string once, so a full read's
+ * working set stays the page it is converting. `encode()` writes the Arrow IPC file.
+ */
 export class RowsBuilder {
   /** @param {string[]} fields the model's fields, in column order */
   constructor(fields) {
     this.fields = fields;
-    this.ids = [];
-    this.versions = [];
-    this.included = [];
-    this.columns = fields.map(() => []);
-  }
-
-  get length() {
-    return this.ids.length;
+    this.length = 0;
+    this._ids = new Utf8Column();
+    this._versions = new Utf8Column();
+    this._included = new GrowableArray(Uint8Array);
+    this._columns = fields.map(() => new ValueColumn());
   }
 
   /** One record: `row` is the prepared object (its fields are read), or null when filtered out. */
   add(id, version, row) {
-    this.ids.push(id);
-    this.versions.push(version);
-    this.included.push(row !== null);
-    for (let c = 0; c < this.fields.length; c++) this.columns[c].push(row === null ? null : row[this.fields[c]]);
+    this._ids.push(id);
+    this._versions.push(version);
+    this._included.push(row === null ? 0 : 1);
+    for (let c = 0; c < this.fields.length; c++) this._columns[c].push(row === null ? EXCLUDED : row[this.fields[c]], row === null);
+    this.length++;
+  }
+
+  /** The id of row `i`. */
+  idAt(i) {
+    return this._ids.at(i);
+  }
+
+  /** Bytes held now, for tests and the benchmark: the buffers' capacity plus interned strings. */
+  get heldBytes() {
+    let bytes = this._ids.heldBytes + this._versions.heldBytes + this._included.heldBytes;
+    for (const column of this._columns) bytes += column.heldBytes;
+    return bytes;
   }
 
   /** The Arrow IPC file (Uint8Array); `metadata` (a JSON-able object) goes into the schema. */
   async encode(metadata = {}, yielder = new LoopYielder()) {
     const { Bool, Field, Float64, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8 } = await arrow();
     const types = { number: new Float64(), string: new Utf8(), boolean: new Bool(), json: new Utf8() };
-    const plans = this.columns.map((values) => columnPlan(values, this.included));
+    const plans = this._columns.map((column) => column.plan());
     const fields = [
       new Field('__id', new Utf8(), false),
       new Field('__version', new Utf8(), true),
@@ -74,12 +89,11 @@ export class RowsBuilder {
     writer.reset(undefined, schema);
     for (let start = 0; start === 0 || start < this.length; start += BATCH_ROWS) {
       const end = Math.min(start + BATCH_ROWS, this.length);
-      const included = this.included.slice(start, end);
       const children = [
-        columnData(makeData, types.string, this.ids.slice(start, end)),
-        columnData(makeData, types.string, this.versions.slice(start, end)),
-        columnData(makeData, types.boolean, included),
-        ...plans.map((plan, c) => columnData(makeData, types[plan.kind], columnValues(plan, this.columns[c].slice(start, end), included))),
+        this._ids.data(makeData, types.string, start, end),
+        this._versions.data(makeData, types.string, start, end),
+        boolData(makeData, types.boolean, this._included.array, start, end),
+        ...plans.map((plan, c) => this._columns[c].data(makeData, types[plan.kind], plan.kind, start, end)),
       ];
       const data = makeData({ type: new Struct(fields), length: end - start, nullCount: 0, children });
       writer.write(new RecordBatch(schema, data));
@@ -90,79 +104,230 @@ export class RowsBuilder {
   }
 }
 
-/** Arrow data of one column from JS values (null: an Arrow null), built straight into its buffers. */
-function columnData(makeData, type, values) {
-  const length = values.length;
+/** A typed array that doubles its capacity as values are pushed. */
+class GrowableArray {
+  constructor(Type, capacity = 1024) {
+    this.Type = Type;
+    this.buffer = new Type(capacity);
+    this.length = 0;
+  }
+
+  push(value) {
+    if (this.length === this.buffer.length) this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  /** Room for `extra` more values. */
+  reserve(extra) {
+    if (this.length + extra <= this.buffer.length) return;
+    const grown = new this.Type(Math.max(this.buffer.length * 2, this.length + extra));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
+  /** The values pushed so far (a view, valid until the next push). */
+  get array() {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  get heldBytes() {
+    return this.buffer.byteLength;
+  }
+}
+
+/** Strings (or null) as Arrow's Utf8 layout: the UTF-8 bytes end to end, an offset per row, a validity byte. */
+class Utf8Column {
+  constructor() {
+    this.bytes = new GrowableArray(Uint8Array, 16 * 1024);
+    this.offsets = new GrowableArray(Int32Array);
+    this.offsets.push(0);
+    this.valid = new GrowableArray(Uint8Array);
+    /** A Buffer over `bytes`' current storage, for its UTF-8 writer. */
+    this._view = null;
+  }
+
+  push(value) {
+    if (value === null) {
+      this.valid.push(0);
+    } else {
+      const text = String(value);
+      // At most 3 bytes per UTF-16 code unit.
+      this.bytes.reserve(text.length * 3);
+      if (this._view?.buffer !== this.bytes.buffer.buffer) this._view = Buffer.from(this.bytes.buffer.buffer);
+      this.bytes.length += this._view.write(text, this.bytes.length, 'utf8');
+      this.valid.push(1);
+    }
+    this.offsets.push(this.bytes.length);
+  }
+
+  at(i) {
+    if (!this.valid.buffer[i]) return null;
+    const offsets = this.offsets.buffer;
+    const { buffer } = this.bytes;
+    return Buffer.from(buffer.buffer, buffer.byteOffset + offsets[i], offsets[i + 1] - offsets[i]).toString('utf8');
+  }
+
+  /** Arrow data of rows `[start, end)`. */
+  data(makeData, type, start, end) {
+    const length = end - start;
+    const { nullBitmap, nullCount } = bitmapOf(this.valid.buffer, start, end);
+    const offsets = this.offsets.buffer;
+    const valueOffsets = new Int32Array(length + 1);
+    for (let i = 0; i <= length; i++) valueOffsets[i] = offsets[start + i] - offsets[start];
+    const data = this.bytes.buffer.slice(offsets[start], offsets[end]);
+    return makeData({ type, length, nullCount, nullBitmap: nullCount > 0 ? nullBitmap : undefined, valueOffsets, data });
+  }
+
+  get heldBytes() {
+    return this.bytes.heldBytes + this.offsets.heldBytes + this.valid.heldBytes;
+  }
+}
+
+// What a field's value was, per row (ValueColumn's tags).
+const ABSENT = 0; // undefined
+const NULL = 1;
+const NUMBER = 2; // the number in `numbers`
+const BOOLEAN = 3; // 0 or 1 in `numbers`
+const STRING = 4; // its index in `strings`
+const JSON_VALUE = 5; // its index in `texts`, the value as tagged JSON (encodeValue)
+const EXCLUDED = 6; // the row was dropped by the filter
+const KIND_OF_TAG = { [NUMBER]: 'number', [BOOLEAN]: 'boolean', [STRING]: 'string', [JSON_VALUE]: 'json' };
+
+/** One field's values: a tag byte and a float per row, distinct strings and JSON texts once. */
+class ValueColumn {
+  constructor() {
+    this.tags = new GrowableArray(Uint8Array);
+    this.numbers = new GrowableArray(Float64Array);
+    this.strings = new Interned();
+    this.texts = new Interned();
+    /** How many included rows have each tag: the column's Arrow type follows from them. */
+    this.counts = new Float64Array(EXCLUDED + 1);
+  }
+
+  push(value, excluded) {
+    let tag;
+    let number = 0;
+    if (excluded) tag = EXCLUDED;
+    else if (value === undefined) tag = ABSENT;
+    else if (value === null) tag = NULL;
+    else if (typeof value === 'number') [tag, number] = [NUMBER, value];
+    else if (typeof value === 'boolean') [tag, number] = [BOOLEAN, value ? 1 : 0];
+    else if (typeof value === 'string') [tag, number] = [STRING, this.strings.code(value)];
+    else [tag, number] = [JSON_VALUE, this.texts.code(encodeValue(value))];
+    this.tags.push(tag);
+    this.numbers.push(number);
+    this.counts[tag]++;
+  }
+
+  /**
+   * How the column is stored: `{ kind: 'number'|'string'|'boolean'|'json', missing: 'undefined'|'null' }`:
+   * the one kind of its present values (json when they mix kinds, or when both null and
+   * undefined occur). Rows dropped by the filter are not values of the column.
+   */
+  plan() {
+    const kinds = new Set();
+    for (const tag of [NUMBER, BOOLEAN, STRING, JSON_VALUE]) if (this.counts[tag] > 0) kinds.add(KIND_OF_TAG[tag]);
+    const sawUndefined = this.counts[ABSENT] > 0;
+    const sawNull = this.counts[NULL] > 0;
+    let kind = kinds.size === 0 ? null : kinds.size === 1 ? [...kinds][0] : 'json';
+    if (sawUndefined && sawNull) kind = 'json';
+    return { kind: kind ?? 'number', missing: sawUndefined || kind === 'json' ? 'undefined' : 'null' };
+  }
+
+  /** Arrow data of rows `[start, end)` as `kind` (from plan()). */
+  data(makeData, type, kind, start, end) {
+    const length = end - start;
+    const tags = this.tags.buffer.subarray(start, end);
+    const numbers = this.numbers.buffer.subarray(start, end);
+    if (kind === 'number' || kind === 'boolean') {
+      const valid = new Uint8Array(length);
+      for (let i = 0; i < length; i++) valid[i] = tags[i] === NUMBER || tags[i] === BOOLEAN ? 1 : 0;
+      const { nullBitmap, nullCount } = bitmapOf(valid, 0, length);
+      const common = { type, length, nullCount, nullBitmap: nullCount > 0 ? nullBitmap : undefined };
+      if (kind === 'number') {
+        const data = new Float64Array(length);
+        for (let i = 0; i < length; i++) if (valid[i]) data[i] = numbers[i];
+        return makeData({ ...common, data });
+      }
+      const data = new Uint8Array(Math.ceil(length / 8));
+      for (let i = 0; i < length; i++) if (valid[i] && numbers[i] === 1) data[i >> 3] |= 1 << (i & 7);
+      return makeData({ ...common, data });
+    }
+    // Utf8: a string column's strings, or every present value as tagged JSON; Arrow null for
+    // undefined and dropped rows (and, in a string column, for null).
+    const values = new Array(length);
+    for (let i = 0; i < length; i++) values[i] = kind === 'json' ? this._json(tags[i], numbers[i]) : tags[i] === STRING ? this.strings.values[numbers[i]] : null;
+    const text = new Utf8Column();
+    for (const value of values) text.push(value);
+    return text.data(makeData, type, 0, length);
+  }
+
+  /** A value as tagged JSON text, or null for an Arrow null. */
+  _json(tag, number) {
+    switch (tag) {
+      case NULL:
+        return 'null';
+      case NUMBER:
+        return encodeValue(number);
+      case BOOLEAN:
+        return number === 1 ? 'true' : 'false';
+      case STRING:
+        return JSON.stringify(this.strings.values[number]);
+      case JSON_VALUE:
+        return this.texts.values[number];
+      default:
+        return null;
+    }
+  }
+
+  get heldBytes() {
+    return this.tags.heldBytes + this.numbers.heldBytes + this.strings.heldBytes + this.texts.heldBytes;
+  }
+}
+
+/** Distinct strings, each with a code (its index). */
+class Interned {
+  constructor() {
+    this.values = [];
+    this.codes = new Map();
+    this.chars = 0;
+  }
+
+  code(value) {
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.codes.set(value, code);
+      this.chars += value.length;
+    }
+    return code;
+  }
+
+  /** About what the strings and their map entries hold. */
+  get heldBytes() {
+    return this.chars * 2 + this.values.length * 48;
+  }
+}
+
+/** Arrow's validity bitmap of `valid[start..end)` (1 = present) and its count of nulls. */
+function bitmapOf(valid, start, end) {
+  const length = end - start;
   const nullBitmap = new Uint8Array(Math.ceil(length / 8));
   let nullCount = 0;
   for (let i = 0; i < length; i++) {
-    if (values[i] === null) nullCount++;
-    else nullBitmap[i >> 3] |= 1 << (i & 7);
+    if (valid[start + i]) nullBitmap[i >> 3] |= 1 << (i & 7);
+    else nullCount++;
   }
-  const common = { type, length, nullCount, nullBitmap: nullCount > 0 ? nullBitmap : undefined };
-  if (type.typeId === 3 /* Float */) {
-    const data = new Float64Array(length);
-    for (let i = 0; i < length; i++) if (values[i] !== null) data[i] = values[i];
-    return makeData({ ...common, data });
-  }
-  if (type.typeId === 6 /* Bool */) {
-    const data = new Uint8Array(Math.ceil(length / 8));
-    for (let i = 0; i < length; i++) if (values[i] === true) data[i >> 3] |= 1 << (i & 7);
-    return makeData({ ...common, data });
-  }
-  const { valueOffsets, data } = utf8Buffers(values);
-  return makeData({ ...common, valueOffsets, data });
+  return { nullBitmap, nullCount };
 }
 
-/** Arrow's Utf8 buffers for `values` (null: empty): one UTF-8 encoding of them all when they are ASCII. */
-function utf8Buffers(values) {
-  const length = values.length;
-  const valueOffsets = new Int32Array(length + 1);
-  const joined = values.map((value) => value ?? '').join('');
-  const bytes = Buffer.from(joined, 'utf8');
-  if (bytes.length === joined.length) {
-    // ASCII only (ids and versions always are): byte offsets are character offsets.
-    for (let i = 0; i < length; i++) valueOffsets[i + 1] = valueOffsets[i] + (values[i]?.length ?? 0);
-    return { valueOffsets, data: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
-  }
-  const encoded = values.map((value) => (value === null ? EMPTY : TEXT.encode(value)));
-  for (let i = 0; i < length; i++) valueOffsets[i + 1] = valueOffsets[i] + encoded[i].length;
-  const data = new Uint8Array(valueOffsets[length]);
-  for (let i = 0; i < length; i++) data.set(encoded[i], valueOffsets[i]);
-  return { valueOffsets, data };
-}
-
-const TEXT = new TextEncoder();
-const EMPTY = new Uint8Array(0);
-
-/**
- * How a column is stored: `{ kind: 'number'|'string'|'boolean'|'json', missing: 'undefined'|'null' }`.
- * Rows dropped by the filter are not values of the column.
- */
-function columnPlan(values, included) {
-  let kind = null;
-  let sawUndefined = false;
-  let sawNull = false;
-  for (let r = 0; r < values.length; r++) {
-    if (!included[r]) continue;
-    const value = values[r];
-    if (value === undefined) sawUndefined = true;
-    else if (value === null) sawNull = true;
-    else {
-      const type = typeof value;
-      const valueKind = type === 'number' || type === 'string' || type === 'boolean' ? type : 'json';
-      kind = kind === null || kind === valueKind ? valueKind : 'json';
-    }
-  }
-  if (sawUndefined && sawNull) kind = 'json';
-  return { kind: kind ?? 'number', missing: sawUndefined || kind === 'json' ? 'undefined' : 'null' };
-}
-
-function columnValues(plan, values, included) {
-  return values.map((value, r) => {
-    if (!included[r] || value === undefined || value === null) return plan.kind === 'json' && included[r] && value === null ? 'null' : null;
-    return plan.kind === 'json' ? encodeValue(value) : value;
-  });
+/** Arrow Bool data of `flags[start..end)` (no nulls). */
+function boolData(makeData, type, flags, start, end) {
+  const length = end - start;
+  const data = new Uint8Array(Math.ceil(length / 8));
+  for (let i = 0; i < length; i++) if (flags[start + i]) data[i >> 3] |= 1 << (i & 7);
+  return makeData({ type, length, nullCount: 0, data });
 }
 
 /**

@@ -9,12 +9,18 @@
 // model a full read trains.
 import { TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
-import { DEFAULT_READ_CONCURRENCY, fetchRecords, listRecordVersions, splitPoints } from './record-reader.js';
+import { recordGetter } from './record-objects.js';
+import { DEFAULT_READ_CONCURRENCY, listRecordVersions, OrderedFetch, splitPoints } from './record-reader.js';
 import { RESERVED_COLUMNS, RowsBuilder } from './rows-arrow.js';
 import { snapshotFingerprint } from './training-snapshot.js';
 
-/** Records converted per step; the next page's GETs are in flight while one is converted. */
+/**
+ * Records fetched ahead of the one being converted, at most: memory holds this many records
+ * whatever the resource's size (see OrderedFetch).
+ */
 const PAGE_SIZE = 1000;
+/** Prepared rows handed to the TrainingSet at once. */
+const BATCH_ROWS = 256;
 /** What `prepare` returns for a record the model's `filter` drops. */
 const FILTERED_OUT = Symbol('filtered out');
 
@@ -22,11 +28,13 @@ const FILTERED_OUT = Symbol('filtered out');
  * The training set of `modelName`: `{ samples, features, targets, labels }` (see TrainingSet), plus
  * `rows` (a promise of the prepared rows as an Arrow IPC file), `snapshotSaved` (a promise that
  * settles once the snapshot is stored; await it before reporting the training done) and `read`
- * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted }`).
+ * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted, recordsAhead, durationMs }`;
+ * `recordsAhead`: the most records fetched and not yet converted at once, at most PAGE_SIZE).
  * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record.
  * @param {{ resource: object, config: object, model: import('./models/base-model.js').BaseModel,
  *   modelName: string, signal?: AbortSignal, snapshots?: import('./training-snapshot.js').SnapshotStore,
- *   full?: boolean, readConcurrency?: number, onProgress?: (progress: object) => void,
+ *   full?: boolean, readConcurrency?: number, objectStore?: object | null,
+ *   onProgress?: (progress: object) => void,
  *   onSnapshotError?: (error: Error) => void }} options
  */
 export async function readTrainingSet({
@@ -38,6 +46,7 @@ export async function readTrainingSet({
   snapshots = null,
   full = false,
   readConcurrency = DEFAULT_READ_CONCURRENCY,
+  objectStore = null,
   onProgress,
   onSnapshotError,
 }) {
@@ -53,7 +62,7 @@ export async function readTrainingSet({
   const manifest = !useSnapshot || full
     ? Promise.resolve({ manifest: null, reason: full ? 'full read requested' : 'no snapshot for this model' })
     : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
-  const [entries, previous] = await Promise.all([
+  const [listing, previous] = await Promise.all([
     guardFetch(
       () => listRecordVersions(resource, { partition: config.partition, yielder, splitAfter: manifest.then((m) => m.manifest?.splits ?? null) }),
       modelName,
@@ -65,7 +74,7 @@ export async function readTrainingSet({
       return loaded.rows ? { snapshot: { manifest: trusted, rows: loaded.rows }, reason: null } : { snapshot: null, reason: loaded.reason };
     }),
   ]);
-  const reuse = reusablePlan(entries, previous.snapshot?.rows);
+  const reuse = reusablePlan(listing, previous.snapshot?.rows);
   const total = reuse.toRead;
   let fetched = 0;
   const report = () => onProgress?.({ phase: 'read', modelName, read: fetched, total, elapsedMs: Date.now() - started });
@@ -73,59 +82,60 @@ export async function readTrainingSet({
 
   const set = model.createTrainingSet();
   const builder = new RowsBuilder(fields);
-  // A page is a run of listed entries holding at most PAGE_SIZE records to GET: memory holds one
-  // page of records, and the few GETs of an incremental read go out together, not page by page.
-  const pages = pageBounds(reuse.index);
-  const fetchPage = ([start, end]) => {
-    const wanted = [];
-    for (let k = start; k < end; k++) if (reuse.index[k] < 0) wanted.push(entries[k]);
-    return guardFetch(
-      () => fetchRecords(resource, wanted, { concurrency: readConcurrency, yielder, onFetched: () => fetched++ }),
-      modelName,
-      config,
-    );
-  };
-  let pending = pages.length > 0 ? fetchPage(pages[0]) : null;
-  for (let p = 0; p < pages.length; p++) {
-    throwIfAborted(signal, modelName);
-    const [start, end] = pages[p];
-    const results = await pending;
-    pending = p + 1 < pages.length ? fetchPage(pages[p + 1]) : null;
-    // If this page fails to convert, the prefetched one is abandoned: no unhandled rejection.
-    pending?.catch(() => {});
-    let rows = [];
-    let j = 0;
-    for (let k = start; k < end; k++) {
-      const entry = entries[k];
+  // The records to GET, in listing order, streamed: each is converted as soon as it and those
+  // before it have arrived, so records die young and at most PAGE_SIZE are held.
+  const wanted = new Int32Array(total);
+  for (let k = 0, w = 0; k < listing.length; k++) if (reuse.index[k] < 0) wanted[w++] = k;
+  const { get: getRecord } = recordGetter(resource, objectStore);
+  const stream = new OrderedFetch(resource, {
+    count: total,
+    idAt: (w) => listing.ids[wanted[w]],
+    modifiedMsAt: (w) => listing.modifiedMs[wanted[w]],
+    concurrency: readConcurrency,
+    window: PAGE_SIZE,
+    yielder,
+    getRecord,
+    onFetched: () => fetched++,
+  });
+  let rows = [];
+  try {
+    for (let k = 0; k < listing.length; k++) {
+      const [id, version] = [listing.ids[k], listing.versions[k]];
       const cached = reuse.index[k];
       if (cached >= 0) {
         const row = previous.snapshot.rows.included[cached] ? cachedRow(previous.snapshot.rows, cached) : null;
-        builder.add(entry.id, entry.version, row);
+        builder.add(id, version, row);
         if (row) rows.push(row);
       } else {
-        const got = results[j++];
-        if (!got) continue; // deleted since the listing
-        const prepared = prepare(got.record, config, modelName);
-        if (prepared === FILTERED_OUT) {
-          builder.add(entry.id, got.settled ? entry.version : null, null);
-          continue;
+        const record = await guardFetch(() => stream.next(), modelName, config);
+        if (record) {
+          const prepared = prepare(record, config, modelName);
+          if (prepared === FILTERED_OUT) {
+            builder.add(id, stream.settled ? version : null, null);
+          } else {
+            // Not an object: TrainingSet rejects it below with the usual message.
+            const row = isRecord(prepared) ? pick(prepared, fields) : prepared;
+            if (row !== prepared) builder.add(id, stream.settled ? version : null, row);
+            rows.push(row);
+          }
         }
-        // Not an object: TrainingSet rejects it below with the usual message.
-        const row = isRecord(prepared) ? pick(prepared, fields) : prepared;
-        if (row !== prepared) builder.add(entry.id, got.settled ? entry.version : null, row);
-        rows.push(row);
+        // A page of records read: say so.
+        if ((k + 1) % PAGE_SIZE === 0) report();
       }
-      // Snapshot rows cost no GET: a page may hold many, converted a slice at a time.
-      if (rows.length >= PAGE_SIZE) {
+      if (rows.length >= BATCH_ROWS) {
         set.add(rows);
         rows = [];
+        throwIfAborted(signal, modelName);
         await yielder.maybeYield();
       }
     }
     set.add(rows);
-    report();
-    await yielder.maybeYield();
+    rows = [];
+    await stream.done;
+  } finally {
+    stream.close();
   }
+  report();
   const data = set.finish();
   // Encoding and storing the snapshot need not hold up the fit: `rows` and `snapshotSaved` settle
   // while the model trains. `snapshotSaved` never rejects (a failed write is reported and the
@@ -138,7 +148,7 @@ export async function readTrainingSet({
           snapshots.save(modelName, encoded, {
             fingerprint,
             rows: builder.length,
-            splits: splitPoints(builder.ids),
+            splits: splitPoints(builder.length, (i) => builder.idAt(i)),
             previousKey: previous.snapshot?.manifest.key,
           }),
         )
@@ -154,48 +164,31 @@ export async function readTrainingSet({
     read: {
       mode: previous.snapshot ? 'incremental' : 'full',
       reason: previous.reason,
-      listed: entries.length,
+      listed: listing.length,
       fetched,
-      reused: entries.length - total,
+      reused: listing.length - total,
       deleted: reuse.deleted,
+      recordsAhead: stream.maxHeld,
       durationMs: Date.now() - started,
     },
   };
-}
-
-/** `[start, end)` runs of the listing, each with at most PAGE_SIZE entries to GET (`index[k] < 0`). */
-function pageBounds(index) {
-  const pages = [];
-  let start = 0;
-  let toGet = 0;
-  for (let k = 0; k < index.length; k++) {
-    if (index[k] >= 0) continue;
-    if (toGet === PAGE_SIZE) {
-      pages.push([start, k]);
-      start = k;
-      toGet = 0;
-    }
-    toGet++;
-  }
-  if (index.length > start) pages.push([start, index.length]);
-  return pages;
 }
 
 /**
  * For each listed entry, the snapshot row to reuse (its version unchanged and settled), or -1 to
  * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed.
  */
-function reusablePlan(entries, rows) {
-  const index = new Int32Array(entries.length).fill(-1);
-  if (!rows) return { index, toRead: entries.length, deleted: 0 };
+function reusablePlan(listing, rows) {
+  const index = new Int32Array(listing.length).fill(-1);
+  if (!rows) return { index, toRead: listing.length, deleted: 0 };
   const byId = new Map();
   for (let i = 0; i < rows.ids.length; i++) byId.set(rows.ids[i], i);
   let toRead = 0;
   let stillListed = 0;
-  for (let k = 0; k < entries.length; k++) {
-    const i = byId.get(entries[k].id);
+  for (let k = 0; k < listing.length; k++) {
+    const i = byId.get(listing.ids[k]);
     if (i !== undefined) stillListed++;
-    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === entries[k].version) index[k] = i;
+    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === listing.versions[k]) index[k] = i;
     else toRead++;
   }
   return { index, toRead, deleted: rows.ids.length - stillListed };

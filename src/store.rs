@@ -8,8 +8,13 @@ use napi::Status;
 use napi::bindgen_prelude::{Buffer, FnArgs, Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
-use s3db_ml_core::store::{MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture};
+use crate::runtime::guarded_async;
+use napi::bindgen_prelude::PromiseRaw;
+use s3db_ml_core::store::{
+    FetchedObject, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture,
+};
 use s3db_ml_core::{Error, ErrorKind};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The S3 connection as the s3db.js client resolved it (`lib/weights-store.js` reads it from the
@@ -34,6 +39,37 @@ pub struct S3StoreOptions {
 #[napi]
 pub struct NativeStore {
     inner: Arc<dyn ObjectStore>,
+    /// The same store when it is the bucket itself: it can also GET records for a bulk read.
+    s3: Option<Arc<S3Store>>,
+}
+
+/// A GetObject's answer in the shape s3db.js decodes a record from (its AWS SDK's field names).
+#[napi(object)]
+pub struct StoredObject {
+    pub metadata: HashMap<String, String>,
+    pub body: Buffer,
+    pub content_length: f64,
+    pub content_type: Option<String>,
+    pub e_tag: Option<String>,
+    /// Milliseconds since the epoch.
+    pub last_modified: Option<f64>,
+    pub version_id: Option<String>,
+    pub expiration: Option<String>,
+}
+
+impl From<FetchedObject> for StoredObject {
+    fn from(object: FetchedObject) -> Self {
+        Self {
+            metadata: object.metadata.into_iter().collect(),
+            body: object.body.into(),
+            content_length: object.content_length as f64,
+            content_type: object.content_type,
+            e_tag: object.e_tag,
+            last_modified: object.last_modified_ms,
+            version_id: object.version_id,
+            expiration: object.expiration,
+        }
+    }
 }
 
 #[napi]
@@ -65,8 +101,27 @@ impl NativeStore {
             multipart,
         };
         // The SDK's HTTP client may look for a Tokio runtime while it is built.
-        let store = napi::bindgen_prelude::within_runtime_if_available(|| S3Store::new(config));
-        Ok(Self { inner: Arc::new(store) })
+        let store = Arc::new(napi::bindgen_prelude::within_runtime_if_available(|| S3Store::new(config)));
+        Ok(Self { inner: store.clone(), s3: Some(store) })
+    }
+
+    /// True when this store GETs from the bucket itself (`getObject` is available).
+    #[napi(getter)]
+    pub fn reads_bucket(&self) -> bool {
+        self.s3.is_some()
+    }
+
+    /// The object at `key` with its metadata and headers, or `null` when there is none. Only on a
+    /// store built with `s3()`: the HTTP work runs on the native runtime's threads, off Node's.
+    #[napi(ts_return_type = "Promise<StoredObject | null>")]
+    pub fn get_object<'env>(&self, env: &'env napi::Env, key: String) -> napi::Result<PromiseRaw<'env, Option<StoredObject>>> {
+        let Some(store) = self.s3.clone() else {
+            return Err(to_napi(Error::config("getObject needs a store built with NativeStore.s3()")));
+        };
+        env.spawn_future(async move {
+            let fetched = guarded_async(ErrorKind::Storage, "reading an object", store.fetch(&key)).await.map_err(to_napi)?;
+            Ok(fetched.map(StoredObject::from))
+        })
     }
 
     /// Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
@@ -87,7 +142,7 @@ impl NativeStore {
         // Weak: a store cached by the plugin must not keep Node's event loop alive on its own.
         let put = put.build_threadsafe_function::<FnArgs<(String, Buffer)>>().weak::<true>().build()?;
         let get = get.build_threadsafe_function::<String>().weak::<true>().build()?;
-        Ok(Self { inner: Arc::new(JsClientStore { put, get }) })
+        Ok(Self { inner: Arc::new(JsClientStore { put, get }), s3: None })
     }
 }
 

@@ -159,6 +159,58 @@ impl S3Store {
     }
 }
 
+/// One object as a GetObject answers it: what s3db.js decodes a record from (its fields live in
+/// the object's metadata, any overflow in the body). Header values are kept exactly as sent.
+#[derive(Debug, Clone, Default)]
+pub struct FetchedObject {
+    /// User metadata (`x-amz-meta-*`), keys without the prefix, in lower case as HTTP gives them.
+    pub metadata: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub content_length: i64,
+    pub content_type: Option<String>,
+    pub e_tag: Option<String>,
+    /// Last-Modified in milliseconds since the epoch (whole seconds: HTTP dates have no more).
+    pub last_modified_ms: Option<f64>,
+    pub version_id: Option<String>,
+    pub expiration: Option<String>,
+}
+
+impl S3Store {
+    /// The object at `key` (relative to the key prefix) with its metadata and headers, or `None`
+    /// when there is none: how a bulk read GETs records without the JavaScript SDK's per-request
+    /// cost, leaving their decoding to s3db.js.
+    pub async fn fetch(&self, key: &str) -> Result<Option<FetchedObject>> {
+        let key = join_key(&self.key_prefix, key);
+        let object = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
+            Ok(object) => object,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key())
+                || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(s3_error("GetObject", &key, e)),
+        };
+        let metadata = object
+            .metadata()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        let fetched = FetchedObject {
+            metadata,
+            content_length: object.content_length().unwrap_or(0),
+            content_type: object.content_type().map(str::to_string),
+            e_tag: object.e_tag().map(str::to_string),
+            last_modified_ms: object.last_modified().and_then(|t| t.to_millis().ok()).map(|ms| ms as f64),
+            version_id: object.version_id().map(str::to_string),
+            expiration: object.expiration().map(str::to_string),
+            body: Vec::new(),
+        };
+        let body = object.body.collect().await.map_err(|e| {
+            Error::new(ErrorKind::Storage, format!("reading {key} from S3 failed: {e}")).with("key", key.clone())
+        })?;
+        Ok(Some(FetchedObject { body: body.into_bytes().to_vec(), ..fetched }))
+    }
+}
+
 impl ObjectStore for S3Store {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> StoreFuture<'a, PutReceipt> {
         Box::pin(async move {
