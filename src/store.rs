@@ -4,12 +4,12 @@
 //! core's `ObjectStore`, so `model.saveTo` / `model.loadFrom` are the same code for every client.
 
 use crate::error::to_napi;
+use crate::runtime::guarded_async;
 use napi::Status;
+use napi::bindgen_prelude::PromiseRaw;
 use napi::bindgen_prelude::{Buffer, FnArgs, Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
-use crate::runtime::guarded_async;
-use napi::bindgen_prelude::PromiseRaw;
 use s3db_ml_core::store::{
     FetchedObject, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture,
 };
@@ -114,12 +114,17 @@ impl NativeStore {
     /// The object at `key` with its metadata and headers, or `null` when there is none. Only on a
     /// store built with `s3()`: the HTTP work runs on the native runtime's threads, off Node's.
     #[napi(ts_return_type = "Promise<StoredObject | null>")]
-    pub fn get_object<'env>(&self, env: &'env napi::Env, key: String) -> napi::Result<PromiseRaw<'env, Option<StoredObject>>> {
+    pub fn get_object<'env>(
+        &self,
+        env: &'env napi::Env,
+        key: String,
+    ) -> napi::Result<PromiseRaw<'env, Option<StoredObject>>> {
         let Some(store) = self.s3.clone() else {
             return Err(to_napi(Error::config("getObject needs a store built with NativeStore.s3()")));
         };
         env.spawn_future(async move {
-            let fetched = guarded_async(ErrorKind::Storage, "reading an object", store.fetch(&key)).await.map_err(to_napi)?;
+            let fetched =
+                guarded_async(ErrorKind::Storage, "reading an object", store.fetch(&key)).await.map_err(to_napi)?;
             Ok(fetched.map(StoredObject::from))
         })
     }

@@ -183,17 +183,16 @@ impl S3Store {
         let key = join_key(&self.key_prefix, key);
         let object = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
             Ok(object) => object,
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key())
-                || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+            Err(e)
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key())
+                    || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
             {
                 return Ok(None);
             }
             Err(e) => return Err(s3_error("GetObject", &key, e)),
         };
-        let metadata = object
-            .metadata()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
+        let metadata =
+            object.metadata().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
         let fetched = FetchedObject {
             metadata,
             content_length: object.content_length().unwrap_or(0),
