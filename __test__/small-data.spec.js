@@ -375,6 +375,47 @@ describe('a model depends on the data, not on where it is stored', () => {
   });
 });
 
+describe('time series forecast a trend past the training range', () => {
+  // The upstream suite's series: value = t + 2·feature1 + noise; 30 records train, the next 20 are
+  // forecast one step ahead from the actual history.
+  const LOOKBACK = 5;
+  const seriesRows = (random) =>
+    Array.from({ length: 50 }, (_, t) => {
+      const feature1 = Math.sin(t / 5) * 10;
+      return { timestamp: t, feature1, value: t + feature1 * 2 + (random() - 0.5) };
+    });
+
+  it('as well as a least-squares autoregression of the window computed here (3 data seeds)', async () => {
+    for (const seed of [1, 2, 3]) {
+      const series = seriesRows(seeded(seed));
+      const model = new TimeSeriesModel({
+        name: 's',
+        type: 'timeseries',
+        features: ['feature1'],
+        target: 'value',
+        backend: 'cpu',
+        modelConfig: { epochs: 15, batchSize: 8, lookback: LOOKBACK },
+      });
+      await model.train(series.slice(0, 30));
+      const window = (end) => series.slice(end - LOOKBACK, end).flatMap((r) => [r.feature1, r.value]);
+      // The model's training windows: the first 20 of the 25 windows in 30 records (the last 5 are held out).
+      const windows = Array.from({ length: 20 }, (_, i) => ({ x: window(i + LOOKBACK), y: series[i + LOOKBACK].value }));
+      const reference = leastSquares(windows, (w) => w.x, 'y');
+      const actual = [];
+      const forecast = [];
+      const referenceForecast = [];
+      for (let t = 30; t < 50; t++) {
+        actual.push(series[t].value);
+        forecast.push((await model.predict(series.slice(t - LOOKBACK, t))).prediction);
+        referenceForecast.push(reference({ x: window(t) }));
+      }
+      const referenceR2 = r2(actual, referenceForecast);
+      expect(referenceR2, `seed ${seed}`).toBeGreaterThan(0.9);
+      expect(r2(actual, forecast), `seed ${seed}`).toBeGreaterThan(referenceR2 - 0.02);
+    }
+  });
+});
+
 describe('univariate time series', () => {
   it('`features: []` trains on the target history and forecasts', async () => {
     const db = memoryDatabase();

@@ -90,17 +90,20 @@ impl TrainedModel {
             .map_or(self.encoded_features().len(), |e| e.width())
     }
 
-    /// The exact least-squares part of regression and of networks over a numeric target: one
-    /// finite weight per network input, on a value head.
+    /// The exact least-squares part of regression, of networks over a numeric target and of time
+    /// series: one finite weight per network input (per value of a time series' window), on a
+    /// value head.
     fn check_linear(&self) -> Result<()> {
         let Some(linear) = &self.linear else { return Ok(()) };
-        let kinds = [ModelKind::Regression, ModelKind::NeuralNetwork];
-        if !kinds.contains(&self.kind) || self.head != Head::Value || linear.weights.len() != self.dense_inputs() {
+        let inputs = match self.kind {
+            ModelKind::TimeSeries => self.lookback.saturating_mul(self.feature_units() + 1),
+            _ => self.dense_inputs(),
+        };
+        if self.kind == ModelKind::Classification || self.head != Head::Value || linear.weights.len() != inputs {
             return Err(invalid(format!(
-                "a linear part of {} weights for a {:?} model of {} inputs",
+                "a linear part of {} weights for a {:?} model of {inputs} inputs",
                 linear.weights.len(),
                 self.kind,
-                self.dense_inputs()
             )));
         }
         if !linear.intercept.is_finite() || linear.weights.iter().any(|w| !w.is_finite()) {

@@ -2,6 +2,12 @@
 //! target, in time order; with no features, the target's own history) and predicts the next
 //! record's target. Held-out windows are the most
 //! recent ones, so validation measures forecasting, not interpolation.
+//!
+//! Beside the LSTM runs a linear autoregression of the whole window, fitted exactly by least squares
+//! (the "highway" of LSTNet, Lai et al. 2018): a network reading min-max scaled inputs cannot carry a
+//! trend past the range it was trained on, which is exactly what a forecast asks of it, while a linear
+//! recurrence can. The LSTM learns what that fit leaves over, and is switched off if it does worse on
+//! the held-out windows than the fit alone, as the hidden layers of polynomial regression are.
 
 use crate::data::{MinMax, Normalizer, Rows, column_means, gather, scale_columns};
 use crate::device::ComputeDevice;
@@ -9,6 +15,7 @@ use crate::diagnostics::{Diagnostics, PointTimes, Sampling};
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::reference::category_frequencies;
 use crate::importance::{Truth, permutation_importance};
+use crate::least_squares::{LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
@@ -62,6 +69,15 @@ pub fn train(
     let (train_x, train_y) = (gather(&inputs, per_window, &train_rows), gather(&targets, 1, &train_rows));
     let (val_x, val_y) = (gather(&inputs, per_window, &valid_rows), gather(&targets, 1, &valid_rows));
 
+    let base = linear_base((&train_x, &train_y), (&val_x, &val_y), per_window)?;
+    let residuals = |x: &[f32], y: &[f32]| -> Vec<f32> {
+        match &base {
+            Some(fit) => fit.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect(),
+            None => y.to_vec(),
+        }
+    };
+    let (train_r, val_r) = (residuals(&train_x, &train_y), residuals(&val_x, &val_y));
+
     let lstm = LstmSpec {
         step_inputs: columns,
         lookback,
@@ -70,8 +86,8 @@ pub fn train(
         dropout: config.dropout,
         recurrent_dropout: config.recurrent_dropout,
     };
-    let train_set = Examples { inputs: &train_x, targets: &train_y, rows: train_rows.len() };
-    let held_out = Some(Examples { inputs: &val_x, targets: &val_y, rows: valid_rows.len() });
+    let train_set = Examples { inputs: &train_x, targets: &train_r, rows: train_rows.len() };
+    let held_out = Some(Examples { inputs: &val_x, targets: &val_r, rows: valid_rows.len() });
     let engine = Engine::for_sequences(device);
     let outcome = match engine {
         Engine::Native => native::fit_lstm(lstm, train_set, held_out, &config.train, observer)?,
@@ -90,11 +106,30 @@ pub fn train(
             .try_map(|net| net.to_weights())?
         }
     };
-    let weights = outcome.model;
+    let mut weights = outcome.model;
+    let mut warnings = Vec::new();
+    // Judged on the held-out windows (the training windows when none were held out).
+    let (judge_x, judge_r) = if valid_rows.is_empty() { (&train_x, &train_r) } else { (&val_x, &val_r) };
+    let network_error = mean_squared(&weights.forward(judge_x), judge_r);
+    let base_error = mean_squared(&vec![0.0; judge_r.len()], judge_r);
+    if base.is_some() && network_error > base_error {
+        let output = weights.head.layers.last_mut().expect("an output layer");
+        output.weight.iter_mut().for_each(|w| *w = 0.0);
+        output.bias.iter_mut().for_each(|b| *b = 0.0);
+        warnings.push(format!(
+            "the LSTM did worse on the held-out windows than the linear autoregression of the window (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that autoregression"
+        ));
+    } else {
+        // Too few optimiser steps: said only of an LSTM that serves.
+        warnings.extend(convergence_warning(&config.train, train_rows.len()));
+    }
 
     let (measured_x, measured_y, source) =
         if valid_rows.is_empty() { (&train_x, &train_y, "training") } else { (&val_x, &val_y, "validation") };
-    let predicted: Vec<f64> = weights.forward(measured_x).iter().map(|&v| target_scale.unscale(v as f64)).collect();
+    let predicted: Vec<f64> = crate::tabular::with_linear(&weights.forward(measured_x), base.as_ref(), measured_x)
+        .into_iter()
+        .map(|v| target_scale.unscale(v))
+        .collect();
     let actual: Vec<f64> = measured_y.iter().map(|&v| target_scale.unscale(v as f64)).collect();
     let mut report = TrainReport::from_fit(
         outcome.history,
@@ -105,7 +140,7 @@ pub fn train(
         started,
     );
     report.engine = engine.name().to_string();
-    report.warnings.extend(convergence_warning(&config.train, train_rows.len()));
+    report.warnings.extend(warnings);
     report.regression = Some(regression_metrics(&actual, &predicted));
     let calibration =
         RegressionCalibration::from_predictions(&actual, &predicted, target_scale, config.interval_coverage, source);
@@ -128,7 +163,7 @@ pub fn train(
         lookback,
         parameters: lstm.parameter_count(),
         network: NetWeights::Lstm(weights),
-        linear: None,
+        linear: base,
         head: Head::Value,
         labels: Vec::new(),
         label_keys: Vec::new(),
@@ -148,6 +183,33 @@ pub fn train(
     model.importance =
         Some(permutation_importance(&model, &raw_inputs, Truth::Values(&raw_actual), source, config.train.seed));
     Ok(model)
+}
+
+/// The exact least-squares fit of each window's (scaled) values to the next target, on the training
+/// windows, when it is determined (more windows than terms, and few enough terms to solve) and
+/// forecasts the held-out windows better than their training mean does; otherwise the LSTM learns
+/// the series alone, as before this fit existed.
+fn linear_base(
+    (train_x, train_y): (&[f32], &[f32]),
+    (val_x, val_y): (&[f32], &[f32]),
+    terms: usize,
+) -> Result<Option<LinearFit>> {
+    if terms > MAX_EXACT_TERMS || train_y.len() <= terms {
+        return Ok(None);
+    }
+    let fit = NormalEquations::new(train_x, train_y, terms).solve()?;
+    if val_y.is_empty() {
+        return Ok(Some(fit));
+    }
+    let mean = train_y.iter().map(|&y| y as f64).sum::<f64>() / train_y.len() as f64;
+    let mean_error = val_y.iter().map(|&y| (y as f64 - mean).powi(2)).sum::<f64>() / val_y.len() as f64;
+    let fit_error = NormalEquations::new(val_x, val_y, terms).mean_squared_error(&fit);
+    Ok((fit_error < mean_error).then_some(fit))
+}
+
+fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {
+    let sum: f64 = predicted.iter().zip(actual).map(|(&p, &a)| (p as f64 - a as f64).powi(2)).sum();
+    sum / actual.len().max(1) as f64
 }
 
 /// Records, in the report's held-out points, when each point's record happened: `step_times` holds

@@ -159,7 +159,11 @@ pub fn explain(model: &TrainedModel, values: &[f64]) -> Result<Explanation> {
             let output = OutputFn { activation: last_activation(&net.head), explained };
             let mut tape = lstm::Tape::default();
             let mut gradient_at = |x: &[f32], grad: &mut [f64]| lstm::gradient(net, &output, x, grad, &mut tape);
-            let path = quadrature::integrate(&mut gradient_at, &from, &to, tolerance);
+            let mut path = quadrature::integrate(&mut gradient_at, &from, &to, tolerance);
+            // The linear autoregression beside the LSTM: its integrated gradient is its weights.
+            if let (Some(linear), Explained::Scaled { scale }) = (&model.linear, explained) {
+                path.gradient.iter_mut().zip(&linear.weights).for_each(|(g, w)| *g += scale * w);
+            }
             (times_change(&path.gradient, &from, &to), path.evaluations)
         }
     };
