@@ -70,3 +70,24 @@ describe('rows as Arrow IPC', () => {
     expect(read.withNull).toEqual([1, null, 2, null, 3, null]);
   });
 });
+
+describe('what the builder holds', () => {
+  it("keeps rows outside the JavaScript heap: no object or string per row", async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc');
+    const n = 50_000;
+    const builder = new RowsBuilder(['a', 'b', 'label', 'id']);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < n; i++) builder.add(`record-${i}-abcdefghij`, `"d41d8cd98f00b204e9800998ecf8427e"|${1764547200000 + i}|0`, { a: i, b: i / 7, label: `label ${i % 3}`, id: `record-${i}-abcdefghij` });
+    gc();
+    // Strings for each row's id, version and label would take over 150 bytes a row here.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(n * 8);
+    expect(builder.idAt(n - 1)).toBe(`record-${n - 1}-abcdefghij`);
+    const decoded = await decodeRows(await builder.encode());
+    expect(decoded.columns[2][4]).toBe('label 1');
+    expect(decoded.versions[n - 1]).toBe(`"d41d8cd98f00b204e9800998ecf8427e"|${1764547200000 + n - 1}|0`);
+  });
+});

@@ -172,11 +172,9 @@ function idOfKey(key) {
 }
 
 /**
- * The records of `resource` (or of `partition: { name, values }`), sorted by id, as parallel
- * arrays (no object per record): `{ length, ids, versions, modifiedMs }`. `versions[k]` is record
- * k's object ETag, LastModified and size, as one LIST reports them. `splitAfter`: record ids (or a
- * promise of them) to list the ranges between at once, e.g. from the previous listing (see
- * splitPoints).
+ * The records of `resource` (or of `partition: { name, values }`), sorted by id: a RecordListing.
+ * `splitAfter`: record ids (or a promise of them) to list the ranges between at once, e.g. from
+ * the previous listing (see splitPoints).
  */
 export async function listRecordVersions(resource, { partition, yielder, splitAfter = null }) {
   const client = resource.client;
@@ -190,9 +188,7 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     members = new Set();
     await listAll(client, prefix, yielder, (object) => members.add(idOfKey(object.Key)));
   }
-  const ids = [];
-  const versions = [];
-  const modifiedMs = [];
+  const listing = new RecordListing();
   // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
   await listAll(
     client,
@@ -200,22 +196,61 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     yielder,
     (object) => {
       const id = idOfKey(object.Key);
-      if (id === null || (members && !members.has(id))) return;
-      const modified = new Date(object.LastModified).getTime();
-      ids.push(id);
-      versions.push(`${object.ETag}|${modified}|${object.Size}`);
-      modifiedMs.push(modified);
+      if (id !== null && !(members && !members.has(id))) listing.add(id, object.ETag, new Date(object.LastModified).getTime(), object.Size);
     },
     splitAfter,
   );
-  // Code-unit order of the ids: what S3 and the memory client list in, the same on every client.
-  const order = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
-  return {
-    length: ids.length,
-    ids: order.map((i) => ids[i]),
-    versions: order.map((i) => versions[i]),
-    modifiedMs: Float64Array.from(order, (i) => modifiedMs[i]),
-  };
+  listing.sortById();
+  return listing;
+}
+
+/**
+ * Listed records as parallel arrays, no object per record: `ids[k]`, `modifiedMs[k]`, and
+ * `versionAt(k)`, record k's object ETag, LastModified and size as one LIST reports them. ETags
+ * are kept once each (every s3db.js record whose fields fit in its metadata has the empty body's).
+ */
+export class RecordListing {
+  constructor() {
+    this.ids = [];
+    this.modifiedMs = [];
+    this._sizes = [];
+    this._etagCodes = [];
+    this._etags = [];
+    this._etagCode = new Map();
+  }
+
+  get length() {
+    return this.ids.length;
+  }
+
+  add(id, etag, modifiedMs, size) {
+    let code = this._etagCode.get(etag);
+    if (code === undefined) {
+      code = this._etags.length;
+      this._etags.push(etag);
+      this._etagCode.set(etag, code);
+    }
+    this.ids.push(id);
+    this.modifiedMs.push(modifiedMs);
+    this._sizes.push(size);
+    this._etagCodes.push(code);
+  }
+
+  /** Record k's version marker (what the snapshot stores and compares). */
+  versionAt(k) {
+    return `${this._etags[this._etagCodes[k]]}|${this.modifiedMs[k]}|${this._sizes[k]}`;
+  }
+
+  /** Code-unit order of the ids: what S3 and the memory client list in, the same on every client. */
+  sortById() {
+    const ids = this.ids;
+    const order = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+    this.ids = order.map((i) => ids[i]);
+    this.modifiedMs = Float64Array.from(order, (i) => this.modifiedMs[i]);
+    // A plain array: a client may list no size (kept as `undefined` in the version, as before).
+    this._sizes = order.map((i) => this._sizes[i]);
+    this._etagCodes = Int32Array.from(order, (i) => this._etagCodes[i]);
+  }
 }
 
 /**

@@ -31,10 +31,10 @@ export async function arrow() {
 }
 
 /**
- * Accumulates rows column by column in compact buffers (no object per row): ids and versions as
- * UTF-8 bytes with offsets, each field as a tag byte and a float per row, strings and JSON texts
- * interned. Memory is a few bytes per value plus each distinct string once, so a full read's
- * working set stays the page it is converting. `encode()` writes the Arrow IPC file.
+ * Accumulates rows column by column in compact buffers outside the JavaScript heap (no object or
+ * string per row): ids, versions, strings and JSON texts as UTF-8 bytes with offsets, each field
+ * as a tag byte and a float per row. A full read's working set stays the window of records it is
+ * converting; what grows with N is a few bytes per value. `encode()` writes the Arrow IPC file.
  */
 export class RowsBuilder {
   /** @param {string[]} fields the model's fields, in column order */
@@ -61,7 +61,7 @@ export class RowsBuilder {
     return this._ids.at(i);
   }
 
-  /** Bytes held now, for tests and the benchmark: the buffers' capacity plus interned strings. */
+  /** Bytes held now: the buffers' capacity. */
   get heldBytes() {
     let bytes = this._ids.heldBytes + this._versions.heldBytes + this._included.heldBytes;
     for (const column of this._columns) bytes += column.heldBytes;
@@ -188,18 +188,22 @@ const ABSENT = 0; // undefined
 const NULL = 1;
 const NUMBER = 2; // the number in `numbers`
 const BOOLEAN = 3; // 0 or 1 in `numbers`
-const STRING = 4; // its index in `strings`
-const JSON_VALUE = 5; // its index in `texts`, the value as tagged JSON (encodeValue)
+const STRING = 4; // its text in `text`
+const JSON_VALUE = 5; // its text in `text`: the value as tagged JSON (encodeValue)
 const EXCLUDED = 6; // the row was dropped by the filter
 const KIND_OF_TAG = { [NUMBER]: 'number', [BOOLEAN]: 'boolean', [STRING]: 'string', [JSON_VALUE]: 'json' };
 
-/** One field's values: a tag byte and a float per row, distinct strings and JSON texts once. */
+/**
+ * One field's values: a tag byte and a float per row, and, once the field has held a string or a
+ * JSON value, the UTF-8 text of each (null for the other rows).
+ */
 class ValueColumn {
   constructor() {
+    this.length = 0;
     this.tags = new GrowableArray(Uint8Array);
     this.numbers = new GrowableArray(Float64Array);
-    this.strings = new Interned();
-    this.texts = new Interned();
+    /** Created with the first string or JSON value (filled with nulls for the rows before it). */
+    this.text = null;
     /** How many included rows have each tag: the column's Arrow type follows from them. */
     this.counts = new Float64Array(EXCLUDED + 1);
   }
@@ -207,16 +211,23 @@ class ValueColumn {
   push(value, excluded) {
     let tag;
     let number = 0;
+    let text = null;
     if (excluded) tag = EXCLUDED;
     else if (value === undefined) tag = ABSENT;
     else if (value === null) tag = NULL;
     else if (typeof value === 'number') [tag, number] = [NUMBER, value];
     else if (typeof value === 'boolean') [tag, number] = [BOOLEAN, value ? 1 : 0];
-    else if (typeof value === 'string') [tag, number] = [STRING, this.strings.code(value)];
-    else [tag, number] = [JSON_VALUE, this.texts.code(encodeValue(value))];
+    else if (typeof value === 'string') [tag, text] = [STRING, value];
+    else [tag, text] = [JSON_VALUE, encodeValue(value)];
+    if (text !== null && this.text === null) {
+      this.text = new Utf8Column();
+      for (let i = 0; i < this.length; i++) this.text.push(null);
+    }
     this.tags.push(tag);
     this.numbers.push(number);
+    this.text?.push(text);
     this.counts[tag]++;
+    this.length++;
   }
 
   /**
@@ -253,17 +264,17 @@ class ValueColumn {
       for (let i = 0; i < length; i++) if (valid[i] && numbers[i] === 1) data[i >> 3] |= 1 << (i & 7);
       return makeData({ ...common, data });
     }
-    // Utf8: a string column's strings, or every present value as tagged JSON; Arrow null for
-    // undefined and dropped rows (and, in a string column, for null).
-    const values = new Array(length);
-    for (let i = 0; i < length; i++) values[i] = kind === 'json' ? this._json(tags[i], numbers[i]) : tags[i] === STRING ? this.strings.values[numbers[i]] : null;
-    const text = new Utf8Column();
-    for (const value of values) text.push(value);
-    return text.data(makeData, type, 0, length);
+    // A string column is its texts as they are: a row that holds no string has none (an Arrow
+    // null, for undefined, null and dropped rows alike).
+    if (kind === 'string') return this.text.data(makeData, type, start, end);
+    // JSON: every present value as tagged JSON; an Arrow null for undefined and dropped rows.
+    const json = new Utf8Column();
+    for (let i = 0; i < length; i++) json.push(this._json(tags[i], numbers[i], start + i));
+    return json.data(makeData, type, 0, length);
   }
 
-  /** A value as tagged JSON text, or null for an Arrow null. */
-  _json(tag, number) {
+  /** Row `row`'s value as tagged JSON text, or null for an Arrow null. */
+  _json(tag, number, row) {
     switch (tag) {
       case NULL:
         return 'null';
@@ -272,41 +283,16 @@ class ValueColumn {
       case BOOLEAN:
         return number === 1 ? 'true' : 'false';
       case STRING:
-        return JSON.stringify(this.strings.values[number]);
+        return JSON.stringify(this.text.at(row));
       case JSON_VALUE:
-        return this.texts.values[number];
+        return this.text.at(row);
       default:
         return null;
     }
   }
 
   get heldBytes() {
-    return this.tags.heldBytes + this.numbers.heldBytes + this.strings.heldBytes + this.texts.heldBytes;
-  }
-}
-
-/** Distinct strings, each with a code (its index). */
-class Interned {
-  constructor() {
-    this.values = [];
-    this.codes = new Map();
-    this.chars = 0;
-  }
-
-  code(value) {
-    let code = this.codes.get(value);
-    if (code === undefined) {
-      code = this.values.length;
-      this.values.push(value);
-      this.codes.set(value, code);
-      this.chars += value.length;
-    }
-    return code;
-  }
-
-  /** About what the strings and their map entries hold. */
-  get heldBytes() {
-    return this.chars * 2 + this.values.length * 48;
+    return this.tags.heldBytes + this.numbers.heldBytes + (this.text?.heldBytes ?? 0);
   }
 }
 

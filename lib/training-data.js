@@ -1,6 +1,6 @@
 // Reads a model's training rows from s3db.js: every record of the resource (or of one partition),
-// through the model's `filter` and `map`, converted to typed arrays page by page so that memory
-// holds one page of records at a time, not the whole resource.
+// through the model's `filter` and `map`, each converted to typed arrays as soon as it and those
+// before it have arrived, so that memory holds a window of records, not the whole resource.
 //
 // With a training snapshot (training-snapshot.js), only records whose version changed since the
 // last read are fetched: one LIST gives every record's version, the snapshot gives the prepared
@@ -18,7 +18,7 @@ import { snapshotFingerprint } from './training-snapshot.js';
  * Records fetched ahead of the one being converted, at most: memory holds this many records
  * whatever the resource's size (see OrderedFetch).
  */
-const PAGE_SIZE = 1000;
+const READ_AHEAD = 1000;
 /** Prepared rows handed to the TrainingSet at once. */
 const BATCH_ROWS = 256;
 /** What `prepare` returns for a record the model's `filter` drops. */
@@ -29,7 +29,7 @@ const FILTERED_OUT = Symbol('filtered out');
  * `rows` (a promise of the prepared rows as an Arrow IPC file), `snapshotSaved` (a promise that
  * settles once the snapshot is stored; await it before reporting the training done) and `read`
  * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted, recordsAhead, durationMs }`;
- * `recordsAhead`: the most records fetched and not yet converted at once, at most PAGE_SIZE).
+ * `recordsAhead`: the most records fetched and not yet converted at once, at most READ_AHEAD).
  * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record.
  * @param {{ resource: object, config: object, model: import('./models/base-model.js').BaseModel,
  *   modelName: string, signal?: AbortSignal, snapshots?: import('./training-snapshot.js').SnapshotStore,
@@ -83,7 +83,7 @@ export async function readTrainingSet({
   const set = model.createTrainingSet();
   const builder = new RowsBuilder(fields);
   // The records to GET, in listing order, streamed: each is converted as soon as it and those
-  // before it have arrived, so records die young and at most PAGE_SIZE are held.
+  // before it have arrived, so records die young and at most READ_AHEAD are held.
   const wanted = new Int32Array(total);
   for (let k = 0, w = 0; k < listing.length; k++) if (reuse.index[k] < 0) wanted[w++] = k;
   const { get: getRecord } = recordGetter(resource, objectStore);
@@ -92,7 +92,7 @@ export async function readTrainingSet({
     idAt: (w) => listing.ids[wanted[w]],
     modifiedMsAt: (w) => listing.modifiedMs[wanted[w]],
     concurrency: readConcurrency,
-    window: PAGE_SIZE,
+    window: READ_AHEAD,
     yielder,
     getRecord,
     onFetched: () => fetched++,
@@ -100,7 +100,7 @@ export async function readTrainingSet({
   let rows = [];
   try {
     for (let k = 0; k < listing.length; k++) {
-      const [id, version] = [listing.ids[k], listing.versions[k]];
+      const [id, version] = [listing.ids[k], listing.versionAt(k)];
       const cached = reuse.index[k];
       if (cached >= 0) {
         const row = previous.snapshot.rows.included[cached] ? cachedRow(previous.snapshot.rows, cached) : null;
@@ -119,8 +119,8 @@ export async function readTrainingSet({
             rows.push(row);
           }
         }
-        // A page of records read: say so.
-        if ((k + 1) % PAGE_SIZE === 0) report();
+        // Progress every READ_AHEAD records listed.
+        if ((k + 1) % READ_AHEAD === 0) report();
       }
       if (rows.length >= BATCH_ROWS) {
         set.add(rows);
@@ -188,7 +188,7 @@ function reusablePlan(listing, rows) {
   for (let k = 0; k < listing.length; k++) {
     const i = byId.get(listing.ids[k]);
     if (i !== undefined) stillListed++;
-    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === listing.versions[k]) index[k] = i;
+    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === listing.versionAt(k)) index[k] = i;
     else toRead++;
   }
   return { index, toRead, deleted: rows.ids.length - stillListed };
