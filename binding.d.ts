@@ -113,6 +113,12 @@ export declare class NativeStore {
   /** True when this store GETs from the bucket itself (`getObject` is available). */
   get readsBucket(): boolean
   /**
+   * One ListObjectsV2 page of the keys under `prefix`, a whole key prefix (this store's own is
+   * not added), after `startAfter` or from `continuationToken`, at most `maxKeys` (1 to 1000).
+   * Only on a store built with `s3()`; the XML is parsed on the native runtime's threads.
+   */
+  listPage(prefix: string, startAfter: string | undefined | null, continuationToken: string | undefined | null, maxKeys: number): Promise<ListedKeys>
+  /**
    * The object at `key` with its metadata and headers, or `null` when there is none. Only on a
    * store built with `s3()`: the HTTP work runs on the native runtime's threads, off Node's.
    */
@@ -149,6 +155,17 @@ export interface EpochInfo {
   valLoss?: number
   elapsedMs: number
   etaMs: number
+}
+
+/** One page of a key listing as parallel arrays (`keys[i]`, `eTags[i]`, ...). */
+export interface ListedKeys {
+  keys: Array<string>
+  eTags: Array<string>
+  /** Milliseconds since the epoch (NaN when S3 sent none). */
+  lastModified: Array<number>
+  sizes: Array<number>
+  /** The continuation token of the next page; absent on the last. */
+  nextToken?: string
 }
 
 /** Predictions for many rows, column by column. */

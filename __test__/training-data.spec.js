@@ -54,12 +54,14 @@ for (const [client, makeDatabase] of clients) {
       const resource = db.resources.products;
       const paged = [vi.spyOn(resource, 'page'), vi.spyOn(resource, 'list'), vi.spyOn(resource, 'getAll')];
       const listings = vi.spyOn(db.client, 'listObjects');
+      const nativeListings = vi.spyOn(native().NativeStore.prototype, 'listPage');
       const gets = vi.spyOn(db.client, 'getObject');
       // On S3 the plugin GETs records with its native client.
       const nativeGets = vi.spyOn(native().NativeStore.prototype, 'getObject');
       try {
         const ml = await pluginOn(db, { price: priceModel() });
         listings.mockClear();
+        nativeListings.mockClear();
         const result = await ml.train('price');
         expect(result.samples).toBe(rows);
         expect(ml.getModelStats('price').samples).toBe(rows);
@@ -70,8 +72,13 @@ for (const [client, makeDatabase] of clients) {
         expect(new Set(recordGets.map(([key]) => key)).size).toBe(rows);
         // S3 answers 1000 keys a call, the memory client 10,000; file:// is read as a directory
         // (its listObjects reads every metadata file one after another).
-        const recordListings = listings.mock.calls.filter(([options]) => options.prefix === 'resource=products/data/');
+        // On S3 the native client lists them, the resource's key prefix under the database's.
+        const recordListings = [
+          ...listings.mock.calls.filter(([options]) => options.prefix === 'resource=products/data/'),
+          ...nativeListings.mock.calls.filter(([prefix]) => prefix.endsWith('/resource=products/data/')),
+        ];
         expect(recordListings).toHaveLength({ s3: 2, memory: 1, file: 0 }[client]);
+        expect(nativeListings.mock.calls.length > 0).toBe(client === 's3');
       } finally {
         vi.restoreAllMocks();
       }

@@ -218,14 +218,21 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
         // Bounds before every id, at ids, between ids, after every id; 7 keys a LIST call so
         // that ranges also page.
         const bounds = ['', ids[3], `${ids[3]}~`, ids[50], ids[51], ids.at(-1), '~~~~'];
-        // Ranges are listed side by side: their keys arrive interleaved.
-        const listRanges = async (at, maxKeys) => {
-          const keys = [];
-          expect(await listS3Ranges(db.client, prefix, at, new LoopYielder(), (object) => keys.push(object.Key), maxKeys)).toBe(true);
-          return keys.sort();
+        // Through the AWS SDK s3db.js uses, and through the plugin's native client: the same
+        // keys, ETags, times and sizes. Ranges are listed side by side: their keys arrive interleaved.
+        const store = await ml._store.weights.store();
+        const listRanges = async (at, options) => {
+          const objects = [];
+          const collect = (key, etag, modifiedMs, size) => objects.push(`${key} ${etag} ${modifiedMs} ${size}`);
+          expect(await listS3Ranges(db.client, prefix, at, new LoopYielder(), collect, options)).toBe(true);
+          return objects.sort();
         };
-        expect(await listRanges(bounds, 7)).toEqual(whole);
-        expect(await listRanges([ids[100]])).toEqual(whole);
+        const viaSdk = await listRanges(bounds, { maxKeys: 7 });
+        expect(viaSdk.map((line) => line.split(' ')[0])).toEqual(whole);
+        expect(await listRanges(bounds, { maxKeys: 7, store })).toEqual(viaSdk);
+        expect(await listRanges([ids[100]], { store })).toEqual(viaSdk);
+        expect(await listRanges([], { store })).toEqual(viaSdk);
+        expect(await listRanges([ids[100]])).toEqual(viaSdk);
       });
 
       it('the snapshot is an Arrow IPC file that pyarrow reads', async () => {

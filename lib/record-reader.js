@@ -9,6 +9,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { callNative, ModelStorageError } from './errors.js';
 import { fileObjectPath, isFileClient } from './file-objects.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
@@ -37,23 +38,24 @@ function clientKind(client) {
 const LIST_PAGE = { s3: 1000, memory: 10_000, file: Number.MAX_SAFE_INTEGER };
 
 /**
- * Calls `collect(object)` for every object under `prefix` (`{ Key, ETag, LastModified, Size }`),
- * in no particular order, one LIST page at a time: the listing's own objects are never all held.
- * On S3, `splitAfter` (record ids, sorted, or a promise of them) cuts the listing into ranges that
- * are listed concurrently.
+ * Calls `collect(key, etag, lastModifiedMs, size)` for every object under `prefix`, in no
+ * particular order, one LIST page at a time: the listing's own objects are never all held. On S3,
+ * `splitAfter` (record ids, sorted, or a promise of them) cuts the listing into ranges that are
+ * listed concurrently, and `store` (a NativeStore that reads the bucket, or null) lists them from
+ * Rust.
  */
-async function listAll(client, prefix, yielder, collect, splitAfter = null) {
+async function listAll(client, prefix, yielder, collect, { splitAfter = null, store = null } = {}) {
   const kind = clientKind(client);
   if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
-  if (kind === 's3' && splitAfter) {
-    const bounds = await splitAfter;
-    if (bounds?.length > 0 && (await listS3Ranges(client, prefix, bounds, yielder, collect))) return;
+  if (kind === 's3') {
+    const bounds = (await splitAfter) ?? [];
+    if ((bounds.length > 0 || store?.readsBucket) && (await listS3Ranges(client, prefix, bounds, yielder, collect, { store }))) return;
   }
   const maxKeys = LIST_PAGE[clientKind(client)];
   let continuationToken = null;
   do {
     const page = await client.listObjects({ prefix, maxKeys, continuationToken });
-    for (const object of page.Contents ?? []) collect(object);
+    for (const object of page.Contents ?? []) collect(object.Key, object.ETag, new Date(object.LastModified).getTime(), object.Size);
     continuationToken = page.IsTruncated ? page.NextContinuationToken : null;
     await yielder.maybeYield();
   } while (continuationToken);
@@ -68,42 +70,67 @@ const LIST_CONCURRENCY = 16;
  * N/1000 round trips one after another; ranges bounded by known record ids (the snapshot's) are
  * independent, so they all run at once. Range i holds the keys after bound i-1 up to bound i
  * (ListObjectsV2's StartAfter is exclusive); the first and last are open, so every key falls in
- * exactly one range whatever the bounds. Each object goes to `collect(object)` (ranges interleave).
- * False when this client's SDK is out of reach (the caller then lists one page after another).
- * `maxKeys`: keys per LIST call (S3's most by default).
+ * exactly one range whatever the bounds (no bounds: one range, the whole listing). Each object
+ * goes to `collect(key, etag, lastModifiedMs, size)` (ranges interleave). With `store` (a
+ * NativeStore that reads the bucket) the pages come from Rust, whose XML parsing costs Node's
+ * thread nothing; else from the AWS SDK s3db.js uses. False when neither is at hand (the caller
+ * then lists one page after another). `maxKeys`: keys per LIST call (S3's most by default).
  */
-export async function listS3Ranges(client, prefix, ids, yielder, collect, maxKeys = 1000) {
-  const ListObjectsV2Command = s3ListCommand();
-  if (!ListObjectsV2Command || typeof client.sendCommand !== 'function' || typeof client.config?.bucket !== 'string') return false;
+export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxKeys = 1000, store = null } = {}) {
+  if (typeof client.config?.bucket !== 'string') return false;
   // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
   const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
+  const listPage = store?.readsBucket ? nativeListPage(store, keyPrefix, maxKeys) : sdkListPage(client, keyPrefix, maxKeys);
+  if (!listPage) return false;
   const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
   const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
   let next = 0;
   const worker = async () => {
     while (next < ranges.length) {
       const { after, upTo } = ranges[next++];
-      let token;
+      let token = null;
       for (;;) {
-        const page = await client.sendCommand(
-          new ListObjectsV2Command({ Bucket: client.config.bucket, Prefix: keyPrefix, MaxKeys: maxKeys, StartAfter: after ?? undefined, ContinuationToken: token }),
-        );
+        const page = await listPage(after, token);
         let passed = false;
-        for (const object of page.Contents ?? []) {
-          if (upTo !== null && object.Key > upTo) {
+        for (let i = 0; i < page.keys.length; i++) {
+          if (upTo !== null && page.keys[i] > upTo) {
             passed = true;
             break;
           }
-          collect(object);
+          collect(page.keys[i], page.eTags[i], page.lastModified[i], page.sizes[i]);
         }
         await yielder.maybeYield();
-        if (passed || !page.IsTruncated) break;
-        token = page.NextContinuationToken;
+        if (passed || !page.nextToken) break;
+        token = page.nextToken;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ranges.length) }, worker));
   return true;
+}
+
+/** `(after, token) => page` listing through the native client: `{ keys, eTags, lastModified, sizes, nextToken }`. */
+function nativeListPage(store, keyPrefix, maxKeys) {
+  return (after, token) => callNative(() => store.listPage(keyPrefix, after ?? undefined, token ?? undefined, maxKeys), ModelStorageError);
+}
+
+/** The same through the AWS SDK s3db.js uses (its own listObjects cannot pass StartAfter); null without it. */
+function sdkListPage(client, keyPrefix, maxKeys) {
+  const ListObjectsV2Command = s3ListCommand();
+  if (!ListObjectsV2Command || typeof client.sendCommand !== 'function') return null;
+  return async (after, token) => {
+    const page = await client.sendCommand(
+      new ListObjectsV2Command({ Bucket: client.config.bucket, Prefix: keyPrefix, MaxKeys: maxKeys, StartAfter: after ?? undefined, ContinuationToken: token ?? undefined }),
+    );
+    const contents = page.Contents ?? [];
+    return {
+      keys: contents.map((o) => o.Key),
+      eTags: contents.map((o) => o.ETag),
+      lastModified: contents.map((o) => new Date(o.LastModified).getTime()),
+      sizes: contents.map((o) => o.Size),
+      nextToken: page.IsTruncated ? page.NextContinuationToken : null,
+    };
+  };
 }
 
 let listCommand;
@@ -136,7 +163,7 @@ const STAT_CONCURRENCY = 64;
  * written by rename): one readdir and concurrent stats instead of the client's listObjects, which
  * reads and parses every metadata file one after another. The version is the metadata file's
  * inode, mtime and size: each write renames a new file into place. Each object goes to
- * `collect(object)`. False when the directory does not exist or is empty (the caller then asks
+ * `collect(key, etag, lastModifiedMs, size)`. False when the directory does not exist or is empty (the caller then asks
  * the client, which also covers a changed layout).
  */
 async function listFileDirectory(client, prefix, collect) {
@@ -157,7 +184,7 @@ async function listFileDirectory(client, prefix, collect) {
       const name = metaFiles[next++];
       const info = await stat(join(directory, name)).catch(() => null); // deleted meanwhile
       if (!info) continue;
-      collect({ Key: prefix + name.slice(0, -META_SUFFIX.length), ETag: `"${info.ino}"`, LastModified: info.mtime, Size: info.size });
+      collect(prefix + name.slice(0, -META_SUFFIX.length), `"${info.ino}"`, info.mtime.getTime(), info.size);
     }
   };
   await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, metaFiles.length) }, worker));
@@ -174,9 +201,9 @@ function idOfKey(key) {
 /**
  * The records of `resource` (or of `partition: { name, values }`), sorted by id: a RecordListing.
  * `splitAfter`: record ids (or a promise of them) to list the ranges between at once, e.g. from
- * the previous listing (see splitPoints).
+ * the previous listing (see splitPoints); `store`: a NativeStore to list S3 with (see listAll).
  */
-export async function listRecordVersions(resource, { partition, yielder, splitAfter = null }) {
+export async function listRecordVersions(resource, { partition, yielder, splitAfter = null, store = null }) {
   const client = resource.client;
   let members = null;
   if (partition?.name) {
@@ -186,7 +213,7 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     // A partition holds one small reference object per member; the record's own object carries its version.
     const prefix = `${resource.buildPartitionPrefix(partition.name, definition, partition.values ?? {})}/`;
     members = new Set();
-    await listAll(client, prefix, yielder, (object) => members.add(idOfKey(object.Key)));
+    await listAll(client, prefix, yielder, (key) => members.add(idOfKey(key)), { store });
   }
   const listing = new RecordListing();
   // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
@@ -194,11 +221,11 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     client,
     `resource=${resource.name}/data/`,
     yielder,
-    (object) => {
-      const id = idOfKey(object.Key);
-      if (id !== null && !(members && !members.has(id))) listing.add(id, object.ETag, new Date(object.LastModified).getTime(), object.Size);
+    (key, etag, modifiedMs, size) => {
+      const id = idOfKey(key);
+      if (id !== null && !(members && !members.has(id))) listing.add(id, etag, modifiedMs, size);
     },
-    splitAfter,
+    { splitAfter, store },
   );
   listing.sortById();
   return listing;

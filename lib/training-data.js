@@ -64,7 +64,8 @@ export async function readTrainingSet({
     : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
   const [listing, previous] = await Promise.all([
     guardFetch(
-      () => listRecordVersions(resource, { partition: config.partition, yielder, splitAfter: manifest.then((m) => m.manifest?.splits ?? null) }),
+      () =>
+        listRecordVersions(resource, { partition: config.partition, yielder, splitAfter: manifest.then((m) => m.manifest?.splits ?? null), store: objectStore }),
       modelName,
       config,
     ),

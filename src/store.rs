@@ -11,7 +11,7 @@ use napi::bindgen_prelude::{Buffer, FnArgs, Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 use s3db_ml_core::store::{
-    FetchedObject, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture,
+    FetchedObject, ListedPage, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture,
 };
 use s3db_ml_core::{Error, ErrorKind};
 use std::collections::HashMap;
@@ -55,6 +55,30 @@ pub struct StoredObject {
     pub last_modified: Option<f64>,
     pub version_id: Option<String>,
     pub expiration: Option<String>,
+}
+
+/// One page of a key listing as parallel arrays (`keys[i]`, `eTags[i]`, ...).
+#[napi(object)]
+pub struct ListedKeys {
+    pub keys: Vec<String>,
+    pub e_tags: Vec<String>,
+    /// Milliseconds since the epoch (NaN when S3 sent none).
+    pub last_modified: Vec<f64>,
+    pub sizes: Vec<f64>,
+    /// The continuation token of the next page; absent on the last.
+    pub next_token: Option<String>,
+}
+
+impl From<ListedPage> for ListedKeys {
+    fn from(page: ListedPage) -> Self {
+        Self {
+            keys: page.keys,
+            e_tags: page.e_tags,
+            last_modified: page.last_modified_ms,
+            sizes: page.sizes,
+            next_token: page.next_token,
+        }
+    }
 }
 
 impl From<FetchedObject> for StoredObject {
@@ -109,6 +133,34 @@ impl NativeStore {
     #[napi(getter)]
     pub fn reads_bucket(&self) -> bool {
         self.s3.is_some()
+    }
+
+    /// One ListObjectsV2 page of the keys under `prefix`, a whole key prefix (this store's own is
+    /// not added), after `startAfter` or from `continuationToken`, at most `maxKeys` (1 to 1000).
+    /// Only on a store built with `s3()`; the XML is parsed on the native runtime's threads.
+    #[napi(ts_return_type = "Promise<ListedKeys>")]
+    pub fn list_page<'env>(
+        &self,
+        env: &'env napi::Env,
+        prefix: String,
+        start_after: Option<String>,
+        continuation_token: Option<String>,
+        max_keys: u32,
+    ) -> napi::Result<PromiseRaw<'env, ListedKeys>> {
+        let Some(store) = self.s3.clone() else {
+            return Err(to_napi(Error::config("listPage needs a store built with NativeStore.s3()")));
+        };
+        let max_keys = max_keys.clamp(1, 1000) as i32;
+        env.spawn_future(async move {
+            let page = guarded_async(
+                ErrorKind::Storage,
+                "listing keys",
+                store.list_page(&prefix, start_after, continuation_token, max_keys),
+            )
+            .await
+            .map_err(to_napi)?;
+            Ok(ListedKeys::from(page))
+        })
     }
 
     /// The object at `key` with its metadata and headers, or `null` when there is none. Only on a

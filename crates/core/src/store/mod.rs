@@ -14,7 +14,7 @@ mod s3;
 pub use checksum::StoredWeights;
 pub use key::join_key;
 pub use multipart::{MultipartPolicy, part_ranges};
-pub use s3::{FetchedObject, S3Config, S3Credentials, S3Store};
+pub use s3::{FetchedObject, ListedPage, S3Config, S3Credentials, S3Store};
 
 use crate::error::Result;
 use std::future::Future;

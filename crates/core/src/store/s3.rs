@@ -210,6 +210,59 @@ impl S3Store {
     }
 }
 
+/// One ListObjectsV2 page as parallel columns (no struct per object): what a bulk read needs to
+/// diff the records against a snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct ListedPage {
+    /// Whole keys, with the store's key prefix.
+    pub keys: Vec<String>,
+    /// ETags as S3 sends them (with their quotes).
+    pub e_tags: Vec<String>,
+    /// LastModified in milliseconds since the epoch.
+    pub last_modified_ms: Vec<f64>,
+    pub sizes: Vec<f64>,
+    /// The token for the next page; `None` on the last.
+    pub next_token: Option<String>,
+}
+
+impl S3Store {
+    /// One page of the keys under `prefix` (a whole key prefix: the store's own is not added, the
+    /// caller lists exactly what the s3db.js client lists), after `start_after` or from
+    /// `continuation_token`, at most `max_keys`.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        start_after: Option<String>,
+        continuation_token: Option<String>,
+        max_keys: i32,
+    ) -> Result<ListedPage> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .set_start_after(start_after)
+            .set_continuation_token(continuation_token)
+            .max_keys(max_keys)
+            .send()
+            .await
+            .map_err(|e| s3_error("ListObjectsV2", prefix, e))?;
+        let mut out = ListedPage::default();
+        for object in page.contents() {
+            let Some(key) = object.key() else { continue };
+            out.keys.push(key.to_string());
+            out.e_tags.push(object.e_tag().unwrap_or_default().to_string());
+            out.last_modified_ms
+                .push(object.last_modified().and_then(|t| t.to_millis().ok()).map_or(f64::NAN, |ms| ms as f64));
+            out.sizes.push(object.size().map_or(f64::NAN, |size| size as f64));
+        }
+        if page.is_truncated() == Some(true) {
+            out.next_token = page.next_continuation_token().map(str::to_string);
+        }
+        Ok(out)
+    }
+}
+
 impl ObjectStore for S3Store {
     fn put<'a>(&'a self, key: &'a str, bytes: Vec<u8>) -> StoreFuture<'a, PutReceipt> {
         Box::pin(async move {
