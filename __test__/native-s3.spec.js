@@ -130,18 +130,32 @@ it('wrong credentials reject with ModelStorageError and the active version keeps
   const ml = await plugin({ namespace });
   const v1 = await predictions(ml);
 
-  // Rebuild this plugin's native store while the SDK hands out a wrong key: the s3db.js client
-  // (records, listing) keeps working, only Rust's requests are refused.
+  // A native store built while the SDK hands out a wrong key: the s3db.js client keeps working,
+  // only Rust's requests are refused.
   const sdk = db.client.client.config;
   const credentials = sdk.credentials;
   sdk.credentials = async () => ({ accessKeyId: 'wrongaccess', secretAccessKey: 'wrongsecret123' });
+  let refused;
   try {
     ml._store._weightsStore = null;
     expect(await ml._store.weights.path()).toBe('native-s3');
+    refused = await ml._store.weights.store();
   } finally {
     sdk.credentials = credentials;
   }
 
+  // Refused from the start: Rust lists and GETs the records too, so the read fails, saying why.
+  const readFailure = await ml.train('price').catch((e) => e);
+  expect(readFailure).toBeInstanceOf(TrainingError);
+  expect(readFailure.message).toMatch(/Failed to fetch training data for "price": S3 ListObjectsV2 .* failed: .*HTTP 403/);
+
+  // Refused once the records are read (the read gets a working store, everything after it the
+  // refused one): the new version cannot be saved.
+  ml._store._weightsStore = null;
+  const weights = ml._store.weights;
+  const working = await weights.store();
+  let stores = 0;
+  weights.store = async () => (stores++ === 0 ? working : refused);
   const errors = [];
   ml.on('plg:ml:save-error', (e) => errors.push(e.error));
   const failure = await ml.train('price').catch((e) => e);
