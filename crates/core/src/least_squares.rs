@@ -58,6 +58,11 @@ impl LinearFit {
             .collect()
     }
 
+    /// What this fit leaves over of targets `y` on rows `x`: what a network beside it learns.
+    pub fn residuals(&self, x: &[f32], y: &[f32]) -> Vec<f32> {
+        self.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect()
+    }
+
     /// The same model as a one-layer network for the inference engine (weights rounded to f32).
     pub fn to_dense(&self) -> DenseWeights {
         DenseWeights {

@@ -404,10 +404,7 @@ fn fit_on_least_squares(job: DenseFit<'_>, device: &ComputeDevice, warnings: &mu
     }
     debug_assert!(expansion.is_none(), "hidden layers train on expanded rows");
     let base = train_statistics.solve()?;
-    let residuals = |x: &[f32], y: &[f32]| -> Vec<f32> {
-        base.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect()
-    };
-    let (train_r, val_r) = (residuals(train_x, train_y), residuals(val_x, val_y));
+    let (train_r, val_r) = (base.residuals(train_x, train_y), base.residuals(val_x, val_y));
     let residual_job = DenseFit {
         net,
         loss,
@@ -420,12 +417,8 @@ fn fit_on_least_squares(job: DenseFit<'_>, device: &ComputeDevice, warnings: &mu
     let (mut outcome, engine) = fit_network(residual_job, 1, device)?;
     // Judge on the held-out rows (the training rows when none were held out).
     let (judge_x, judge_r) = if val_y.is_empty() { (train_x, &train_r) } else { (val_x, &val_r) };
-    let network_error = mean_squared(&outcome.model.forward(judge_x), judge_r);
-    let base_error = mean_squared(&vec![0.0; judge_r.len()], judge_r);
-    if network_error > base_error {
-        let output = outcome.model.layers.last_mut().expect("an output layer");
-        output.weight.iter_mut().for_each(|w| *w = 0.0);
-        output.bias.iter_mut().for_each(|b| *b = 0.0);
+    let judged = outcome.model.forward(judge_x);
+    if let Some((network_error, base_error)) = switch_off_unless_better(&mut outcome.model, &judged, judge_r) {
         warnings.push(format!(
             "the hidden layers did worse on the held-out rows than the exact least-squares fit (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that fit"
         ));
@@ -489,6 +482,26 @@ fn refit_logistic(
 /// Index of the largest value (the first of equals).
 fn argmax(values: &[f32]) -> usize {
     values.iter().enumerate().fold(0, |best, (i, v)| if *v > values[best] { i } else { best })
+}
+
+/// A network that learnt what a linear fit leaves over is kept only if its `predicted` residuals
+/// are closer to the `residuals` (of the rows it is judged on) than the fit alone, which predicts
+/// none. Otherwise its output layer is zeroed, so that the model is the fit, and the two mean
+/// squared errors (network, fit) are returned for the warning that says so.
+pub(crate) fn switch_off_unless_better(
+    network: &mut DenseWeights,
+    predicted: &[f32],
+    residuals: &[f32],
+) -> Option<(f64, f64)> {
+    let network_error = mean_squared(predicted, residuals);
+    let base_error = mean_squared(&vec![0.0; residuals.len()], residuals);
+    if network_error <= base_error {
+        return None;
+    }
+    let output = network.layers.last_mut().expect("an output layer");
+    output.weight.iter_mut().for_each(|w| *w = 0.0);
+    output.bias.iter_mut().for_each(|b| *b = 0.0);
+    Some((network_error, base_error))
 }
 
 fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {

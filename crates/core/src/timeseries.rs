@@ -70,12 +70,7 @@ pub fn train(
     let (val_x, val_y) = (gather(&inputs, per_window, &valid_rows), gather(&targets, 1, &valid_rows));
 
     let base = linear_base((&train_x, &train_y), (&val_x, &val_y), per_window)?;
-    let residuals = |x: &[f32], y: &[f32]| -> Vec<f32> {
-        match &base {
-            Some(fit) => fit.predict(x).iter().zip(y).map(|(b, &t)| (t as f64 - b) as f32).collect(),
-            None => y.to_vec(),
-        }
-    };
+    let residuals = |x: &[f32], y: &[f32]| base.as_ref().map_or_else(|| y.to_vec(), |fit| fit.residuals(x, y));
     let (train_r, val_r) = (residuals(&train_x, &train_y), residuals(&val_x, &val_y));
 
     let lstm = LstmSpec {
@@ -110,12 +105,13 @@ pub fn train(
     let mut warnings = Vec::new();
     // Judged on the held-out windows (the training windows when none were held out).
     let (judge_x, judge_r) = if valid_rows.is_empty() { (&train_x, &train_r) } else { (&val_x, &val_r) };
-    let network_error = mean_squared(&weights.forward(judge_x), judge_r);
-    let base_error = mean_squared(&vec![0.0; judge_r.len()], judge_r);
-    if base.is_some() && network_error > base_error {
-        let output = weights.head.layers.last_mut().expect("an output layer");
-        output.weight.iter_mut().for_each(|w| *w = 0.0);
-        output.bias.iter_mut().for_each(|b| *b = 0.0);
+    let switched_off = if base.is_some() {
+        let judged = weights.forward(judge_x);
+        crate::tabular::switch_off_unless_better(&mut weights.head, &judged, judge_r)
+    } else {
+        None
+    };
+    if let Some((network_error, base_error)) = switched_off {
         warnings.push(format!(
             "the LSTM did worse on the held-out windows than the linear autoregression of the window (mean squared error {network_error:.3e} against {base_error:.3e}, normalised); the model is that autoregression"
         ));
@@ -205,11 +201,6 @@ fn linear_base(
     let mean_error = val_y.iter().map(|&y| (y as f64 - mean).powi(2)).sum::<f64>() / val_y.len() as f64;
     let fit_error = NormalEquations::new(val_x, val_y, terms).mean_squared_error(&fit);
     Ok((fit_error < mean_error).then_some(fit))
-}
-
-fn mean_squared(predicted: &[f32], actual: &[f32]) -> f64 {
-    let sum: f64 = predicted.iter().zip(actual).map(|(&p, &a)| (p as f64 - a as f64).powi(2)).sum();
-    sum / actual.len().max(1) as f64
 }
 
 /// Records, in the report's held-out points, when each point's record happened: `step_times` holds

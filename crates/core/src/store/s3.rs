@@ -177,8 +177,8 @@ pub struct FetchedObject {
 
 impl S3Store {
     /// The object at `key` (relative to the key prefix) with its metadata and headers, or `None`
-    /// when there is none: how a bulk read GETs records without the JavaScript SDK's per-request
-    /// cost, leaving their decoding to s3db.js.
+    /// when there is none: how weights are read ([`ObjectStore::get`]), and how a bulk read GETs
+    /// records without the JavaScript SDK's per-request cost, leaving their decoding to s3db.js.
     pub async fn fetch(&self, key: &str) -> Result<Option<FetchedObject>> {
         let key = join_key(&self.key_prefix, key);
         let object = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
@@ -278,16 +278,10 @@ impl ObjectStore for S3Store {
 
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Vec<u8>> {
         Box::pin(async move {
-            let key = join_key(&self.key_prefix, key);
-            let object = self.client.get_object().bucket(&self.bucket).key(&key).send().await.map_err(|e| {
-                let missing = e.as_service_error().is_some_and(|s| s.is_no_such_key())
-                    || e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
-                if missing { Error::not_found(&key) } else { s3_error("GetObject", &key, e) }
-            })?;
-            let body = object.body.collect().await.map_err(|e| {
-                Error::new(ErrorKind::Storage, format!("reading {key} from S3 failed: {e}")).with("key", key.clone())
-            })?;
-            Ok(body.into_bytes().to_vec())
+            match self.fetch(key).await? {
+                Some(object) => Ok(object.body),
+                None => Err(Error::not_found(&join_key(&self.key_prefix, key))),
+            }
         })
     }
 }
