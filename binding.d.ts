@@ -113,6 +113,11 @@ export declare class NativeStore {
   /** True when this store GETs from the bucket itself (`getObject` is available). */
   get readsBucket(): boolean
   /**
+   * The S3 requests sent for `saveTo`/`loadFrom` since the last call, oldest first (none on a
+   * store that writes through the s3db.js client, which announces its own).
+   */
+  takeRequests(): Array<SentS3Request>
+  /**
    * One ListObjectsV2 page of the keys under `prefix`, a whole key prefix (this store's own is
    * not added), after `startAfter` or from `continuationToken`, at most `maxKeys` (1 to 1000).
    * Only on a store built with `s3()`; the XML is parsed on the native runtime's threads.
@@ -207,6 +212,20 @@ export interface SavedWeights {
   bytes: number
   /** Lower-case hex SHA-256 of the bytes. */
   sha256: string
+}
+
+/**
+ * A request the store sent to S3 for `saveTo`/`loadFrom`, for JavaScript to announce on the
+ * s3db.js client (lib/request-events.js).
+ */
+export interface SentS3Request {
+  /** The S3 operation (`PutObject`, `UploadPart`, `GetObject`, ...). */
+  operation: string
+  /** The whole key, with the database's key prefix. */
+  key: string
+  bytesSent: number
+  bytesReceived: number
+  succeeded: boolean
 }
 
 /** The field that put a series in time order, and its value at every step (in that order). */

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CostsPlugin } from 's3db.js';
 import { MLPlugin, ModelStorageError, TrainingError } from '../index.js';
 import { recordGetter } from '../lib/record-objects.js';
 import { s3Database, productRows } from './support/db.js';
@@ -107,7 +108,11 @@ it('a model past the multipart threshold goes up in parts and loads bit-identica
   };
   const storage = { multipartThreshold: 5 * MIB, partSize: 5 * MIB };
   const ml = await plugin({ namespace: 'wide', models: { wide }, storage });
-  const { version } = await ml.train('wide');
+  // Each request of the upload is announced on the s3db.js client (lib/request-events.js).
+  const announced = [];
+  const listener = (command, response, input) => input?.Key?.endsWith('.safetensors') && announced.push([command, input.ContentLength ?? 0]);
+  db.client.on('cl:response', listener);
+  const { version } = await ml.train('wide').finally(() => db.client.off('cl:response', listener));
   const { weightsKey, weightsBytes } = (await ml._store.record('wide', version)).modelData;
   expect(weightsBytes).toBeGreaterThan(5 * MIB);
 
@@ -119,6 +124,12 @@ it('a model past the multipart threshold goes up in parts and loads bit-identica
   expect(parts).toBeGreaterThanOrEqual(2);
   expect(head.ContentLength).toBe(weightsBytes);
   expect(head.ContentType).toBe('application/octet-stream');
+  expect(announced.map(([command]) => command)).toEqual([
+    'CreateMultipartUploadCommand',
+    ...Array(parts).fill('UploadPartCommand'),
+    'CompleteMultipartUploadCommand',
+  ]);
+  expect(announced.reduce((sum, [, bytes]) => sum + bytes, 0)).toBe(weightsBytes);
 
   const fresh = await plugin({ namespace: 'wide', models: { wide } });
   expect(await predictions(fresh, 'wide')).toEqual(await predictions(ml, 'wide'));
@@ -223,5 +234,62 @@ it('records fetched natively and decoded by s3db.js equal resource.get()', async
     // The body path was taken where the behavior puts fields there.
     if (behavior === 'body-only' || behavior === 'body-overflow') expect(records.some((r) => r._hasContent)).toBe(true);
     expect(await get('no-such-id')).toBeNull();
+  }
+});
+
+// What the native client sends is announced on the s3db.js client as its own requests are
+// (lib/request-events.js): s3db.js's CostsPlugin, which counts them, must see the same requests
+// whether the records, listings and weights went through Rust or through s3db.js, with the same
+// bytes for the records and the weights.
+it("s3db.js's CostsPlugin counts the same requests for a native training as for one through the s3db.js client", async () => {
+  const costs = new CostsPlugin();
+  await db.usePlugin(costs);
+  const counts = () => ({ ...costs.costs.requests.events });
+  /** Requests by command while `fn` runs, and the bytes of each record and weights object. */
+  const during = async (fn) => {
+    const before = counts();
+    const bytes = {};
+    const listener = (command, response, input) => {
+      const key = input?.Key ?? '';
+      const sent = input?.Body?.length ?? 0;
+      if (key.includes('/data/id=') || key.endsWith('.safetensors')) bytes[`${command} ${key.replace(/costs-\w+/, 'NS')}`] = sent || response?.ContentLength;
+    };
+    db.client.on('cl:response', listener);
+    try {
+      await fn();
+    } finally {
+      db.client.off('cl:response', listener);
+    }
+    const after = counts();
+    const requests = Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - (before[name] ?? 0)]).filter(([, n]) => n > 0));
+    return { requests, bytes };
+  };
+  try {
+    const trainAndLoad = async (storage) => {
+      const namespace = `costs-${storage ? 'client' : 'native'}`;
+      const trainer = await plugin({ namespace, storage });
+      await trainer.train('price');
+      // A second instance loads the stored weights.
+      const reader = await plugin({ namespace, storage });
+      await reader.predict('price', probes[0]);
+    };
+    const native = await during(() => trainAndLoad(undefined));
+    const viaClient = await during(() => trainAndLoad({ native: false }));
+    // Every record's GET, with its size.
+    const records = (run) => Object.fromEntries(Object.entries(run.bytes).filter(([key]) => key.includes('/data/id=')));
+    expect(Object.keys(records(native))).toHaveLength(await db.resources.products.count());
+    expect(records(native)).toEqual(records(viaClient));
+    // The weights' PUT and GET, with the stored object's size (its bytes differ between the two
+    // trainings: the safetensors header records how each was trained).
+    const weights = Object.entries(native.bytes).filter(([key]) => key.endsWith('.safetensors'));
+    expect(weights.map(([key]) => key.split(' ')[0]).sort()).toEqual(['GetObjectCommand', 'PutObjectCommand']);
+    const { ContentLength: stored } = await db.client.client.send(
+      new HeadObjectCommand({ Bucket: db.client.config.bucket, Key: weights[0][0].split(' ')[1].replace('NS', 'costs-native') }),
+    );
+    expect(weights.map(([, bytes]) => bytes)).toEqual([stored, stored]);
+    expect(native.requests.GetObjectCommand).toBeGreaterThan(Object.keys(records(native)).length);
+    expect(native.requests).toEqual(viaClient.requests);
+  } finally {
+    await costs.stop?.();
   }
 });

@@ -65,7 +65,7 @@ export class ModelStore {
     const { latestVersion, currentVersion } = await this.versionInfo(modelName);
     const version = latestVersion + 1;
     const weightsKey = `${this._versionKey(modelName, version)}.safetensors`;
-    const weights = await model.saveTo(await this.weights.store(), weightsKey);
+    const weights = await this.weights.use((store) => model.saveTo(store, weightsKey));
     const savedAt = new Date().toISOString();
     const metrics = {
       loss: result.loss,
@@ -154,7 +154,7 @@ export class ModelStore {
     const record = await this.record(modelName, version);
     if (!record?.modelData?.weightsKey) throw new Error(`version ${version} of "${modelName}" is not stored`);
     const { weightsKey, weightsBytes, weightsSha256, stats } = record.modelData;
-    await model.loadFrom(await this.weights.store(), weightsKey, { bytes: weightsBytes, sha256: weightsSha256 }, stats);
+    await this.weights.use((store) => model.loadFrom(store, weightsKey, { bytes: weightsBytes, sha256: weightsSha256 }, stats));
     return record;
   }
 

@@ -9,6 +9,7 @@
 // byte: its schema unmapper, behavior, version mapping and afterGet hooks all run as in `get()`.
 import { metadataDecode } from 's3db.js/concerns/metadata-encoding';
 import { callNative, ModelStorageError } from './errors.js';
+import { announceRecordGet } from './request-events.js';
 
 /**
  * `(id) => Promise<record | null>` for `resource`: the native path when `store` (a NativeStore,
@@ -25,9 +26,17 @@ export function recordGetter(resource, store) {
       // What ResourcePersistence.get does around its client.getObject.
       if (typeof resource.executeHooks === 'function') await resource.executeHooks('beforeGet', { id });
       const key = resource.getResourceKey(id);
-      const object = await callNative(() => store.getObject(key), ModelStorageError);
-      if (object === null) return null; // deleted since the listing
-      return persistence.hydrateObject(id, asSdkResponse(object), key);
+      let object;
+      try {
+        object = await callNative(() => store.getObject(key), ModelStorageError);
+      } catch (error) {
+        announceRecordGet(resource.client, key, null);
+        throw error;
+      }
+      const response = object && asSdkResponse(object);
+      announceRecordGet(resource.client, key, response);
+      if (response === null) return null; // deleted since the listing
+      return persistence.hydrateObject(id, response, key);
     },
   };
 }

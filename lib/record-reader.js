@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { callNative, ModelStorageError } from './errors.js';
 import { fileObjectPath, isFileClient } from './file-objects.js';
+import { announceListPage } from './request-events.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
 /** Upper bound of `readConcurrency`: more GETs in flight only queue behind the HTTP agent's sockets. */
@@ -80,7 +81,7 @@ export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxK
   if (typeof client.config?.bucket !== 'string') return false;
   // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
   const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
-  const listPage = store?.readsBucket ? nativeListPage(store, keyPrefix, maxKeys) : sdkListPage(client, keyPrefix, maxKeys);
+  const listPage = store?.readsBucket ? nativeListPage(client, store, keyPrefix, maxKeys) : sdkListPage(client, keyPrefix, maxKeys);
   if (!listPage) return false;
   const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
   const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
@@ -109,9 +110,21 @@ export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxK
   return true;
 }
 
-/** `(after, token) => page` listing through the native client: `{ keys, eTags, lastModified, sizes, nextToken }`. */
-function nativeListPage(store, keyPrefix, maxKeys) {
-  return (after, token) => callNative(() => store.listPage(keyPrefix, after ?? undefined, token ?? undefined, maxKeys), ModelStorageError);
+/**
+ * `(after, token) => page` listing through the native client: `{ keys, eTags, lastModified, sizes,
+ * nextToken }`. Each LIST is announced on the s3db.js `client` (request-events.js).
+ */
+function nativeListPage(client, store, keyPrefix, maxKeys) {
+  return async (after, token) => {
+    const request = { prefix: keyPrefix, startAfter: after, continuationToken: token, maxKeys };
+    let page = null;
+    try {
+      page = await callNative(() => store.listPage(keyPrefix, after ?? undefined, token ?? undefined, maxKeys), ModelStorageError);
+      return page;
+    } finally {
+      announceListPage(client, request, page);
+    }
+  };
 }
 
 /** The same through the AWS SDK s3db.js uses (its own listObjects cannot pass StartAfter); null without it. */

@@ -13,6 +13,7 @@ import { S3Client } from 's3db.js';
 import { native } from './native.js';
 import { callNative, ModelConfigError } from './errors.js';
 import { isFileClient, putFileObject } from './file-objects.js';
+import { announceStoreRequests } from './request-events.js';
 
 /** Rebuild the S3 store this long before its credentials expire. */
 const CREDENTIALS_REFRESH_MS = 5 * 60_000;
@@ -34,6 +35,19 @@ export class WeightsStore {
   /** The NativeStore to use now (built on first use, rebuilt before S3 credentials expire). */
   async store() {
     return (await this._resolve()).store;
+  }
+
+  /**
+   * `operation(store)` with the store to use now; then the S3 requests it sent from Rust are
+   * announced on the s3db.js client, as that client announces its own (request-events.js).
+   */
+  async use(operation) {
+    const store = await this.store();
+    try {
+      return await operation(store);
+    } finally {
+      announceStoreRequests(this.database.client, store);
+    }
   }
 
   /** `'native-s3'` (Rust writes to the bucket) or `'s3db-client'` (the s3db.js client does). */

@@ -11,7 +11,8 @@ use napi::bindgen_prelude::{Buffer, FnArgs, Function, Promise};
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 use s3db_ml_core::store::{
-    FetchedObject, ListedPage, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, StoreFuture,
+    FetchedObject, ListedPage, MultipartPolicy, ObjectStore, PutReceipt, S3Config, S3Credentials, S3Store, SentRequest,
+    StoreFuture,
 };
 use s3db_ml_core::{Error, ErrorKind};
 use std::collections::HashMap;
@@ -81,6 +82,31 @@ impl From<ListedPage> for ListedKeys {
     }
 }
 
+/// A request the store sent to S3 for `saveTo`/`loadFrom`, for JavaScript to announce on the
+/// s3db.js client (lib/request-events.js).
+#[napi(object)]
+pub struct SentS3Request {
+    /// The S3 operation (`PutObject`, `UploadPart`, `GetObject`, ...).
+    pub operation: String,
+    /// The whole key, with the database's key prefix.
+    pub key: String,
+    pub bytes_sent: f64,
+    pub bytes_received: f64,
+    pub succeeded: bool,
+}
+
+impl From<SentRequest> for SentS3Request {
+    fn from(request: SentRequest) -> Self {
+        Self {
+            operation: request.operation.to_string(),
+            key: request.key,
+            bytes_sent: request.bytes_sent as f64,
+            bytes_received: request.bytes_received as f64,
+            succeeded: request.succeeded,
+        }
+    }
+}
+
 impl From<FetchedObject> for StoredObject {
     fn from(object: FetchedObject) -> Self {
         Self {
@@ -133,6 +159,16 @@ impl NativeStore {
     #[napi(getter)]
     pub fn reads_bucket(&self) -> bool {
         self.s3.is_some()
+    }
+
+    /// The S3 requests sent for `saveTo`/`loadFrom` since the last call, oldest first (none on a
+    /// store that writes through the s3db.js client, which announces its own).
+    #[napi]
+    pub fn take_requests(&self) -> Vec<SentS3Request> {
+        self.s3
+            .as_ref()
+            .map(|store| store.take_requests().into_iter().map(SentS3Request::from).collect())
+            .unwrap_or_default()
     }
 
     /// One ListObjectsV2 page of the keys under `prefix`, a whole key prefix (this store's own is

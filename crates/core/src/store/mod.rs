@@ -9,11 +9,13 @@
 mod checksum;
 mod key;
 mod multipart;
+mod request_log;
 mod s3;
 
 pub use checksum::StoredWeights;
 pub use key::join_key;
 pub use multipart::{MultipartPolicy, part_ranges};
+pub use request_log::{RequestLog, SentRequest};
 pub use s3::{FetchedObject, ListedPage, S3Config, S3Credentials, S3Store};
 
 use crate::error::Result;

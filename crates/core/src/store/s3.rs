@@ -4,6 +4,7 @@
 //! environment are read here, so both clients always talk to the same place as the same identity.
 
 use super::multipart::MultipartPolicy;
+use super::request_log::{RequestLog, SentRequest};
 use super::{ObjectStore, PutReceipt, StoreFuture, join_key};
 use crate::error::{Error, ErrorKind, Result};
 use aws_sdk_s3::Client;
@@ -44,6 +45,8 @@ pub struct S3Store {
     bucket: String,
     key_prefix: String,
     multipart: MultipartPolicy,
+    /// The requests of `ObjectStore` calls, for the binding to announce (see request_log.rs).
+    requests: RequestLog,
 }
 
 impl S3Store {
@@ -74,35 +77,49 @@ impl S3Store {
             bucket: config.bucket,
             key_prefix: config.key_prefix,
             multipart: config.multipart,
+            requests: RequestLog::default(),
         }
+    }
+
+    /// The requests sent for `put` and `get` since the last call (record GETs and key listings,
+    /// which the binding calls directly, are announced by their caller).
+    pub fn take_requests(&self) -> Vec<SentRequest> {
+        self.requests.take()
+    }
+
+    fn sent(&self, operation: &'static str, key: &str, bytes_sent: usize, bytes_received: usize, succeeded: bool) {
+        self.requests.record(SentRequest {
+            operation,
+            key: key.to_string(),
+            bytes_sent: bytes_sent as u64,
+            bytes_received: bytes_received as u64,
+            succeeded,
+        });
     }
 
     async fn put_single(&self, key: &str, bytes: Bytes) -> Result<PutReceipt> {
         let len = bytes.len();
-        self.client
+        let sent = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(CONTENT_TYPE)
             .body(ByteStream::from(bytes))
             .send()
-            .await
-            .map_err(|e| s3_error("PutObject", key, e))?;
+            .await;
+        self.sent("PutObject", key, len, 0, sent.is_ok());
+        sent.map_err(|e| s3_error("PutObject", key, e))?;
         Ok(PutReceipt { bytes: len, parts: 1 })
     }
 
     /// Create, upload every part, complete; any failure aborts the upload so that S3 keeps no
     /// orphaned parts and the key keeps its previous object (or none).
     async fn put_multipart(&self, key: &str, bytes: Bytes) -> Result<PutReceipt> {
-        let created = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(CONTENT_TYPE)
-            .send()
-            .await
-            .map_err(|e| s3_error("CreateMultipartUpload", key, e))?;
+        let created =
+            self.client.create_multipart_upload().bucket(&self.bucket).key(key).content_type(CONTENT_TYPE).send().await;
+        self.sent("CreateMultipartUpload", key, 0, 0, created.is_ok());
+        let created = created.map_err(|e| s3_error("CreateMultipartUpload", key, e))?;
         let upload_id = created
             .upload_id()
             .ok_or_else(|| Error::new(ErrorKind::Storage, format!("S3 started no multipart upload for {key}")))?
@@ -111,7 +128,7 @@ impl S3Store {
             Ok(parts) => Ok(PutReceipt { bytes: bytes.len(), parts }),
             Err(error) => {
                 // Best effort: the upload's own error is the one worth reporting.
-                let _ = self
+                let aborted = self
                     .client
                     .abort_multipart_upload()
                     .bucket(&self.bucket)
@@ -119,6 +136,7 @@ impl S3Store {
                     .upload_id(&upload_id)
                     .send()
                     .await;
+                self.sent("AbortMultipartUpload", key, 0, 0, aborted.is_ok());
                 Err(error)
             }
         }
@@ -131,6 +149,7 @@ impl S3Store {
         // memory at one extra part rather than all of them in flight.
         for (index, range) in ranges.into_iter().enumerate() {
             let number = index as i32 + 1;
+            let len = range.len();
             let part = self
                 .client
                 .upload_part()
@@ -140,21 +159,24 @@ impl S3Store {
                 .part_number(number)
                 .body(ByteStream::from(bytes.slice(range)))
                 .send()
-                .await
-                .map_err(|e| s3_error("UploadPart", key, e))?;
+                .await;
+            self.sent("UploadPart", key, len, 0, part.is_ok());
+            let part = part.map_err(|e| s3_error("UploadPart", key, e))?;
             completed
                 .push(CompletedPart::builder().set_e_tag(part.e_tag().map(str::to_string)).part_number(number).build());
         }
         let parts = completed.len();
-        self.client
+        let finished = self
+            .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
             .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
             .send()
-            .await
-            .map_err(|e| s3_error("CompleteMultipartUpload", key, e))?;
+            .await;
+        self.sent("CompleteMultipartUpload", key, 0, 0, finished.is_ok());
+        finished.map_err(|e| s3_error("CompleteMultipartUpload", key, e))?;
         Ok(parts)
     }
 }
@@ -278,9 +300,13 @@ impl ObjectStore for S3Store {
 
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Vec<u8>> {
         Box::pin(async move {
-            match self.fetch(key).await? {
+            let whole_key = join_key(&self.key_prefix, key);
+            let fetched = self.fetch(key).await;
+            let received = fetched.as_ref().ok().and_then(Option::as_ref).map_or(0, |object| object.body.len());
+            self.sent("GetObject", &whole_key, 0, received, matches!(fetched, Ok(Some(_))));
+            match fetched? {
                 Some(object) => Ok(object.body),
-                None => Err(Error::not_found(&join_key(&self.key_prefix, key))),
+                None => Err(Error::not_found(&whole_key)),
             }
         })
     }
