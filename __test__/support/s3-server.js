@@ -1,7 +1,7 @@
 // Starts a real S3-compatible server (SeaweedFS `weed mini`) on 127.0.0.1 for the test run and
 // stops it afterwards. Used as vitest's globalSetup; tests read S3DB_ML_TEST_S3 for the endpoint.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -54,7 +54,23 @@ async function waitUntilReady(endpoint, child, log) {
 export async function startS3Server({ data, port } = {}) {
   const weed = execFileSync(join(root, 'scripts/install-seaweedfs.sh'), { encoding: 'utf8' }).trim();
   data ??= mkdtempSync(join(tmpdir(), 's3db-ml-s3-'));
-  port ??= await freePort();
+  const portGiven = port !== undefined;
+  // `weed mini` finds free ports for its inner services (master, volume, filer, their gRPC) by
+  // checking, then binding: a server starting beside it (another test file, another run) can take
+  // a port in between, and weed exits. Such a start is tried again (on a new S3 port unless given).
+  for (let attempt = 1; ; attempt++) {
+    if (!portGiven) port = await freePort();
+    try {
+      return await startWeed(weed, data, port);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startWeed(weed, data, port) {
   writeFileSync(
     join(data, 's3.json'),
     JSON.stringify({
@@ -88,6 +104,7 @@ export async function startS3Server({ data, port } = {}) {
     await waitUntilReady(endpoint, child, log);
   } catch (error) {
     child.kill('SIGKILL');
+    if (child.exitCode !== null && /address already in use/.test(readFileSync(log, 'utf8'))) throw new PortTakenError(error.message);
     throw error;
   }
   const stop = async () => {
