@@ -216,11 +216,17 @@ describe('stored versions', () => {
     const current = await other.report('price');
     expect(current).toContain(`data-field="version">version ${second.version}<`);
     expect(Number(headerValue(current, 'metric', 'r2'))).toBe(second.metrics.r2);
+    // How each version's records were read: the second training found nothing changed.
+    expect(second.read).toMatchObject({ mode: 'incremental', fetched: 0, reused: 300 });
+    expect(headerValue(current, 'field', 'read')).toBe('incremental');
+    expect(current).toMatch(/>0 new or changed fetched, 300 reused from the training snapshot in (\d+ ms|under 1 ms|[\d.]+ s)</);
 
     const older = await other.report('price', { version: first.version });
     expect(older).toContain(`data-field="version">version ${first.version}<`);
     expect(Number(headerValue(older, 'metric', 'r2'))).toBe(first.metrics.r2);
     expect(Number(headerValue(older, 'metric', 'rmse'))).toBe(first.metrics.rmse);
+    expect(headerValue(older, 'field', 'read')).toBe('full');
+    expect(older).toMatch(/>all 300 fetched in (\d+ ms|under 1 ms|[\d.]+ s)</);
     expect(chartIds(older)).toEqual(CHARTS.price);
     // Reading the older version left the serving one alone.
     expect(await other.predict('price', { cost: 100, demand: 500 })).toEqual(await ml.predict('price', { cost: 100, demand: 500 }));

@@ -90,6 +90,8 @@ export class ModelStore {
       metrics,
       // Permutation importance measured after training (null for models that predate it).
       importance: model.importance,
+      // How the training read its records (training-data.js; null when it was given arrays).
+      read: result.read ?? null,
       savedAt,
     };
     await this._set(this._versionKey(modelName, version), record);

@@ -61,6 +61,7 @@ function header(data) {
 <dl class="facts">
 ${fact('Trained', formatTime(data.trainedAt), 'trainedAt', data.trainedAt)}
 ${fact('Rows used', used, 'samples', data.samples)}
+${data.read ? fact('Records read', readText(data.read), 'read', data.read.mode) : ''}
 ${fact('Training', `${data.epochs} of ${data.configuredEpochs} epochs in ${formatDuration(data.durationMs)}`, 'epochs', data.epochs)}
 ${fact('Engine', device, 'backend', data.backend)}
 ${fact('Parameters', formatCount(data.parameters), 'parameters', data.parameters)}
@@ -71,6 +72,17 @@ ${metricCards(data).join('\n')}
 </section>
 ${configList(data)}
 </header>`;
+}
+
+/**
+ * How the training read its records: all of them, or (with the training snapshot) only those
+ * changed since the last training.
+ */
+function readText(read) {
+  const took = Number.isFinite(read.durationMs) ? ` in ${formatDuration(read.durationMs)}` : '';
+  if (read.mode !== 'incremental') return `all ${formatCount(read.fetched)} fetched${took}`;
+  const deleted = read.deleted > 0 ? `, ${formatCount(read.deleted)} deleted since` : '';
+  return `${formatCount(read.fetched)} new or changed fetched, ${formatCount(read.reused)} reused from the training snapshot${deleted}${took}`;
 }
 
 function fact(name, text, field, value) {

@@ -50,6 +50,8 @@ export function reportData(model, { modelName, version, record = null }) {
     version,
     trainedAt: stats.trainedAt ?? record?.savedAt ?? null,
     savedAt: record?.savedAt ?? null,
+    // How the records were read (`{ mode, listed, fetched, reused, deleted, durationMs }`), for versions stored since it is kept.
+    read: record?.read ?? null,
     samples: training.samples,
     trainSamples: training.trainSamples,
     validationSamples: training.validationSamples,
