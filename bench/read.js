@@ -3,20 +3,26 @@
 //   full         the first `train()`: every record read, the training snapshot written
 //   list         s3db.js's own `resource.list({ limit: N })`, the baseline
 //   incremental  `train()` after 1% new records: one LIST, the snapshot, GETs of the new records only
+//   gets         the full read's listing and GETs (same getter, concurrency and window), each record
+//                decoded by s3db.js and dropped: no rows, snapshot or fit (the floor of a read's memory)
 // Each step runs in a fresh child process (the file and S3 data are written once, by a child of
 // their own; a memory database is filled again in each), so no step's heap is left in the next
 // one's RSS. Peak RSS is sampled every 5 ms during the step and reported above the step's start
 // (after a GC). A fourth child repeats the full read with a forced GC every 100 ms: the live JS
-// heap it peaks at is what the read holds, apart from garbage V8 has not collected yet. Beside
-// them, the compact rows the model trains on (N × features × 8 bytes) are the part of a full read
-// that must grow with N.
+// heap it peaks at is what the read holds, apart from garbage V8 has not collected yet. Each peak
+// is split into the V8 heap's committed pages (of them the old space, where garbage that survived
+// two young-generation collections waits for a full GC; the full GCs during the step are counted)
+// and the rest of the RSS, outside the V8 heap. Beside them, the compact rows the model trains on
+// (N × features × 8 bytes) are the part of a full read that must grow with N.
 //   node bench/read.js [--quick] [--clients=s3,file,memory] [--sizes=1000,10000]
 // The clients the targets are judged on run first; bench/.out/data.md is rewritten after each size.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { seeded } from './data.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -77,7 +83,7 @@ async function runSize(client, size, server) {
     if (client !== 'memory') await runChild(client, size, server, location, 'populate');
     const result = { client, size, added: Math.max(1, Math.round(size / 100)), rowsBytes: size * FEATURES.length * 8 };
     // The full read first: it writes the snapshot the incremental step reads.
-    for (const step of ['full', 'live', 'list', 'incremental']) result[step] = await runChild(client, size, server, location, step);
+    for (const step of ['full', 'live', 'gets', 'list', 'incremental']) result[step] = await runChild(client, size, server, location, step);
     return result;
   } finally {
     if (client === 'file') rmSync(location, { recursive: true, force: true });
@@ -104,22 +110,31 @@ const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixe
 const fmtRate = (n) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n.toFixed(0));
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(Math.abs(bytes) < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
+/** A peak's V8 heap (its old space) and the rest of the RSS, above the step's start. */
+function split(step) {
+  const b = step.breakdown;
+  return b ? `${mib(b.heap)} (${mib(b.oldSpace)}) + ${mib(b.outsideHeap)}` : '';
+}
+
 function report(results) {
   const lines = [
-    '| client | records | step | time | records/s | vs list | GETs | peak RSS above start | live JS heap peak | read phase |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| client | records | step | time | records/s | vs list | GETs | peak RSS above start | of it: V8 heap (old space) + outside it | full GCs | live JS heap peak | read phase |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
-    for (const step of ['list', 'full', 'incremental']) {
+    for (const step of ['list', 'gets', 'full', 'incremental']) {
       const s = r[step];
+      if (!s) continue;
       const records = step === 'incremental' ? r.size + r.added : r.size;
       const vsList = step === 'list' ? '1.00×' : `${(r.list.ms / s.ms).toFixed(2)}×`;
       const readPhase = s.read ? `${fmtMs(s.read.durationMs)} (${s.read.mode})` : '';
       const live = step === 'full' ? mib(r.live.liveHeapPeak) : '';
-      lines.push(`| ${r.client} | ${records} | ${step} | ${fmtMs(s.ms)} | ${fmtRate((records / s.ms) * 1000)} | ${vsList} | ${s.gets} | ${mib(s.peakRss)} | ${live} | ${readPhase} |`);
+      lines.push(
+        `| ${r.client} | ${records} | ${step} | ${fmtMs(s.ms)} | ${fmtRate((records / s.ms) * 1000)} | ${vsList} | ${s.gets} | ${mib(s.peakRss)} | ${split(s)} | ${s.fullGcs} | ${live} | ${readPhase} |`,
+      );
     }
     const speedup = r.full.ms / r.incremental.ms;
-    lines.push(`| ${r.client} | ${r.size} | incremental vs full | ${speedup.toFixed(1)}× faster | | | ${((r.incremental.gets / (r.size + r.added)) * 100).toFixed(2)}% of the objects | | | |`);
+    lines.push(`| ${r.client} | ${r.size} | incremental vs full | ${speedup.toFixed(1)}× faster | | | ${((r.incremental.gets / (r.size + r.added)) * 100).toFixed(2)}% of the objects | | | | | |`);
   }
   return [...lines, '', ...targets(results)].join('\n');
 }
@@ -146,16 +161,20 @@ function targets(results) {
     lines.push(`| file 20k: full train() no slower than resource.list({limit: N}) | list ${fmtMs(file.list.ms)} / full ${fmtMs(file.full.ms)} = ${ratio.toFixed(2)}× | ${verdict(ratio >= 1)} |`);
   }
   // Bounded by the page size: from the smallest size run to the largest, the full read's live JS
-  // heap stays flat, and its peak RSS grows by little more than the compact rows that must grow
-  // with N (the baseline, which holds every record, grows with N).
+  // heap stays flat, and its peak RSS grows by the old-space garbage V8 has not collected yet (no
+  // full GC ran during the read: V8 starts one when the old generation reaches a limit set from the
+  // heap's size at the last one, whatever the read) and, outside the V8 heap, by little more than
+  // the compact rows that must grow with N. The baseline, which holds every record, grows with N.
   for (const client of new Set(results.map((r) => r.client))) {
     const runs = results.filter((r) => r.client === client).sort((a, b) => a.size - b.size);
     if (runs.length < 2) continue;
     const [small, large] = [runs[0], runs.at(-1)];
     const growth = large.full.peakRss - small.full.peakRss;
     const rowsGrowth = large.rowsBytes - small.rowsBytes;
+    const signed = (bytes) => `${bytes < 0 ? '−' : '+'}${mib(Math.abs(bytes))}`;
+    const part = (key) => signed((large.full.breakdown?.[key] ?? 0) - (small.full.breakdown?.[key] ?? 0));
     lines.push(
-      `| ${client}: full read's memory bounded by the page size, not N | ${small.size} → ${large.size} records (${(large.size / small.size).toFixed(0)}× N): live JS heap peak ${mib(small.live.liveHeapPeak)} → ${mib(large.live.liveHeapPeak)}; peak RSS ${mib(small.full.peakRss)} → ${mib(large.full.peakRss)} (+${mib(growth)}; compact rows +${mib(rowsGrowth)}, RSS − rows +${mib(growth - rowsGrowth)}); list ${mib(small.list.peakRss)} → ${mib(large.list.peakRss)} | |`,
+      `| ${client}: full read's memory bounded by the page size, not N | ${small.size} → ${large.size} records (${(large.size / small.size).toFixed(0)}× N): live JS heap peak ${mib(small.live.liveHeapPeak)} → ${mib(large.live.liveHeapPeak)}; peak RSS ${mib(small.full.peakRss)} → ${mib(large.full.peakRss)} (${signed(growth)}: V8 heap ${part('heap')}, of it old space ${part('oldSpace')}, with ${small.full.fullGcs} → ${large.full.fullGcs} full GCs; outside the V8 heap ${part('outsideHeap')}, compact rows +${mib(rowsGrowth)}, snapshot +${mib((large.full.snapshotBytes ?? 0) - (small.full.snapshotBytes ?? 0))}); the same GETs with nothing kept ${mib(small.gets.peakRss)} → ${mib(large.gets.peakRss)} (old space ${signed(large.gets.breakdown.oldSpace - small.gets.breakdown.oldSpace)}); list ${mib(small.list.peakRss)} → ${mib(large.list.peakRss)} | |`,
     );
   }
   return lines;
@@ -217,10 +236,37 @@ async function child() {
 
   let result;
   if (step === 'full') {
-    result = await measure(gets, () => ml.train('m'));
+    result = await measure(gets, (options) => ml.train('m', options));
     if (result.read.mode !== 'full') throw new Error(`the first training read incrementally`);
+    // The snapshot it wrote: ids, versions and values, which the read builds up beside the rows.
+    const { Contents = [] } = await db.client.listObjects({ prefix: 'resource=points/plugin=ml/snapshots/m/' });
+    result.snapshotBytes = Contents.filter((o) => o.Key.endsWith('.arrow')).reduce((sum, o) => sum + o.Size, 0);
   } else if (step === 'live') {
     result = await measure(gets, () => ml.train('m', { full: true }), { gcEveryMs: 100 });
+  } else if (step === 'gets') {
+    // The floor of any read through s3db.js: each record listed, fetched and decoded as the full
+    // read does (the same getter, concurrency and window), then dropped: no rows, no snapshot, no fit.
+    const { listRecordVersions, OrderedFetch, DEFAULT_READ_CONCURRENCY } = await import('../lib/record-reader.js');
+    const { recordGetter } = await import('../lib/record-objects.js');
+    const { LoopYielder } = await import('../lib/event-loop.js');
+    const store = await ml._store.weights.store().catch(() => null);
+    result = await measure(gets, async () => {
+      const yielder = new LoopYielder();
+      const listing = await listRecordVersions(resource, { yielder, store });
+      const stream = new OrderedFetch(resource, {
+        count: listing.length,
+        idAt: (w) => listing.ids[w],
+        modifiedMsAt: (w) => listing.modifiedMs[w],
+        concurrency: DEFAULT_READ_CONCURRENCY,
+        window: 1000,
+        yielder,
+        getRecord: recordGetter(resource, store).get,
+      });
+      let records = 0;
+      for (let k = 0; k < listing.length; k++) if (await stream.next()) records++;
+      await stream.done;
+      if (records !== size) throw new Error(`the get loop read ${records} of ${size}`);
+    });
   } else if (step === 'list') {
     result = await measure(gets, async () => {
       const items = await resource.list({ limit: size });
@@ -253,25 +299,64 @@ async function finish(db, result) {
 async function measure(gets, step, { gcEveryMs = 0 } = {}) {
   globalThis.gc?.();
   await sleep(50);
-  const startRss = process.memoryUsage.rss();
-  const startHeap = process.memoryUsage().heapUsed;
-  let peak = startRss;
+  const start = process.memoryUsage();
+  const startSpaces = heapSpaces();
+  let peak = start.rss;
+  let atPeak = null;
   let liveHeapPeak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
+  let phase = 'read';
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    if (rss <= peak) return;
+    peak = rss;
+    atPeak = { usage: process.memoryUsage(), spaces: heapSpaces(), phase };
+  };
+  const sampler = setInterval(sample, 5);
+  // Full (mark-compact) collections during the step: V8 returns old-space garbage only in those.
+  let fullGcs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullGcs++;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const collector = gcEveryMs
     ? setInterval(() => {
         globalThis.gc();
-        liveHeapPeak = Math.max(liveHeapPeak, process.memoryUsage().heapUsed - startHeap);
+        liveHeapPeak = Math.max(liveHeapPeak, process.memoryUsage().heapUsed - start.heapUsed);
       }, gcEveryMs)
     : null;
   gets.count = 0;
   const started = performance.now();
-  const value = await step();
+  const value = await step({
+    onProgress: (p) => {
+      if (p.phase !== 'read') phase = p.phase;
+    },
+  });
   const ms = performance.now() - started;
-  peak = Math.max(peak, process.memoryUsage.rss());
+  sample();
   clearInterval(sampler);
   if (collector) clearInterval(collector);
-  return { ms, gets: gets.count, peakRss: peak - startRss, liveHeapPeak, read: value?.read ?? null };
+  await sleep(0); // the observer's last entries
+  gcObserver.disconnect();
+  // Where the peak is, above the start: the V8 heap's committed pages (old and new space), the
+  // ArrayBuffers (typed arrays, Buffers; counted when allocated, resident only once written) and
+  // what is left of the RSS outside the V8 heap (those buffers' written pages, the native
+  // addon's and Node's own allocations).
+  const atStart = (name) => atPeak.spaces[name] - (startSpaces[name] ?? 0);
+  const breakdown = atPeak && {
+    phase: atPeak.phase,
+    heap: atPeak.usage.heapTotal - start.heapTotal,
+    oldSpace: atStart('old_space') + atStart('large_object_space'),
+    newSpace: atStart('new_space'),
+    heapUsed: atPeak.usage.heapUsed - start.heapUsed,
+    arrayBuffers: atPeak.usage.arrayBuffers - start.arrayBuffers,
+    outsideHeap: peak - start.rss - (atPeak.usage.heapTotal - start.heapTotal),
+  };
+  return { ms, gets: gets.count, peakRss: peak - start.rss, fullGcs, breakdown, liveHeapPeak, read: value?.read ?? null };
+}
+
+/** Each V8 heap space's committed size. */
+function heapSpaces() {
+  return Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
 }
 
 function connection(client) {
