@@ -28,7 +28,7 @@ import { seeded } from './data.js';
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
 const FEATURES = Array.from({ length: 8 }, (_, i) => `x${i}`);
-const SIZES = { memory: [1000, 10_000, 50_000], file: [1000, 10_000, 20_000], s3: [1000, 10_000] };
+const SIZES = { memory: [1000, 10_000, 50_000], file: [1000, 10_000, 20_000], s3: [1000, 10_000, 50_000] };
 const QUICK_SIZES = { memory: [1000], file: [1000], s3: [1000] };
 /** Records older than this are settled (record-reader.js): the data is written, then left this long. */
 const SETTLE_MS = 2200;
