@@ -44,18 +44,15 @@ export function numericTargets(records, target, { model, firstRow = 0 } = {}) {
   for (let r = 0; r < records.length; r++) {
     checkRecord(records[r], firstRow + r, `target ${target}`, model);
     const value = records[r][target];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const problem = value === undefined ? `Missing target "${target}"` : `Target "${target}" must be a finite number, got ${typeof value === 'number' ? value : describe(value)}`;
-      throw new DataValidationError(`${problem} in training data${recordLabel(records[r], firstRow + r)}`, {
-        model,
-        target,
-        row: firstRow + r,
-        recordId: records[r].id,
-      });
-    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw badNumericTarget(value, records[r], firstRow + r, target, model);
     out[r] = value;
   }
   return out;
+}
+
+function badNumericTarget(value, record, row, target, model) {
+  const problem = value === undefined ? `Missing target "${target}"` : `Target "${target}" must be a finite number, got ${typeof value === 'number' ? value : describe(value)}`;
+  return new DataValidationError(`${problem} in training data${recordLabel(record, row)}`, { model, target, row, recordId: record.id });
 }
 
 /** A stable key per label so that 1, '1' and true stay distinct classes. */
@@ -74,10 +71,11 @@ function compareLabels(a, b) {
 }
 
 /** Labels must be strings, numbers or booleans: anything else is a DataValidationError. */
-function checkLabel(value, record, row, target, model) {
+function checkLabel(value, recordOf, row, target, model) {
   const type = typeof value;
   if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) return;
   const problem = value === undefined ? `Missing target "${target}"` : `Label "${target}" must be a string, boolean or number, got ${describe(value)}`;
+  const record = recordOf();
   throw new DataValidationError(`${problem} in training data${recordLabel(record, row)}`, {
     model,
     target,
@@ -150,6 +148,47 @@ export class TrainingSet {
     this.samples += kept.length;
   }
 
+  /**
+   * Rows `[from, to)` of StoredRows (rows-arrow.js), the same as `add` with the objects
+   * `stored.rowAt(i)` of the rows the filter kept, read column by column instead.
+   */
+  addStored(stored, from, to) {
+    const targets = stored.column(this.target);
+    const columns = this._columns.map((column) => stored.column(column.name));
+    if (!targets || columns.includes(undefined)) {
+      const records = [];
+      for (let i = from; i < to; i++) if (stored.included[i]) records.push(stored.rowAt(i));
+      this.add(records);
+      return;
+    }
+    // The rows with a target (the others are counted, as in `add`).
+    const selected = new Int32Array(to - from);
+    let count = 0;
+    for (let i = from; i < to; i++) {
+      if (!stored.included[i]) continue;
+      const value = targets.valueAt(i);
+      if (value === null || value === undefined) this.missingTargets++;
+      else selected[count++] = i;
+    }
+    if (count === 0) return;
+    const rows = selected.subarray(0, count);
+    const firstRow = this.samples;
+    const rowAt = (i) => stored.rowAt(i);
+    this._columns.forEach((column, c) => column.addStored(columns[c], rows, firstRow, this.model, rowAt));
+    const values = new Float64Array(count);
+    if (this._labels) {
+      for (let r = 0; r < count; r++) values[r] = this._labelCode(targets.valueAt(rows[r]), firstRow + r, () => rowAt(rows[r]));
+    } else {
+      for (let r = 0; r < count; r++) {
+        const value = targets.valueAt(rows[r]);
+        if (typeof value !== 'number' || !Number.isFinite(value)) throw badNumericTarget(value, rowAt(rows[r]), firstRow + r, this.target, this.model);
+        values[r] = value;
+      }
+    }
+    this._targetChunks.push(values);
+    this.samples += count;
+  }
+
   /** The records that have a target (the others are counted); a non-object is an error. */
   _withTargets(records) {
     checkRecords(records, this.model);
@@ -166,18 +205,20 @@ export class TrainingSet {
 
   _labelCodes(records, firstRow) {
     const out = new Float64Array(records.length);
-    for (let r = 0; r < records.length; r++) {
-      const value = records[r][this.target];
-      checkLabel(value, records[r], firstRow + r, this.target, this.model);
-      const key = labelKey(value);
-      let entry = this._labels.get(key);
-      if (!entry) {
-        entry = { value, code: this._labels.size };
-        this._labels.set(key, entry);
-      }
-      out[r] = entry.code;
-    }
+    for (let r = 0; r < records.length; r++) out[r] = this._labelCode(records[r][this.target], firstRow + r, () => records[r]);
     return out;
+  }
+
+  /** The provisional code of label `value` of row `row` (`recordOf()` gives its record, for an error). */
+  _labelCode(value, row, recordOf) {
+    checkLabel(value, recordOf, row, this.target, this.model);
+    const key = labelKey(value);
+    let entry = this._labels.get(key);
+    if (!entry) {
+      entry = { value, code: this._labels.size };
+      this._labels.set(key, entry);
+    }
+    return entry.code;
   }
 
   /**

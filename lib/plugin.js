@@ -28,7 +28,6 @@ import { acquireTrainingLock, releaseTrainingLock } from './training-lock.js';
 import { BACKENDS, checkKeySafe, checkModelOptions, checkPluginOptions } from './options.js';
 import { modelReport } from './report/index.js';
 import { SnapshotStore } from './training-snapshot.js';
-import { arrow } from './rows-arrow.js';
 import { DEFAULT_READ_CONCURRENCY } from './record-reader.js';
 
 const MODEL_CLASSES = {
@@ -99,7 +98,6 @@ export class MLPlugin extends Plugin {
 
   async onInstall() {
     this.backendInfo = await callNative(() => native().backendInfo(this.config.backend));
-    await arrow();
     // resource.ml routes to the first MLPlugin installed on a database, as upstream.
     this.database._mlPlugin ??= this;
     defineResourceAccessor();

@@ -200,24 +200,31 @@ class RawColumn {
   }
 
   /** The tag and number of one value; a value the declared kind cannot take throws. */
-  read(value, record, row, model) {
+  read(value, record, row, model, recordOf = null) {
+    const read = this._classify(value);
+    if (read === null) throw wrongKind(this.name, this.kind ?? 'numeric', value, recordOf ? recordOf() : record, row, model);
+    return read;
+  }
+
+  /** The tag and number of one value, or null when the declared kind cannot take it. */
+  _classify(value) {
     if (isMissing(value)) return [MISSING, 0];
     const kind = this.kind;
     if (kind === 'date') {
       const ms = dateMs(value);
-      if (Number.isNaN(ms)) throw wrongKind(this.name, 'date', value, record, row, model);
+      if (Number.isNaN(ms)) return null;
       return [DATE, ms];
     }
     if (typeof value === 'number') {
-      if (!Number.isFinite(value) || kind === 'boolean') throw wrongKind(this.name, kind ?? 'numeric', value, record, row, model);
+      if (!Number.isFinite(value) || kind === 'boolean') return null;
       return [NUMBER, value];
     }
     if (typeof value === 'boolean') {
-      if (kind === 'numeric') throw wrongKind(this.name, kind, value, record, row, model);
+      if (kind === 'numeric') return null;
       return [BOOLEAN, value ? 1 : 0];
     }
     if (typeof value === 'string') {
-      if (kind === 'numeric' || kind === 'boolean') throw wrongKind(this.name, kind, value, record, row, model);
+      if (kind === 'numeric' || kind === 'boolean') return null;
       let code = this.stringCodes.get(value);
       if (code === undefined) {
         code = this.strings.length;
@@ -227,7 +234,7 @@ class RawColumn {
       return [STRING, code];
     }
     if (value instanceof Date && kind === null && !Number.isNaN(value.getTime())) return [DATE, value.getTime()];
-    throw wrongKind(this.name, kind ?? 'numeric', value, record, row, model);
+    return null;
   }
 
   addPage(records, firstRow, model) {
@@ -239,6 +246,51 @@ class RawColumn {
       tags[r] = tag;
       values[r] = number;
       if (!this.firstOf.has(tag)) this.firstOf.set(tag, { record, row: firstRow + r, value: record[this.name] });
+    }
+    this.tags.push(tags);
+    this.values.push(values);
+  }
+
+  /**
+   * Rows `selected` of a StoredColumn (rows-arrow.js) as one page, the same as `addPage` with
+   * records `rowAt(i)` (built only to name a record in an error): a number column is read from
+   * its Float64Array, other columns value by value.
+   */
+  addStored(column, selected, firstRow, model, rowAt) {
+    const count = selected.length;
+    const tags = new Uint8Array(count);
+    const values = new Float64Array(count);
+    const { kind, firstOf } = this;
+    const note = (tag, r, i) => firstOf.has(tag) || firstOf.set(tag, { record: rowAt(i), row: firstRow + r, value: column.valueAt(i) });
+    if (column.kind === 'number') {
+      // A number is a date's epoch milliseconds, else itself; finite either way, never a boolean.
+      const tag = kind === 'date' ? DATE : NUMBER;
+      const { present, numbers } = column;
+      let missing = false;
+      let any = false;
+      for (let r = 0; r < count; r++) {
+        const i = selected[r];
+        if (present && !present[i]) {
+          if (!missing) note(MISSING, r, i);
+          missing = true;
+          continue;
+        }
+        const value = numbers[i];
+        if (!Number.isFinite(value) || kind === 'boolean') throw wrongKind(this.name, kind ?? 'numeric', value, rowAt(i), firstRow + r, model);
+        if (!any) note(tag, r, i);
+        any = true;
+        tags[r] = tag;
+        values[r] = value;
+      }
+    } else {
+      for (let r = 0; r < count; r++) {
+        const i = selected[r];
+        const value = column.valueAt(i);
+        const [tag, number] = this.read(value, null, firstRow + r, model, () => rowAt(i));
+        tags[r] = tag;
+        values[r] = number;
+        if (!firstOf.has(tag)) note(tag, r, i);
+      }
     }
     this.tags.push(tags);
     this.values.push(values);
@@ -329,8 +381,7 @@ export function learnPreparation(columns, samples, { model, impute = {} }) {
     }
     const feature = { name: column.name, kind, missing, impute: strategy, fill: null };
     if (kind === 'category') {
-      const codes = categoryCodes(column, tags, values, feature);
-      encoders.push({ width: 1, write: (r, out) => (out[0] = codes[r]) });
+      encoders.push({ width: 1, column: categoryCodes(column, tags, values, feature) });
     } else {
       const present = new Float64Array(tags.length - missing);
       for (let i = 0, k = 0; i < tags.length; i++) if (tags[i] !== MISSING) present[k++] = values[i];
@@ -338,20 +389,32 @@ export function learnPreparation(columns, samples, { model, impute = {} }) {
       if (strategy !== 'error') feature.fill = fillValue(strategy, how, present);
       if (kind === 'date') feature.origin = present.length > 0 ? present[0] : feature.fill ?? 0;
       const encode = valueEncoder(feature);
-      encoders.push({ width: encode.width, write: (r, out) => encode.write(tags[r] === MISSING ? feature.fill : values[r], out) });
+      if (encode.width === 1) {
+        // The value itself: filled in place (values is this column's own concatenated copy).
+        if (missing > 0) for (let i = 0; i < tags.length; i++) if (tags[i] === MISSING) values[i] = feature.fill;
+        encoders.push({ width: 1, column: values });
+      } else {
+        encoders.push({ width: encode.width, write: (r, out) => encode.write(tags[r] === MISSING ? feature.fill : values[r], out) });
+      }
     }
     prepared.push(feature);
   }
   const width = encoders.reduce((n, e) => n + e.width, 0);
   const rows = new Float64Array(samples * width);
   const scratch = new Float64Array(5);
-  for (let r = 0; r < samples; r++) {
-    let at = r * width;
-    for (const encoder of encoders) {
-      encoder.write(r, scratch);
-      for (let c = 0; c < encoder.width; c++) rows[at + c] = scratch[c];
-      at += encoder.width;
+  let at = 0;
+  for (const encoder of encoders) {
+    // One encoded column at a time (`column`: its value per row), else row by row.
+    if (encoder.column) {
+      const column = encoder.column;
+      for (let r = 0, i = at; r < samples; r++, i += width) rows[i] = column[r];
+    } else {
+      for (let r = 0; r < samples; r++) {
+        encoder.write(r, scratch);
+        for (let c = 0; c < encoder.width; c++) rows[r * width + at + c] = scratch[c];
+      }
     }
+    at += encoder.width;
   }
   return { preparation: { version: PREPARATION_VERSION, features: prepared }, rows };
 }

@@ -12,6 +12,7 @@
 //
 // A typed column's nulls stand for whichever of `undefined` and `null` its values had (field
 // metadata `s3db-ml.missing`); a column with both is tagged JSON, where Arrow null is `undefined`.
+import { ArrowFileWriter, readArrowFile, TYPE } from './arrow-ipc.js';
 import { LoopYielder } from './event-loop.js';
 
 export const RESERVED_COLUMNS = ['__id', '__version', '__included'];
@@ -19,16 +20,6 @@ const FORMAT = 's3db-ml.rows';
 const FORMAT_VERSION = 1;
 /** Rows per record batch: each is built and read in one slice of event-loop time. */
 const BATCH_ROWS = 2048;
-
-let arrowModule = null;
-/**
- * apache-arrow, loaded once. Its import evaluates for a few hundred ms without yielding, so the
- * plugin loads it on install rather than in the middle of a training's read.
- */
-export async function arrow() {
-  arrowModule ??= await import('apache-arrow');
-  return arrowModule;
-}
 
 /**
  * Accumulates rows column by column in compact buffers outside the JavaScript heap (no object or
@@ -56,6 +47,20 @@ export class RowsBuilder {
     this.length++;
   }
 
+  /**
+   * Rows `[from, to)` of `stored` (StoredRows of a file with these fields), copied column by
+   * column: the same as `add` with each row's id, version and `stored.rowAt(i)` (or null when
+   * dropped by the filter), without an object per row.
+   */
+  addStored(stored, from, to) {
+    this._ids.appendFrom(stored.idText, from, to);
+    this._versions.appendFrom(stored.versionText, from, to);
+    this._included.reserve(to - from);
+    for (let i = from; i < to; i++) this._included.push(stored.included[i]);
+    for (let c = 0; c < this.fields.length; c++) this._columns[c].appendStored(stored.column(this.fields[c]), stored.included, from, to);
+    this.length += to - from;
+  }
+
   /** The id of row `i`. */
   idAt(i) {
     return this._ids.at(i);
@@ -70,37 +75,33 @@ export class RowsBuilder {
 
   /** The Arrow IPC file (Uint8Array); `metadata` (a JSON-able object) goes into the schema. */
   async encode(metadata = {}, yielder = new LoopYielder()) {
-    const { Bool, Field, Float64, makeData, RecordBatch, RecordBatchFileWriter, Schema, Struct, Utf8 } = await arrow();
-    const types = { number: new Float64(), string: new Utf8(), boolean: new Bool(), json: new Utf8() };
     const plans = this._columns.map((column) => column.plan());
+    const typeOf = { number: TYPE.FloatingPoint, string: TYPE.Utf8, boolean: TYPE.Bool, json: TYPE.Utf8 };
     const fields = [
-      new Field('__id', new Utf8(), false),
-      new Field('__version', new Utf8(), true),
-      new Field('__included', new Bool(), false),
-      ...this.fields.map(
-        (name, c) => new Field(name, types[plans[c].kind], true, new Map([['s3db-ml.kind', plans[c].kind], ['s3db-ml.missing', plans[c].missing]])),
-      ),
+      { name: '__id', typeId: TYPE.Utf8, nullable: false, metadata: new Map() },
+      { name: '__version', typeId: TYPE.Utf8, nullable: true, metadata: new Map() },
+      { name: '__included', typeId: TYPE.Bool, nullable: false, metadata: new Map() },
+      ...this.fields.map((name, c) => ({
+        name,
+        typeId: typeOf[plans[c].kind],
+        nullable: true,
+        metadata: new Map([['s3db-ml.kind', plans[c].kind], ['s3db-ml.missing', plans[c].missing]]),
+      })),
     ];
-    const schema = new Schema(
-      fields,
-      new Map([[FORMAT, JSON.stringify({ formatVersion: FORMAT_VERSION, fields: this.fields, ...metadata })]]),
-    );
-    const writer = new RecordBatchFileWriter();
-    writer.reset(undefined, schema);
+    const schemaMetadata = new Map([[FORMAT, JSON.stringify({ formatVersion: FORMAT_VERSION, fields: this.fields, ...metadata })]]);
+    const writer = new ArrowFileWriter({ fields, metadata: schemaMetadata });
     for (let start = 0; start === 0 || start < this.length; start += BATCH_ROWS) {
       const end = Math.min(start + BATCH_ROWS, this.length);
-      const children = [
-        this._ids.data(makeData, types.string, start, end),
-        this._versions.data(makeData, types.string, start, end),
-        boolData(makeData, types.boolean, this._included.array, start, end),
-        ...plans.map((plan, c) => this._columns[c].data(makeData, types[plan.kind], plan.kind, start, end)),
+      const columns = [
+        this._ids.data(start, end),
+        this._versions.data(start, end),
+        boolData(this._included.array, start, end),
+        ...plans.map((plan, c) => this._columns[c].data(plan.kind, start, end)),
       ];
-      const data = makeData({ type: new Struct(fields), length: end - start, nullCount: 0, children });
-      writer.write(new RecordBatch(schema, data));
+      writer.write({ length: end - start, columns });
       await yielder.maybeYield();
     }
-    writer.finish();
-    return writer.toUint8Array(true);
+    return writer.finish();
   }
 }
 
@@ -160,6 +161,31 @@ class Utf8Column {
     this.offsets.push(this.bytes.length);
   }
 
+  /** Rows `[from, to)` of another column in this layout (`{ bytes, offsets, valid }`, valid null: all valid). */
+  appendFrom(source, from, to) {
+    const [start, end] = [source.offsets[from], source.offsets[to]];
+    const shift = this.bytes.length - start;
+    this.bytes.reserve(end - start);
+    this.bytes.buffer.set(source.bytes.subarray(start, end), this.bytes.length);
+    this.bytes.length += end - start;
+    this.offsets.reserve(to - from);
+    this.valid.reserve(to - from);
+    for (let i = from; i < to; i++) {
+      this.offsets.push(source.offsets[i + 1] + shift);
+      this.valid.push(source.valid ? source.valid[i] : 1);
+    }
+  }
+
+  /** `count` nulls. */
+  pushNulls(count) {
+    this.offsets.reserve(count);
+    this.valid.reserve(count);
+    for (let i = 0; i < count; i++) {
+      this.offsets.push(this.bytes.length);
+      this.valid.push(0);
+    }
+  }
+
   at(i) {
     if (!this.valid.buffer[i]) return null;
     const offsets = this.offsets.buffer;
@@ -167,15 +193,15 @@ class Utf8Column {
     return Buffer.from(buffer.buffer, buffer.byteOffset + offsets[i], offsets[i + 1] - offsets[i]).toString('utf8');
   }
 
-  /** Arrow data of rows `[start, end)`. */
-  data(makeData, type, start, end) {
+  /** Arrow data of rows `[start, end)` (see ArrowFileWriter). */
+  data(start, end) {
     const length = end - start;
     const { nullBitmap, nullCount } = bitmapOf(this.valid.buffer, start, end);
     const offsets = this.offsets.buffer;
     const valueOffsets = new Int32Array(length + 1);
     for (let i = 0; i <= length; i++) valueOffsets[i] = offsets[start + i] - offsets[start];
     const data = this.bytes.buffer.slice(offsets[start], offsets[end]);
-    return makeData({ type, length, nullCount, nullBitmap: nullCount > 0 ? nullBitmap : undefined, valueOffsets, data });
+    return { nullCount, validity: nullCount > 0 ? nullBitmap : null, offsets: valueOffsets, values: data };
   }
 
   get heldBytes() {
@@ -231,6 +257,38 @@ class ValueColumn {
   }
 
   /**
+   * Rows `[from, to)` of a StoredColumn, as `push` would take their values (`included[i]` 0: a
+   * row the filter dropped): numbers and booleans copied as they are, other values one by one.
+   */
+  appendStored(column, included, from, to) {
+    if (column.kind !== 'number' && column.kind !== 'boolean') {
+      for (let i = from; i < to; i++) this.push(included[i] ? column.valueAt(i) : EXCLUDED, !included[i]);
+      return;
+    }
+    const count = to - from;
+    this.tags.reserve(count);
+    this.numbers.reserve(count);
+    const valueTag = column.kind === 'number' ? NUMBER : BOOLEAN;
+    const missingTag = column.missingValue === null ? NULL : ABSENT;
+    const { present, numbers } = column;
+    const tags = this.tags.buffer;
+    const values = this.numbers.buffer;
+    let at = this.length;
+    for (let i = from; i < to; i++, at++) {
+      let tag = valueTag;
+      if (!included[i]) tag = EXCLUDED;
+      else if (present && !present[i]) tag = missingTag;
+      tags[at] = tag;
+      values[at] = tag === valueTag ? numbers[i] : 0;
+      this.counts[tag]++;
+    }
+    this.tags.length += count;
+    this.numbers.length += count;
+    this.text?.pushNulls(count);
+    this.length += count;
+  }
+
+  /**
    * How the column is stored: `{ kind: 'number'|'string'|'boolean'|'json', missing: 'undefined'|'null' }`:
    * the one kind of its present values (json when they mix kinds, or when both null and
    * undefined occur). Rows dropped by the filter are not values of the column.
@@ -246,7 +304,7 @@ class ValueColumn {
   }
 
   /** Arrow data of rows `[start, end)` as `kind` (from plan()). */
-  data(makeData, type, kind, start, end) {
+  data(kind, start, end) {
     const length = end - start;
     const tags = this.tags.buffer.subarray(start, end);
     const numbers = this.numbers.buffer.subarray(start, end);
@@ -254,23 +312,23 @@ class ValueColumn {
       const valid = new Uint8Array(length);
       for (let i = 0; i < length; i++) valid[i] = tags[i] === NUMBER || tags[i] === BOOLEAN ? 1 : 0;
       const { nullBitmap, nullCount } = bitmapOf(valid, 0, length);
-      const common = { type, length, nullCount, nullBitmap: nullCount > 0 ? nullBitmap : undefined };
+      const common = { nullCount, validity: nullCount > 0 ? nullBitmap : null, offsets: null };
       if (kind === 'number') {
-        const data = new Float64Array(length);
-        for (let i = 0; i < length; i++) if (valid[i]) data[i] = numbers[i];
-        return makeData({ ...common, data });
+        const values = new Float64Array(length);
+        for (let i = 0; i < length; i++) if (valid[i]) values[i] = numbers[i];
+        return { ...common, values };
       }
-      const data = new Uint8Array(Math.ceil(length / 8));
-      for (let i = 0; i < length; i++) if (valid[i] && numbers[i] === 1) data[i >> 3] |= 1 << (i & 7);
-      return makeData({ ...common, data });
+      const values = new Uint8Array(Math.ceil(length / 8));
+      for (let i = 0; i < length; i++) if (valid[i] && numbers[i] === 1) values[i >> 3] |= 1 << (i & 7);
+      return { ...common, values };
     }
     // A string column is its texts as they are: a row that holds no string has none (an Arrow
     // null, for undefined, null and dropped rows alike).
-    if (kind === 'string') return this.text.data(makeData, type, start, end);
+    if (kind === 'string') return this.text.data(start, end);
     // JSON: every present value as tagged JSON; an Arrow null for undefined and dropped rows.
     const json = new Utf8Column();
     for (let i = 0; i < length; i++) json.push(this._json(tags[i], numbers[i], start + i));
-    return json.data(makeData, type, 0, length);
+    return json.data(0, length);
   }
 
   /** Row `row`'s value as tagged JSON text, or null for an Arrow null. */
@@ -309,11 +367,11 @@ function bitmapOf(valid, start, end) {
 }
 
 /** Arrow Bool data of `flags[start..end)` (no nulls). */
-function boolData(makeData, type, flags, start, end) {
+function boolData(flags, start, end) {
   const length = end - start;
-  const data = new Uint8Array(Math.ceil(length / 8));
-  for (let i = 0; i < length; i++) if (flags[start + i]) data[i >> 3] |= 1 << (i & 7);
-  return makeData({ type, length, nullCount: 0, data });
+  const values = new Uint8Array(Math.ceil(length / 8));
+  for (let i = 0; i < length; i++) if (flags[start + i]) values[i >> 3] |= 1 << (i & 7);
+  return { nullCount: 0, validity: null, offsets: null, values };
 }
 
 /**
@@ -339,69 +397,181 @@ function decodeValue(text) {
 }
 
 /**
- * The rows of an IPC file written by RowsBuilder:
- * `{ metadata, fields, ids, versions, included, columns }`, columns as JS arrays of the original
- * values (`undefined` where a field was missing). Throws when the bytes are not such a file.
+ * The rows of an IPC file written by RowsBuilder, as StoredRows (columns, no object per row).
+ * Throws when the bytes are not such a file. Reads the file itself (arrow-ipc.js), without the
+ * apache-arrow library.
  */
-export async function decodeRows(bytes, yielder = new LoopYielder()) {
-  const { RecordBatchReader } = await arrow();
-  const reader = RecordBatchReader.from(bytes);
-  reader.open();
-  const raw = reader.schema?.metadata.get(FORMAT);
+export async function readRows(bytes, yielder = new LoopYielder()) {
+  const file = readArrowFile(bytes);
+  const raw = file.metadata.get(FORMAT);
   if (!raw) throw new Error('not an s3db-ml rows file (no schema metadata)');
   const metadata = JSON.parse(raw);
   if (metadata.formatVersion !== FORMAT_VERSION) throw new Error(`rows format version ${metadata.formatVersion} (this release reads ${FORMAT_VERSION})`);
   const fields = metadata.fields;
-  const plans = fields.map((name) => {
-    const field = reader.schema.fields.find((f) => f.name === name);
-    if (!field) throw new Error(`rows file lacks the column of field "${name}"`);
-    return { kind: field.metadata.get('s3db-ml.kind'), missing: field.metadata.get('s3db-ml.missing') };
-  });
-  const out = { metadata, fields, ids: [], versions: [], included: [], columns: fields.map(() => []) };
-  // One record batch per slice of event-loop time.
-  for (const batch of reader) {
-    const at = (name) => batch.getChild(name).data;
-    appendValues(out.ids, at('__id'), 'string', null);
-    appendValues(out.versions, at('__version'), 'string', null);
-    appendValues(out.included, at('__included'), 'boolean', null);
-    fields.forEach((name, c) => {
-      const { kind, missing } = plans[c];
-      appendValues(out.columns[c], at(name), kind, missing === 'null' ? null : undefined);
-    });
+  if (!Array.isArray(fields)) throw new Error('rows file metadata lacks its fields');
+  const columnOf = (name, typeIds) => {
+    const c = file.fields.findIndex((f) => f.name === name);
+    if (c === -1) throw new Error(`rows file lacks the column "${name}"`);
+    if (!typeIds.includes(file.fields[c].typeId)) throw new Error(`rows file column "${name}" has an unexpected type`);
+    return c;
+  };
+  const chunks = (c) => file.batches.map((batch) => batch.columns[c]);
+  const length = file.batches.reduce((n, batch) => n + batch.length, 0);
+  const ids = textColumn(chunks(columnOf('__id', [TYPE.Utf8])), length);
+  await yielder.maybeYield();
+  const versions = textColumn(chunks(columnOf('__version', [TYPE.Utf8])), length);
+  await yielder.maybeYield();
+  const included = boolColumn(chunks(columnOf('__included', [TYPE.Bool])), length).numbers;
+  const columns = [];
+  for (const name of fields) {
+    const c = columnOf(name, [TYPE.Utf8, TYPE.Bool, TYPE.FloatingPoint]);
+    const kind = file.fields[c].metadata.get('s3db-ml.kind');
+    const missingValue = file.fields[c].metadata.get('s3db-ml.missing') === 'null' ? null : undefined;
+    const expected = { number: TYPE.FloatingPoint, boolean: TYPE.Bool, string: TYPE.Utf8, json: TYPE.Utf8 }[kind];
+    if (file.fields[c].typeId !== expected) throw new Error(`rows file column "${name}" is not of its kind ${kind}`);
+    let column;
+    if (kind === 'number') column = floatColumn(chunks(c), length);
+    else if (kind === 'boolean') column = boolColumn(chunks(c), length);
+    else {
+      const text = textColumn(chunks(c), length);
+      const values = text.strings.map((value) => (value === null ? missingValue : kind === 'json' ? decodeValue(value) : value));
+      column = { present: text.valid, numbers: null, values };
+    }
+    columns.push(new StoredColumn(kind, missingValue, column));
     await yielder.maybeYield();
   }
-  return out;
+  return new StoredRows({ metadata, fields, length, ids, versions, included, columns });
 }
 
 /**
- * Appends the values of Arrow data chunks (Float64, Bool or Utf8, as written by RowsBuilder) to
- * `target`, reading their buffers directly: `missingValue` stands for an Arrow null.
+ * Rows read back from a rows file, column by column: `ids[i]`, `versions[i]` (string or null),
+ * `included[i]` (1, or 0 for a record the filter dropped) and one StoredColumn per field. Its
+ * typed columns are what a new RowsBuilder or a TrainingSet copies unchanged rows from.
  */
-function appendValues(target, chunks, kind, missingValue) {
-  for (const data of chunks) {
-    const { length, offset, values, nullBitmap } = data;
-    const present = (i) => !nullBitmap || nullBitmap.length === 0 || (nullBitmap[(offset + i) >> 3] & (1 << ((offset + i) & 7))) !== 0;
-    if (kind === 'number') {
-      for (let i = 0; i < length; i++) target.push(present(i) ? values[offset + i] : missingValue);
-    } else if (kind === 'boolean') {
-      for (let i = 0; i < length; i++) target.push(present(i) ? (values[(offset + i) >> 3] & (1 << ((offset + i) & 7))) !== 0 : missingValue);
-    } else {
-      const offsets = data.valueOffsets;
-      const start = offsets[offset];
-      const bytes = values.subarray(start, offsets[offset + length]);
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-      const ascii = text.length === bytes.length;
-      for (let i = 0; i < length; i++) {
-        if (!present(i)) {
-          target.push(missingValue);
-          continue;
-        }
-        const [from, to] = [offsets[offset + i] - start, offsets[offset + i + 1] - start];
-        const value = ascii ? text.slice(from, to) : DECODER.decode(bytes.subarray(from, to));
-        target.push(kind === 'json' ? decodeValue(value) : value);
-      }
-    }
+export class StoredRows {
+  constructor({ metadata, fields, length, ids, versions, included, columns }) {
+    Object.assign(this, { metadata, fields, length, included, columns });
+    /** Ids and versions as strings, and as the UTF-8 bytes RowsBuilder copies. */
+    this.ids = ids.strings;
+    this.versions = versions.strings;
+    this.idText = ids;
+    this.versionText = versions;
+    this._fieldIndex = new Map(fields.map((name, c) => [name, c]));
   }
+
+  /** The column of field `name`, or undefined. */
+  column(name) {
+    return this.columns[this._fieldIndex.get(name)];
+  }
+
+  /** Row `i` as the plain object a fresh read gives (absent fields stay absent). */
+  rowAt(i) {
+    const row = {};
+    for (let c = 0; c < this.fields.length; c++) {
+      const value = this.columns[c].valueAt(i);
+      if (value !== undefined) row[this.fields[c]] = value;
+    }
+    return row;
+  }
+}
+
+/**
+ * One field's stored values: `kind` ('number', 'boolean', 'string' or 'json'), `present[i]` (0 for
+ * an Arrow null, which stands for `missingValue`; null when every row has a value), and the values:
+ * `numbers` (Float64Array: the number, or 0/1) for number and boolean columns, `values` (a JS
+ * array of the original values) for the others.
+ */
+export class StoredColumn {
+  constructor(kind, missingValue, { present, numbers, values = null }) {
+    Object.assign(this, { kind, missingValue, present, numbers, values });
+  }
+
+  valueAt(i) {
+    if (this.values) return this.values[i];
+    if (this.present && !this.present[i]) return this.missingValue;
+    return this.kind === 'boolean' ? this.numbers[i] === 1 : this.numbers[i];
+  }
+}
+
+/** Per-row flags (1 = present) of Arrow chunks' validity bitmaps; null when nothing is null. */
+function presentFlags(chunks, length) {
+  if (!chunks.some((chunk) => chunk.validity)) return null;
+  const present = new Uint8Array(length).fill(1);
+  let at = 0;
+  for (const { validity, length: rows } of chunks) {
+    if (validity) for (let i = 0; i < rows; i++) present[at + i] = (validity[i >> 3] >> (i & 7)) & 1;
+    at += rows;
+  }
+  return present;
+}
+
+function floatColumn(chunks, length) {
+  const numbers = new Float64Array(length);
+  const bytes = new Uint8Array(numbers.buffer);
+  let at = 0;
+  for (const { values, length: rows } of chunks) {
+    bytes.set(values.subarray(0, rows * 8), at * 8);
+    at += rows;
+  }
+  return { present: presentFlags(chunks, length), numbers };
+}
+
+/** A Bool column as 0/1 numbers (Float64Array, what RowsBuilder keeps), or `numbers` of __included as bytes. */
+function boolColumn(chunks, length) {
+  const numbers = new Float64Array(length);
+  let at = 0;
+  for (const { values, length: rows } of chunks) {
+    for (let i = 0; i < rows; i++) numbers[at + i] = (values[i >> 3] >> (i & 7)) & 1;
+    at += rows;
+  }
+  return { present: presentFlags(chunks, length), numbers };
+}
+
+/**
+ * A Utf8 column as one run of UTF-8 bytes with an offset per row (`{ bytes, offsets, valid }`,
+ * RowsBuilder's layout) and as strings (`strings`, null for an Arrow null).
+ */
+function textColumn(chunks, length) {
+  let total = 0;
+  for (const { offsets, length: rows } of chunks) total += offsets[rows] - offsets[0];
+  const bytes = new Uint8Array(total);
+  const offsets = new Int32Array(length + 1);
+  let [row, end] = [0, 0];
+  for (const chunk of chunks) {
+    const first = chunk.offsets[0];
+    bytes.set(chunk.values.subarray(first, chunk.offsets[chunk.length]), end);
+    for (let i = 1; i <= chunk.length; i++) offsets[row + i] = end + chunk.offsets[i] - first;
+    row += chunk.length;
+    end = offsets[row];
+  }
+  const valid = presentFlags(chunks, length);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  // All ASCII (ids, versions, most labels): one decode, then slices.
+  const ascii = text.length === bytes.length;
+  const strings = new Array(length);
+  for (let i = 0; i < length; i++) {
+    if (valid && !valid[i]) strings[i] = null;
+    else strings[i] = ascii ? text.slice(offsets[i], offsets[i + 1]) : DECODER.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+  }
+  return { bytes, offsets, valid, strings };
+}
+
+/**
+ * The rows of an IPC file written by RowsBuilder as plain arrays:
+ * `{ metadata, fields, ids, versions, included, columns }`, columns as JS arrays of the original
+ * values (`undefined` where a field was missing). Throws when the bytes are not such a file.
+ */
+export async function decodeRows(bytes, yielder = new LoopYielder()) {
+  const rows = await readRows(bytes, yielder);
+  const all = (column) => Array.from({ length: rows.length }, (_, i) => column.valueAt(i));
+  return {
+    metadata: rows.metadata,
+    fields: rows.fields,
+    ids: rows.ids,
+    versions: rows.versions,
+    included: Array.from(rows.included, (flag) => flag === 1),
+    columns: rows.columns.map(all),
+  };
 }
 
 const DECODER = new TextDecoder();

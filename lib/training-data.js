@@ -21,6 +21,8 @@ import { snapshotFingerprint } from './training-snapshot.js';
 const READ_AHEAD = 1000;
 /** Prepared rows handed to the TrainingSet at once. */
 const BATCH_ROWS = 256;
+/** Snapshot rows copied at once (one slice of event-loop time). */
+const MAX_RUN = 16_384;
 /** What `prepare` returns for a record the model's `filter` drops. */
 const FILTERED_OUT = Symbol('filtered out');
 
@@ -98,16 +100,23 @@ export async function readTrainingSet({
     getRecord,
     onFetched: () => fetched++,
   });
+  const stored = previous.snapshot?.rows ?? null;
   let rows = [];
   try {
-    for (let k = 0; k < listing.length; k++) {
-      const [id, version] = [listing.ids[k], listing.versionAt(k)];
-      const cached = reuse.index[k];
-      if (cached >= 0) {
-        const row = previous.snapshot.rows.included[cached] ? cachedRow(previous.snapshot.rows, cached) : null;
-        builder.add(id, version, row);
-        if (row) rows.push(row);
+    for (let k = 0; k < listing.length; ) {
+      const from = reuse.index[k];
+      if (from >= 0) {
+        // A run of unchanged records, consecutive in the snapshot too: copied column by column
+        // into the training set and the new snapshot (the rows of the records before it first).
+        let end = k + 1;
+        while (end < listing.length && end - k < MAX_RUN && reuse.index[end] === from + (end - k)) end++;
+        set.add(rows);
+        rows = [];
+        addStored(set, stored, from, from + (end - k));
+        builder.addStored(stored, from, from + (end - k));
+        k = end;
       } else {
+        const [id, version] = [listing.ids[k], listing.versionAt(k)];
         const record = await guardFetch(() => stream.next(), modelName, config);
         if (record) {
           const prepared = prepare(record, config, modelName);
@@ -120,15 +129,15 @@ export async function readTrainingSet({
             rows.push(row);
           }
         }
+        k++;
         // Progress every READ_AHEAD records listed.
-        if ((k + 1) % READ_AHEAD === 0) report();
-      }
-      if (rows.length >= BATCH_ROWS) {
+        if (k % READ_AHEAD === 0) report();
+        if (rows.length < BATCH_ROWS) continue;
         set.add(rows);
         rows = [];
-        throwIfAborted(signal, modelName);
-        await yielder.maybeYield();
       }
+      throwIfAborted(signal, modelName);
+      await yielder.maybeYield();
     }
     set.add(rows);
     rows = [];
@@ -177,32 +186,48 @@ export async function readTrainingSet({
 
 /**
  * For each listed entry, the snapshot row to reuse (its version unchanged and settled), or -1 to
- * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed.
+ * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed. Both are
+ * sorted by id (the snapshot is written in listing order), so one merging pass pairs them.
  */
 function reusablePlan(listing, rows) {
   const index = new Int32Array(listing.length).fill(-1);
   if (!rows) return { index, toRead: listing.length, deleted: 0 };
-  const byId = new Map();
-  for (let i = 0; i < rows.ids.length; i++) byId.set(rows.ids[i], i);
+  const matchAt = sortedMatcher(rows.ids);
   let toRead = 0;
   let stillListed = 0;
   for (let k = 0; k < listing.length; k++) {
-    const i = byId.get(listing.ids[k]);
-    if (i !== undefined) stillListed++;
-    if (i !== undefined && rows.versions[i] !== null && rows.versions[i] === listing.versionAt(k)) index[k] = i;
+    const i = matchAt(listing.ids[k]);
+    if (i !== -1) stillListed++;
+    if (i !== -1 && rows.versions[i] !== null && rows.versions[i] === listing.versionAt(k)) index[k] = i;
     else toRead++;
   }
   return { index, toRead, deleted: rows.ids.length - stillListed };
 }
 
-/** Snapshot row `i` as the plain object a fresh read gives (absent fields stay absent). */
-function cachedRow(rows, i) {
-  const row = {};
-  for (let c = 0; c < rows.fields.length; c++) {
-    const value = rows.columns[c][i];
-    if (value !== undefined) row[rows.fields[c]] = value;
+/**
+ * `(id) => index of id in ids, or -1`, for ids asked in ascending order: a merge through `ids`
+ * when they are sorted (code-unit order, the listing's), else a Map.
+ */
+function sortedMatcher(ids) {
+  for (let i = 1; i < ids.length; i++) {
+    if (!(ids[i - 1] < ids[i])) {
+      const byId = new Map(ids.map((id, at) => [id, at]));
+      return (id) => byId.get(id) ?? -1;
+    }
   }
-  return row;
+  let at = 0;
+  return (id) => {
+    while (at < ids.length && ids[at] < id) at++;
+    return at < ids.length && ids[at] === id ? at : -1;
+  };
+}
+
+/** Snapshot rows `[from, to)` into the training set: column by column where it can, else as objects. */
+function addStored(set, stored, from, to) {
+  if (typeof set.addStored === 'function') return set.addStored(stored, from, to);
+  const rows = [];
+  for (let i = from; i < to; i++) if (stored.included[i]) rows.push(stored.rowAt(i));
+  set.add(rows);
 }
 
 /** The training fields of a prepared record, as a plain object. */

@@ -9,7 +9,7 @@
 // the previous rows. A snapshot is trusted only when its bytes match the manifest's hash and its
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
-import { decodeRows } from './rows-arrow.js';
+import { readRows } from './rows-arrow.js';
 import { readBinary, writeBinary } from './weights-store.js';
 
 /** Bumped when what a snapshot holds, or how rows are prepared from records, changes. */
@@ -74,7 +74,7 @@ export class SnapshotStore {
   }
 
   /**
-   * The rows a trusted manifest points to: `{ rows, reason: null }` (decodeRows' shape), or
+   * The rows a trusted manifest points to: `{ rows, reason: null }` (StoredRows), or
    * `{ rows: null, reason }` when they are missing, damaged or unreadable.
    */
   async loadRows(manifest, yielder) {
@@ -86,7 +86,7 @@ export class SnapshotStore {
     }
     if (bytes.length !== manifest.bytes || sha256(bytes) !== manifest.sha256) return { rows: null, reason: 'damaged' };
     try {
-      return { rows: await decodeRows(bytes, yielder), reason: null };
+      return { rows: await readRows(bytes, yielder), reason: null };
     } catch (error) {
       return { rows: null, reason: `unreadable rows: ${error.message}` };
     }
