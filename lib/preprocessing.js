@@ -372,8 +372,9 @@ export function learnPreparation(columns, samples, { model, impute = {} }) {
     if (kind === 'boolean' && strategy === 'value' && how !== 0 && how !== 1) {
       throw new ModelConfigError(`Model "${model}": \`impute.${column.name}\` must be 0 or 1 for a boolean feature, got ${how}`, { modelName: model, field: column.name, impute: how });
     }
+    // Counted only when a missing value was seen at all (firstOf notes the first of each tag).
     let missing = 0;
-    for (let i = 0; i < tags.length; i++) if (tags[i] === MISSING) missing++;
+    if (column.firstOf.has(MISSING)) for (let i = 0; i < tags.length; i++) if (tags[i] === MISSING) missing++;
     if (strategy === 'error' && missing > 0) {
       const at = tags.indexOf(MISSING);
       const { record, row } = column.firstOf.get(MISSING) ?? {};
@@ -383,8 +384,11 @@ export function learnPreparation(columns, samples, { model, impute = {} }) {
     if (kind === 'category') {
       encoders.push({ width: 1, column: categoryCodes(column, tags, values, feature) });
     } else {
-      const present = new Float64Array(tags.length - missing);
-      for (let i = 0, k = 0; i < tags.length; i++) if (tags[i] !== MISSING) present[k++] = values[i];
+      let present = values.slice();
+      if (missing > 0) {
+        present = new Float64Array(tags.length - missing);
+        for (let i = 0, k = 0; i < tags.length; i++) if (tags[i] !== MISSING) present[k++] = values[i];
+      }
       present.sort();
       if (strategy !== 'error') feature.fill = fillValue(strategy, how, present);
       if (kind === 'date') feature.origin = present.length > 0 ? present[0] : feature.fill ?? 0;

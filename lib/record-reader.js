@@ -40,18 +40,26 @@ const LIST_PAGE = { s3: 1000, memory: 10_000, file: Number.MAX_SAFE_INTEGER };
 
 /**
  * Calls `collect(key, etag, lastModifiedMs, size)` for every object under `prefix`, in no
- * particular order, one LIST page at a time: the listing's own objects are never all held. On S3,
- * `splitAfter` (record ids, sorted, or a promise of them) cuts the listing into ranges that are
- * listed concurrently, and `store` (a NativeStore that reads the bucket, or null) lists them from
- * Rust.
+ * particular order. On S3, `splitAfter` (record ids, sorted, or a promise of them) cuts the
+ * listing into ranges that are listed concurrently, and `store` (a NativeStore that reads the
+ * bucket, or null) lists them from Rust. `onListed` (same arguments) hears of each object as soon
+ * as its page arrives, before the listing is complete.
  */
-async function listAll(client, prefix, yielder, collect, { splitAfter = null, store = null } = {}) {
+async function listAll(client, prefix, yielder, collect, { splitAfter = null, store = null, onListed = null } = {}) {
   const kind = clientKind(client);
-  if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
   if (kind === 's3') {
     const bounds = (await splitAfter) ?? [];
-    if ((bounds.length > 0 || store?.readsBucket) && (await listS3Ranges(client, prefix, bounds, yielder, collect, { store }))) return;
+    if ((bounds.length > 0 || store?.readsBucket) && (await listS3Ranges(client, prefix, bounds, yielder, collect, { store, onListed }))) return;
   }
+  // Elsewhere each object is collected as it is listed.
+  if (onListed) {
+    const collectOnly = collect;
+    collect = (key, etag, modifiedMs, size) => {
+      onListed(key, etag, modifiedMs, size);
+      collectOnly(key, etag, modifiedMs, size);
+    };
+  }
+  if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
   const maxKeys = LIST_PAGE[clientKind(client)];
   let continuationToken = null;
   do {
@@ -77,36 +85,39 @@ const LIST_CONCURRENCY = 16;
  * thread nothing; else from the AWS SDK s3db.js uses. False when neither is at hand (the caller
  * then lists one page after another). `maxKeys`: keys per LIST call (S3's most by default).
  */
-export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxKeys = 1000, store = null } = {}) {
+export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxKeys = 1000, store = null, onListed = null } = {}) {
   if (typeof client.config?.bucket !== 'string') return false;
   // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
   const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
   const listPage = store?.readsBucket ? nativeListPage(client, store, keyPrefix, maxKeys) : sdkListPage(client, keyPrefix, maxKeys);
   if (!listPage) return false;
   const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
-  const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null }));
+  const ranges = [null, ...bounds].map((after, i) => ({ after, upTo: bounds[i] ?? null, pages: [] }));
   let next = 0;
   const worker = async () => {
     while (next < ranges.length) {
-      const { after, upTo } = ranges[next++];
+      const { after, upTo, pages } = ranges[next++];
       let token = null;
       for (;;) {
         const page = await listPage(after, token);
-        let passed = false;
-        for (let i = 0; i < page.keys.length; i++) {
-          if (upTo !== null && page.keys[i] > upTo) {
-            passed = true;
-            break;
-          }
-          collect(page.keys[i], page.eTags[i], page.lastModified[i], page.sizes[i]);
-        }
+        // The keys of this range: up to its bound.
+        let count = page.keys.length;
+        if (upTo !== null) while (count > 0 && page.keys[count - 1] > upTo) count--;
+        pages.push({ page, count });
+        if (onListed) for (let i = 0; i < count; i++) onListed(page.keys[i], page.eTags[i], page.lastModified[i], page.sizes[i]);
         await yielder.maybeYield();
-        if (passed || !page.nextToken) break;
+        if (count < page.keys.length || !page.nextToken) break;
         token = page.nextToken;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ranges.length) }, worker));
+  // Collected range after range, page after page: in the order S3 lists keys.
+  for (const { pages } of ranges) {
+    for (const { page, count } of pages) {
+      for (let i = 0; i < count; i++) collect(page.keys[i], page.eTags[i], page.lastModified[i], page.sizes[i]);
+    }
+  }
   return true;
 }
 
@@ -216,7 +227,7 @@ function idOfKey(key) {
  * `splitAfter`: record ids (or a promise of them) to list the ranges between at once, e.g. from
  * the previous listing (see splitPoints); `store`: a NativeStore to list S3 with (see listAll).
  */
-export async function listRecordVersions(resource, { partition, yielder, splitAfter = null, store = null }) {
+export async function listRecordVersions(resource, { partition, yielder, splitAfter = null, store = null, onListed = null }) {
   const client = resource.client;
   let members = null;
   if (partition?.name) {
@@ -229,16 +240,29 @@ export async function listRecordVersions(resource, { partition, yielder, splitAf
     await listAll(client, prefix, yielder, (key) => members.add(idOfKey(key)), { store });
   }
   const listing = new RecordListing();
+  const idOfRecordKey = (key) => {
+    const id = idOfKey(key);
+    return id !== null && !(members && !members.has(id)) ? id : null;
+  };
   // The key prefix s3db.js uses for the records themselves; the client adds its own keyPrefix.
   await listAll(
     client,
     `resource=${resource.name}/data/`,
     yielder,
     (key, etag, modifiedMs, size) => {
-      const id = idOfKey(key);
-      if (id !== null && !(members && !members.has(id))) listing.add(id, etag, modifiedMs, size);
+      const id = idOfRecordKey(key);
+      if (id !== null) listing.add(id, etag, modifiedMs, size);
     },
-    { splitAfter, store },
+    {
+      splitAfter,
+      store,
+      onListed: onListed
+        ? (key, etag, modifiedMs, size) => {
+            const id = idOfRecordKey(key);
+            if (id !== null) onListed(id, versionOf(etag, modifiedMs, size));
+          }
+        : null,
+    },
   );
   listing.sortById();
   return listing;
@@ -278,12 +302,20 @@ export class RecordListing {
 
   /** Record k's version marker (what the snapshot stores and compares). */
   versionAt(k) {
-    return `${this._etags[this._etagCodes[k]]}|${this.modifiedMs[k]}|${this._sizes[k]}`;
+    return versionOf(this._etags[this._etagCodes[k]], this.modifiedMs[k], this._sizes[k]);
   }
 
   /** Code-unit order of the ids: what S3 and the memory client list in, the same on every client. */
   sortById() {
     const ids = this.ids;
+    // Listed in order already (S3's ranges are collected one after another): only the arrays' types change.
+    let sorted = true;
+    for (let k = 1; k < ids.length && sorted; k++) sorted = ids[k - 1] < ids[k];
+    if (sorted) {
+      this.modifiedMs = Float64Array.from(this.modifiedMs);
+      this._etagCodes = Int32Array.from(this._etagCodes);
+      return;
+    }
     const order = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
     this.ids = order.map((i) => ids[i]);
     this.modifiedMs = Float64Array.from(order, (i) => this.modifiedMs[i]);
@@ -291,6 +323,11 @@ export class RecordListing {
     this._sizes = order.map((i) => this._sizes[i]);
     this._etagCodes = Int32Array.from(order, (i) => this._etagCodes[i]);
   }
+}
+
+/** A record's version marker from what a listing says of its object. */
+export function versionOf(etag, modifiedMs, size) {
+  return `${etag}|${modifiedMs}|${size}`;
 }
 
 /**
@@ -313,11 +350,12 @@ const RANGE_KEYS = 900;
  * memory holds a window of records however many are read, and each is converted while young
  * (V8 then frees it in a cheap scavenge instead of promoting it to the old heap).
  * `idAt(w)`/`modifiedMsAt(w)`: the w-th record to GET and its listed modification time;
- * `getRecord(id)`: how one record is read (default `resource.getOrNull`; see record-objects.js).
+ * `getRecord(id)`: how one record is read (default `resource.getOrNull`; see record-objects.js);
+ * `prefetched(id)`: the GET already sent for a record (`Promise<{ record, sentAt }>`), or null.
  */
 export class OrderedFetch {
-  constructor(resource, { count, idAt, modifiedMsAt, concurrency, window, yielder, onFetched, getRecord = (id) => resource.getOrNull(id) }) {
-    Object.assign(this, { count, idAt, modifiedMsAt, yielder, onFetched, getRecord });
+  constructor(resource, { count, idAt, modifiedMsAt, concurrency, window, yielder, onFetched, getRecord = (id) => resource.getOrNull(id), prefetched = null }) {
+    Object.assign(this, { count, idAt, modifiedMsAt, yielder, onFetched, getRecord, prefetched });
     this.window = Math.max(1, Math.min(window, count));
     this.settleMs = SETTLE_MS[clientKind(resource.client)];
     this.settled = false;
@@ -346,10 +384,14 @@ export class OrderedFetch {
         continue;
       }
       const w = this._next++;
-      const sentAt = Date.now();
+      const id = this.idAt(w);
+      // A GET sent before the listing was complete (Prefetch), else one sent now.
+      const early = this.prefetched?.(id) ?? null;
+      let sentAt = Date.now();
       let record;
       try {
-        record = await this.getRecord(this.idAt(w));
+        if (early) ({ record, sentAt } = await early);
+        else record = await this.getRecord(id);
       } catch (error) {
         this._fail(error);
         return;
@@ -400,5 +442,64 @@ export class OrderedFetch {
     this._closed = true;
     for (const wake of this._roomWaiters.splice(0)) wake();
     this.done.catch(() => {});
+  }
+}
+
+/**
+ * GETs of records sent while the listing is still arriving: once the snapshot is known, a listed
+ * record whose version it does not hold is certain to be read, so its GET need not wait for the
+ * rest of the listing. `concurrency` GETs at a time, at most `limit` in all (each is held until
+ * OrderedFetch takes it, so memory stays bounded); `take(id)` hands one over, once.
+ */
+export class Prefetch {
+  constructor({ getRecord, concurrency, limit }) {
+    Object.assign(this, { getRecord, concurrency, limit });
+    this._started = new Map();
+    this._queue = [];
+    this._running = 0;
+    this._closed = false;
+  }
+
+  /** Starts reading record `id` (unless the limit is reached or it is already started). */
+  start(id) {
+    if (this._closed || this._started.size >= this.limit || this._started.has(id)) return;
+    let settle;
+    const fetched = new Promise((resolve, reject) => (settle = { resolve, reject }));
+    // Its failure surfaces when OrderedFetch takes it; a record never taken fails silently.
+    fetched.catch(() => {});
+    this._started.set(id, fetched);
+    this._queue.push({ id, settle });
+    this._pump();
+  }
+
+  _pump() {
+    while (this._running < this.concurrency && this._queue.length > 0) {
+      const { id, settle } = this._queue.shift();
+      this._running++;
+      const sentAt = Date.now();
+      Promise.resolve()
+        .then(() => (this._closed ? null : this.getRecord(id)))
+        .then(
+          (record) => settle.resolve({ record, sentAt }),
+          (error) => settle.reject(error),
+        )
+        .finally(() => {
+          this._running--;
+          this._pump();
+        });
+    }
+  }
+
+  /** The GET started for `id` (`Promise<{ record, sentAt }>`), or null; each is handed over once. */
+  take(id) {
+    const fetched = this._started.get(id);
+    if (!fetched) return null;
+    this._started.set(id, null);
+    return fetched;
+  }
+
+  /** Sends no more GETs (those queued resolve with no record). */
+  close() {
+    this._closed = true;
   }
 }

@@ -56,7 +56,8 @@ export class RowsBuilder {
     this._ids.appendFrom(stored.idText, from, to);
     this._versions.appendFrom(stored.versionText, from, to);
     this._included.reserve(to - from);
-    for (let i = from; i < to; i++) this._included.push(stored.included[i]);
+    this._included.buffer.set(stored.included.subarray(from, to), this._included.length);
+    this._included.length += to - from;
     for (let c = 0; c < this.fields.length; c++) this._columns[c].appendStored(stored.column(this.fields[c]), stored.included, from, to);
     this.length += to - from;
   }
@@ -168,22 +169,26 @@ class Utf8Column {
     this.bytes.reserve(end - start);
     this.bytes.buffer.set(source.bytes.subarray(start, end), this.bytes.length);
     this.bytes.length += end - start;
-    this.offsets.reserve(to - from);
-    this.valid.reserve(to - from);
-    for (let i = from; i < to; i++) {
-      this.offsets.push(source.offsets[i + 1] + shift);
-      this.valid.push(source.valid ? source.valid[i] : 1);
-    }
+    const count = to - from;
+    this.offsets.reserve(count);
+    this.valid.reserve(count);
+    const offsets = this.offsets.buffer;
+    for (let i = 0, at = this.offsets.length; i < count; i++, at++) offsets[at] = source.offsets[from + i + 1] + shift;
+    if (source.valid) this.valid.buffer.set(source.valid.subarray(from, to), this.valid.length);
+    else this.valid.buffer.fill(1, this.valid.length, this.valid.length + count);
+    this.offsets.length += count;
+    this.valid.length += count;
   }
 
   /** `count` nulls. */
   pushNulls(count) {
     this.offsets.reserve(count);
     this.valid.reserve(count);
-    for (let i = 0; i < count; i++) {
-      this.offsets.push(this.bytes.length);
-      this.valid.push(0);
-    }
+    this.offsets.buffer.fill(this.bytes.length, this.offsets.length, this.offsets.length + count);
+    this.valid.buffer.fill(0, this.valid.length, this.valid.length + count);
+    this.offsets.length += count;
+    this.valid.length += count;
+    return this;
   }
 
   at(i) {
@@ -261,14 +266,18 @@ class ValueColumn {
    * row the filter dropped): numbers and booleans copied as they are, other values one by one.
    */
   appendStored(column, included, from, to) {
-    if (column.kind !== 'number' && column.kind !== 'boolean') {
+    if (column.kind === 'json') {
       for (let i = from; i < to; i++) this.push(included[i] ? column.valueAt(i) : EXCLUDED, !included[i]);
       return;
     }
     const count = to - from;
     this.tags.reserve(count);
     this.numbers.reserve(count);
-    const valueTag = column.kind === 'number' ? NUMBER : BOOLEAN;
+    const valueTag = { number: NUMBER, boolean: BOOLEAN, string: STRING }[column.kind];
+    // A string column's texts are copied as they are (a row without a string has none).
+    if (valueTag === STRING && this.text === null) this.text = new Utf8Column().pushNulls(this.length);
+    if (valueTag === STRING) this.text.appendFrom(column.text, from, to);
+    else this.text?.pushNulls(count);
     const missingTag = column.missingValue === null ? NULL : ABSENT;
     const { present, numbers } = column;
     const tags = this.tags.buffer;
@@ -279,12 +288,11 @@ class ValueColumn {
       if (!included[i]) tag = EXCLUDED;
       else if (present && !present[i]) tag = missingTag;
       tags[at] = tag;
-      values[at] = tag === valueTag ? numbers[i] : 0;
+      values[at] = tag === valueTag && numbers ? numbers[i] : 0;
       this.counts[tag]++;
     }
     this.tags.length += count;
     this.numbers.length += count;
-    this.text?.pushNulls(count);
     this.length += count;
   }
 
@@ -308,6 +316,8 @@ class ValueColumn {
     const length = end - start;
     const tags = this.tags.buffer.subarray(start, end);
     const numbers = this.numbers.buffer.subarray(start, end);
+    // Every row of the column a number: the values as they are, no nulls.
+    if (kind === 'number' && this.counts[NUMBER] === this.length) return { nullCount: 0, validity: null, offsets: null, values: numbers.slice() };
     if (kind === 'number' || kind === 'boolean') {
       const valid = new Uint8Array(length);
       for (let i = 0; i < length; i++) valid[i] = tags[i] === NUMBER || tags[i] === BOOLEAN ? 1 : 0;
@@ -435,7 +445,7 @@ export async function readRows(bytes, yielder = new LoopYielder()) {
     else {
       const text = textColumn(chunks(c), length);
       const values = text.strings.map((value) => (value === null ? missingValue : kind === 'json' ? decodeValue(value) : value));
-      column = { present: text.valid, numbers: null, values };
+      column = { present: text.valid, numbers: null, values, text };
     }
     columns.push(new StoredColumn(kind, missingValue, column));
     await yielder.maybeYield();
@@ -479,11 +489,12 @@ export class StoredRows {
  * One field's stored values: `kind` ('number', 'boolean', 'string' or 'json'), `present[i]` (0 for
  * an Arrow null, which stands for `missingValue`; null when every row has a value), and the values:
  * `numbers` (Float64Array: the number, or 0/1) for number and boolean columns, `values` (a JS
- * array of the original values) for the others.
+ * array of the original values) for the others, and for a string column `text`, its UTF-8 bytes
+ * and offsets (textColumn).
  */
 export class StoredColumn {
-  constructor(kind, missingValue, { present, numbers, values = null }) {
-    Object.assign(this, { kind, missingValue, present, numbers, values });
+  constructor(kind, missingValue, { present, numbers, values = null, text = null }) {
+    Object.assign(this, { kind, missingValue, present, numbers, values, text });
   }
 
   valueAt(i) {

@@ -10,7 +10,7 @@
 import { TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
 import { recordGetter } from './record-objects.js';
-import { DEFAULT_READ_CONCURRENCY, listRecordVersions, OrderedFetch, splitPoints } from './record-reader.js';
+import { DEFAULT_READ_CONCURRENCY, listRecordVersions, OrderedFetch, Prefetch, splitPoints } from './record-reader.js';
 import { RESERVED_COLUMNS, RowsBuilder } from './rows-arrow.js';
 import { snapshotFingerprint } from './training-snapshot.js';
 
@@ -64,20 +64,39 @@ export async function readTrainingSet({
   const manifest = !useSnapshot || full
     ? Promise.resolve({ manifest: null, reason: full ? 'full read requested' : 'no snapshot for this model' })
     : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
-  const [listing, previous] = await Promise.all([
-    guardFetch(
-      () =>
-        listRecordVersions(resource, { partition: config.partition, yielder, splitAfter: manifest.then((m) => m.manifest?.splits ?? null), store: objectStore }),
-      modelName,
-      config,
-    ),
-    manifest.then(async ({ manifest: trusted, reason }) => {
-      if (!trusted) return { snapshot: null, reason };
-      const loaded = await snapshots.loadRows(trusted, yielder).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
-      return loaded.rows ? { snapshot: { manifest: trusted, rows: loaded.rows }, reason: null } : { snapshot: null, reason: loaded.reason };
-    }),
-  ]);
-  const reuse = reusablePlan(listing, previous.snapshot?.rows);
+  const snapshot = manifest.then(async ({ manifest: trusted, reason }) => {
+    if (!trusted) return { snapshot: null, reason };
+    const loaded = await snapshots.loadRows(trusted, yielder).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
+    return loaded.rows ? { snapshot: { manifest: trusted, rows: loaded.rows }, reason: null } : { snapshot: null, reason: loaded.reason };
+  });
+  const { get: getRecord } = recordGetter(resource, objectStore);
+  // With a snapshot, the records it lacks (or holds another version of) are read while the
+  // listing is still arriving.
+  const prefetch = new Prefetch({ getRecord, concurrency: readConcurrency, limit: READ_AHEAD });
+  const diff = useSnapshot && !full ? new ListedAgainstSnapshot(snapshot, prefetch) : null;
+  let listing;
+  let previous;
+  try {
+    [listing, previous] = await Promise.all([
+      guardFetch(
+        () =>
+          listRecordVersions(resource, {
+            partition: config.partition,
+            yielder,
+            splitAfter: manifest.then((m) => m.manifest?.splits ?? null),
+            store: objectStore,
+            onListed: diff?.onListed,
+          }),
+        modelName,
+        config,
+      ),
+      snapshot,
+    ]);
+  } catch (error) {
+    prefetch.close();
+    throw error;
+  }
+  const reuse = reusablePlan(listing, previous.snapshot?.rows, diff);
   const total = reuse.toRead;
   let fetched = 0;
   const report = () => onProgress?.({ phase: 'read', modelName, read: fetched, total, elapsedMs: Date.now() - started });
@@ -89,7 +108,6 @@ export async function readTrainingSet({
   // before it have arrived, so records die young and at most READ_AHEAD are held.
   const wanted = new Int32Array(total);
   for (let k = 0, w = 0; k < listing.length; k++) if (reuse.index[k] < 0) wanted[w++] = k;
-  const { get: getRecord } = recordGetter(resource, objectStore);
   const stream = new OrderedFetch(resource, {
     count: total,
     idAt: (w) => listing.ids[wanted[w]],
@@ -98,6 +116,7 @@ export async function readTrainingSet({
     window: READ_AHEAD,
     yielder,
     getRecord,
+    prefetched: (id) => prefetch.take(id),
     onFetched: () => fetched++,
   });
   const stored = previous.snapshot?.rows ?? null;
@@ -144,6 +163,7 @@ export async function readTrainingSet({
     await stream.done;
   } finally {
     stream.close();
+    prefetch.close();
   }
   report();
   const data = set.finish();
@@ -186,40 +206,89 @@ export async function readTrainingSet({
 
 /**
  * For each listed entry, the snapshot row to reuse (its version unchanged and settled), or -1 to
- * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed. Both are
- * sorted by id (the snapshot is written in listing order), so one merging pass pairs them.
+ * GET it; `toRead` counts the -1s, `deleted` the snapshot's records no longer listed. From what
+ * `tested` (the ListedAgainstSnapshot that saw the listing arrive) noted of each record.
  */
-function reusablePlan(listing, rows) {
+function reusablePlan(listing, rows, tested) {
   const index = new Int32Array(listing.length).fill(-1);
   if (!rows) return { index, toRead: listing.length, deleted: 0 };
-  const matchAt = sortedMatcher(rows.ids);
+  if (!tested?.testing) throw new Error('the listing was not tested against the snapshot');
   let toRead = 0;
-  let stillListed = 0;
   for (let k = 0; k < listing.length; k++) {
-    const i = matchAt(listing.ids[k]);
-    if (i !== -1) stillListed++;
-    if (i !== -1 && rows.versions[i] !== null && rows.versions[i] === listing.versionAt(k)) index[k] = i;
-    else toRead++;
+    const i = tested.reusable.get(listing.ids[k]);
+    if (i === undefined) toRead++;
+    else index[k] = i;
   }
-  return { index, toRead, deleted: rows.ids.length - stillListed };
+  return { index, toRead, deleted: rows.ids.length - tested.found };
+}
+
+/** `(id) => index of id in ids, or -1`, asked in any order: a binary search when they are sorted, else a Map. */
+function idLookup(ids) {
+  if (!isSorted(ids)) return mapLookup(ids);
+  return (id) => {
+    let [low, high] = [0, ids.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (ids[middle] < id) low = middle + 1;
+      else high = middle;
+    }
+    return low < ids.length && ids[low] === id ? low : -1;
+  };
+}
+
+function isSorted(ids) {
+  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1] < ids[i])) return false;
+  return true;
+}
+
+function mapLookup(ids) {
+  const byId = new Map(ids.map((id, at) => [id, at]));
+  return (id) => byId.get(id) ?? -1;
 }
 
 /**
- * `(id) => index of id in ids, or -1`, for ids asked in ascending order: a merge through `ids`
- * when they are sorted (code-unit order, the listing's), else a Map.
+ * Each listed record tested against the snapshot (a promise of `{ snapshot }`) as the listing
+ * arrives (`onListed(id, version)`): a record the snapshot will not supply (not in it, or in it
+ * with another version or none, the test of reusablePlan) has its GET started at once; one it
+ * will supply has its row noted, so that the plan needs no second pass over the snapshot.
+ * Records listed before the snapshot is decoded are tested then; without a snapshot nothing is
+ * started (a full read streams its GETs itself).
  */
-function sortedMatcher(ids) {
-  for (let i = 1; i < ids.length; i++) {
-    if (!(ids[i - 1] < ids[i])) {
-      const byId = new Map(ids.map((id, at) => [id, at]));
-      return (id) => byId.get(id) ?? -1;
-    }
+class ListedAgainstSnapshot {
+  constructor(snapshot, prefetch) {
+    /** Listed id → its row in the snapshot, for the rows it supplies. */
+    this.reusable = new Map();
+    /** Listed records the snapshot holds, reusable or not. */
+    this.found = 0;
+    /** Whether every record listed so far was tested (the snapshot is decoded). */
+    this.testing = false;
+    let early = [];
+    this._test = (id, version) => early.push(id, version);
+    snapshot.then(
+      ({ snapshot: loaded }) => {
+        const listed = early;
+        early = null;
+        if (!loaded) {
+          this._test = null;
+          return;
+        }
+        const { ids, versions } = loaded.rows;
+        const indexOf = idLookup(ids);
+        this._test = (id, version) => {
+          const i = indexOf(id);
+          if (i !== -1) this.found++;
+          if (i !== -1 && versions[i] !== null && versions[i] === version) this.reusable.set(id, i);
+          else prefetch.start(id);
+        };
+        for (let e = 0; e < listed.length; e += 2) this._test(listed[e], listed[e + 1]);
+        this.testing = true;
+      },
+      () => {
+        this._test = null;
+      },
+    );
+    this.onListed = (id, version) => this._test?.(id, version);
   }
-  let at = 0;
-  return (id) => {
-    while (at < ids.length && ids[at] < id) at++;
-    return at < ids.length && ids[at] === id ? at : -1;
-  };
 }
 
 /** Snapshot rows `[from, to)` into the training set: column by column where it can, else as objects. */
