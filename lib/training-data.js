@@ -66,7 +66,7 @@ export async function readTrainingSet({
     : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
   const snapshot = manifest.then(async ({ manifest: trusted, reason }) => {
     if (!trusted) return { snapshot: null, reason };
-    const loaded = await snapshots.loadRows(trusted, yielder).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
+    const loaded = await snapshots.loadRows(trusted, yielder, objectStore).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
     return loaded.rows ? { snapshot: { manifest: trusted, rows: loaded.rows }, reason: null } : { snapshot: null, reason: loaded.reason };
   });
   const { get: getRecord } = recordGetter(resource, objectStore);

@@ -9,6 +9,7 @@
 // the previous rows. A snapshot is trusted only when its bytes match the manifest's hash and its
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
+import { callNative, ModelStorageError } from './errors.js';
 import { readRows } from './rows-arrow.js';
 import { readBinary, writeBinary } from './weights-store.js';
 
@@ -75,12 +76,13 @@ export class SnapshotStore {
 
   /**
    * The rows a trusted manifest points to: `{ rows, reason: null }` (StoredRows), or
-   * `{ rows: null, reason }` when they are missing, damaged or unreadable.
+   * `{ rows: null, reason }` when they are missing, damaged or unreadable. `store`: a NativeStore
+   * that reads the bucket (the bytes then come from Rust, off Node's thread), or null.
    */
-  async loadRows(manifest, yielder) {
+  async loadRows(manifest, yielder, store = null) {
     let bytes;
     try {
-      bytes = await readBinary(this.plugin.database.client, manifest.key);
+      bytes = store?.readsBucket ? await readNative(store, manifest.key) : await readBinary(this.plugin.database.client, manifest.key);
     } catch (error) {
       return { rows: null, reason: `unreadable rows: ${error.message}` };
     }
@@ -103,13 +105,23 @@ export class SnapshotStore {
     // The same rows as the snapshot read: nothing to write.
     if (key === previousKey) return key;
     await writeBinary(this.plugin.database.client, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    await this._storage.set(
-      this._key(modelName, 'manifest'),
-      { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, splits, savedAt: new Date().toISOString() },
-      { behavior: 'body-only' },
-    );
-    // The old rows are unreferenced now; an instance still reading them falls back to a full read.
-    if (previousKey) await this.plugin.database.client.deleteObject(previousKey).catch(() => {});
+    // The old rows go as the manifest stops naming them: a reader that loaded the old manifest
+    // and then finds its rows gone falls back to a full read, whichever lands first.
+    await Promise.all([
+      this._storage.set(
+        this._key(modelName, 'manifest'),
+        { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, splits, savedAt: new Date().toISOString() },
+        { behavior: 'body-only' },
+      ),
+      previousKey ? this.plugin.database.client.deleteObject(previousKey).catch(() => {}) : null,
+    ]);
     return key;
   }
+}
+
+/** The bytes under `key`, read by a NativeStore on the bucket (an error when there are none). */
+async function readNative(store, key) {
+  const object = await callNative(() => store.getObject(key), ModelStorageError);
+  if (object === null) throw new ModelStorageError(`no object at ${key}`, { key, code: 'E_STORAGE_NOT_FOUND' });
+  return object.body;
 }
