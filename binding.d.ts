@@ -129,6 +129,11 @@ export declare class NativeStore {
    */
   getObject(key: string): Promise<StoredObject | null>
   /**
+   * Stores `body` at `key` (this store's key prefix added), as the weights are stored: the
+   * upload runs on the native runtime's threads, off Node's. Only on a store built with `s3()`.
+   */
+  putObject(key: string, body: Buffer): Promise<void>
+  /**
    * Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
    * resolves with the object's bytes, or `null` when there is none.
    */

@@ -166,10 +166,9 @@ export async function readTrainingSet({
     prefetch.close();
   }
   report();
-  const data = set.finish();
-  // Encoding and storing the snapshot need not hold up the fit: `rows` and `snapshotSaved` settle
-  // while the model trains. `snapshotSaved` never rejects (a failed write is reported and the
-  // next training reads in full).
+  // The new snapshot first: its upload (and the old rows' removal) then runs while the training
+  // set is finished and the model trains. `rows` and `snapshotSaved` settle meanwhile;
+  // `snapshotSaved` never rejects (a failed write is reported and the next training reads in full).
   const bytes = builder.encode({ resource: config.resource, modelName }, yielder);
   bytes.catch(() => {});
   const snapshotSaved = useSnapshot
@@ -180,6 +179,7 @@ export async function readTrainingSet({
             rows: builder.length,
             splits: splitPoints(builder.length, (i) => builder.idAt(i)),
             previousKey: previous.snapshot?.manifest.key,
+            store: objectStore,
           }),
         )
         .then(
@@ -187,6 +187,15 @@ export async function readTrainingSet({
           (error) => onSnapshotError?.(error),
         )
     : Promise.resolve();
+  let data;
+  try {
+    await bytes.catch(() => {});
+    data = set.finish();
+  } catch (error) {
+    // No write outlives a training that failed.
+    await snapshotSaved;
+    throw error;
+  }
   return {
     ...data,
     rows: bytes,

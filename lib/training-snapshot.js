@@ -97,14 +97,17 @@ export class SnapshotStore {
   /**
    * Stores `bytes` (the Arrow IPC rows) as the snapshot of `modelName`, replacing the previous one.
    * `splits`: record ids that cut the listing into ranges of about one LIST call each (see
-   * record-reader.js), for the next read to list them all at once.
+   * record-reader.js), for the next read to list them all at once; `store`: a NativeStore that
+   * writes to the bucket (the upload then runs in Rust, off Node's thread), or null.
    */
-  async save(modelName, bytes, { fingerprint, rows, splits, previousKey }) {
+  async save(modelName, bytes, { fingerprint, rows, splits, previousKey, store = null }) {
     const hash = sha256(bytes);
     const key = this._key(modelName, `${hash}.arrow`);
     // The same rows as the snapshot read: nothing to write.
     if (key === previousKey) return key;
-    await writeBinary(this.plugin.database.client, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (store?.readsBucket) await callNative(() => store.putObject(key, body), ModelStorageError);
+    else await writeBinary(this.plugin.database.client, key, body);
     // The old rows go as the manifest stops naming them: a reader that loaded the old manifest
     // and then finds its rows gone falls back to a full read, whichever lands first.
     await Promise.all([

@@ -217,6 +217,25 @@ impl NativeStore {
         })
     }
 
+    /// Stores `body` at `key` (this store's key prefix added), as the weights are stored: the
+    /// upload runs on the native runtime's threads, off Node's. Only on a store built with `s3()`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn put_object<'env>(
+        &self,
+        env: &'env napi::Env,
+        key: String,
+        body: Buffer,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let Some(store) = self.s3.clone() else {
+            return Err(to_napi(Error::config("putObject needs a store built with NativeStore.s3()")));
+        };
+        let bytes = body.to_vec();
+        env.spawn_future(async move {
+            guarded_async(ErrorKind::Storage, "writing an object", store.put(&key, bytes)).await.map_err(to_napi)?;
+            Ok(())
+        })
+    }
+
     /// Weights through the s3db.js client: `put(key, buffer)` resolves when stored; `get(key)`
     /// resolves with the object's bytes, or `null` when there is none.
     #[napi(factory)]
