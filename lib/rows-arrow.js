@@ -443,9 +443,8 @@ export async function readRows(bytes, yielder = new LoopYielder()) {
     if (kind === 'number') column = floatColumn(chunks(c), length);
     else if (kind === 'boolean') column = boolColumn(chunks(c), length);
     else {
-      const text = textColumn(chunks(c), length);
-      const values = text.strings.map((value) => (value === null ? missingValue : kind === 'json' ? decodeValue(value) : value));
-      column = { present: text.valid, numbers: null, values, text };
+      column = { present: null, numbers: null, text: textColumn(chunks(c), length, false) };
+      column.present = column.text.valid;
     }
     columns.push(new StoredColumn(kind, missingValue, column));
     await yielder.maybeYield();
@@ -493,12 +492,22 @@ export class StoredRows {
  * and offsets (textColumn).
  */
 export class StoredColumn {
-  constructor(kind, missingValue, { present, numbers, values = null, text = null }) {
-    Object.assign(this, { kind, missingValue, present, numbers, values, text });
+  constructor(kind, missingValue, { present, numbers, text = null }) {
+    Object.assign(this, { kind, missingValue, present, numbers, text });
+    this._values = null;
+  }
+
+  /** A text column's values, decoded on first use (copying rows needs only their bytes). */
+  get values() {
+    if (this._values === null && this.text) {
+      const { kind, missingValue } = this;
+      this._values = textStrings(this.text).map((value) => (value === null ? missingValue : kind === 'json' ? decodeValue(value) : value));
+    }
+    return this._values;
   }
 
   valueAt(i) {
-    if (this.values) return this.values[i];
+    if (this.text) return this.values[i];
     if (this.present && !this.present[i]) return this.missingValue;
     return this.kind === 'boolean' ? this.numbers[i] === 1 : this.numbers[i];
   }
@@ -540,9 +549,9 @@ function boolColumn(chunks, length) {
 
 /**
  * A Utf8 column as one run of UTF-8 bytes with an offset per row (`{ bytes, offsets, valid }`,
- * RowsBuilder's layout) and as strings (`strings`, null for an Arrow null).
+ * RowsBuilder's layout) and, with `decode`, as strings (`strings`, null for an Arrow null).
  */
-function textColumn(chunks, length) {
+function textColumn(chunks, length, decode = true) {
   let total = 0;
   for (const { offsets, length: rows } of chunks) total += offsets[rows] - offsets[0];
   const bytes = new Uint8Array(total);
@@ -555,7 +564,14 @@ function textColumn(chunks, length) {
     row += chunk.length;
     end = offsets[row];
   }
-  const valid = presentFlags(chunks, length);
+  const column = { bytes, offsets, valid: presentFlags(chunks, length), strings: null };
+  if (decode) column.strings = textStrings(column);
+  return column;
+}
+
+/** The strings of a text column (null for an Arrow null). */
+function textStrings({ bytes, offsets, valid }) {
+  const length = offsets.length - 1;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   // All ASCII (ids, versions, most labels): one decode, then slices.
   const ascii = text.length === bytes.length;
@@ -564,7 +580,7 @@ function textColumn(chunks, length) {
     if (valid && !valid[i]) strings[i] = null;
     else strings[i] = ascii ? text.slice(offsets[i], offsets[i + 1]) : DECODER.decode(bytes.subarray(offsets[i], offsets[i + 1]));
   }
-  return { bytes, offsets, valid, strings };
+  return strings;
 }
 
 /**

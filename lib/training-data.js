@@ -63,7 +63,7 @@ export async function readTrainingSet({
   // as concurrent ranges, while the snapshot's rows are fetched and decoded beside it.
   const manifest = !useSnapshot || full
     ? Promise.resolve({ manifest: null, reason: full ? 'full read requested' : 'no snapshot for this model' })
-    : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
+    : snapshots.loadManifest(modelName, fingerprint, objectStore).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
   const snapshot = manifest.then(async ({ manifest: trusted, reason }) => {
     if (!trusted) return { snapshot: null, reason };
     const loaded = await snapshots.loadRows(trusted, yielder, objectStore).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));
@@ -231,17 +231,27 @@ function reusablePlan(listing, rows, tested) {
   return { index, toRead, deleted: rows.ids.length - tested.found };
 }
 
-/** `(id) => index of id in ids, or -1`, asked in any order: a binary search when they are sorted, else a Map. */
+/**
+ * `(id) => index of id in ids, or -1`, asked in any order: when they are sorted, the row after
+ * the previous answer first (a listing page's ids mostly follow each other in the snapshot too),
+ * else a binary search; a Map when they are not sorted.
+ */
 function idLookup(ids) {
   if (!isSorted(ids)) return mapLookup(ids);
+  let next = 0;
   return (id) => {
-    let [low, high] = [0, ids.length];
+    if (next < ids.length && ids[next] === id) return next++;
+    let low = 0;
+    let high = ids.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
       if (ids[middle] < id) low = middle + 1;
       else high = middle;
     }
-    return low < ids.length && ids[low] === id ? low : -1;
+    const found = low < ids.length && ids[low] === id;
+    // Not found: the next id listed probably sits where this one would.
+    next = found ? low + 1 : low;
+    return found ? low : -1;
   };
 }
 

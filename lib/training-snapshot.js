@@ -56,18 +56,31 @@ export class SnapshotStore {
 
   /**
    * The manifest of `modelName`'s snapshot if it can be trusted for `fingerprint`:
-   * `{ manifest, reason: null }`, or `{ manifest: null, reason }` saying why not.
+   * `{ manifest, reason: null }`, or `{ manifest: null, reason }` saying why not. `store`: a
+   * NativeStore that reads the bucket, or null (then through s3db.js's plugin storage).
    */
-  async loadManifest(modelName, fingerprint) {
-    const resource = this.plugin.config.models[modelName].resource;
-    // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
-    const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
-    if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
+  async loadManifest(modelName, fingerprint, store = null) {
     let manifest;
-    try {
-      manifest = await this._storage.get(this._key(modelName, 'manifest'));
-    } catch (error) {
-      return { manifest: null, reason: `unreadable manifest: ${error.message}` };
+    if (store?.readsBucket) {
+      // One GET from Rust, which answers a missing key at once.
+      try {
+        const object = await callNative(() => store.getObject(this._key(modelName, 'manifest')), ModelStorageError);
+        if (object === null) return { manifest: null, reason: 'missing' };
+        // What s3db.js's PluginStorage.set wrote with `behavior: 'body-only'`: the JSON body.
+        manifest = JSON.parse(object.body.toString('utf8'));
+      } catch (error) {
+        return { manifest: null, reason: `unreadable manifest: ${error.message}` };
+      }
+    } else {
+      const resource = this.plugin.config.models[modelName].resource;
+      // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
+      const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
+      if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
+      try {
+        manifest = await this._storage.get(this._key(modelName, 'manifest'));
+      } catch (error) {
+        return { manifest: null, reason: `unreadable manifest: ${error.message}` };
+      }
     }
     if (manifest?.preparation !== PREPARATION_VERSION) return { manifest: null, reason: 'older preparation' };
     if (manifest.fingerprint !== fingerprint) return { manifest: null, reason: 'configuration changed' };
