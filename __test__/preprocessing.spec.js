@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLPlugin, DataValidationError, ModelConfigError } from '../index.js';
 import { TrainingSet } from '../lib/dataset.js';
+import { readRows, RowsBuilder } from '../lib/rows-arrow.js';
 import { memoryDatabase, seeded } from './support/db.js';
 
 const CITIES = { Lisboa: 120, Porto: 60, Faro: 30, Braga: 0 };
@@ -268,6 +269,65 @@ describe('records with numbers, categories, booleans, dates and missing values',
     expect(code.other).toBe(30);
     expect(once.categories).toEqual([]);
     expect(once.other).toBe(200);
+  });
+});
+
+describe('rows copied from a training snapshot', () => {
+  const fields = ['size', 'weight', 'when', 'color', 'fresh', 'day', 'label', 'id'];
+  const row = (i) => ({
+    // Float64 columns: with nulls, and a date as epoch milliseconds.
+    weight: i % 6 === 0 ? null : i * 0.5 - 40,
+    when: Date.UTC(2025, 0, 1) + i * 3_600_000,
+    size: i % 7 === 0 ? null : i % 5 === 0 ? undefined : (i * 37) % 101,
+    color: ['red', 'green', 'blue', 'teal'][i % 4],
+    fresh: i % 3 === 0,
+    day: i % 11 === 0 ? null : new Date(Date.UTC(2026, i % 12, 1 + (i % 27))).toISOString(),
+    label: i % 23 === 0 ? null : ['a', 'b', 'c'][i % 3],
+    id: `r${String(i).padStart(5, '0')}`,
+  });
+  const stored = async (rows) => {
+    const builder = new RowsBuilder(fields);
+    rows.forEach((r, i) => builder.add(`r${String(i).padStart(5, '0')}`, 'v', i % 10 === 9 ? null : r));
+    return readRows(await builder.encode());
+  };
+  const spec = { features: ['size', 'weight', 'when', 'color', 'fresh', 'day'], target: 'label', labels: true, kinds: { day: 'date', when: 'date' } };
+
+  it('addStored trains on exactly what add() of each row gives', async () => {
+    const snapshot = await stored(Array.from({ length: 3000 }, (_, i) => row(i)));
+    const byRows = new TrainingSet(spec);
+    const byColumns = new TrainingSet(spec);
+    for (let i = 0; i < snapshot.length; i += 250) {
+      const to = Math.min(snapshot.length, i + 250);
+      const records = [];
+      for (let k = i; k < to; k++) if (snapshot.included[k]) records.push(snapshot.rowAt(k));
+      byRows.add(records);
+      byColumns.addStored(snapshot, i, to);
+    }
+    const [a, b] = [byRows.finish(), byColumns.finish()];
+    expect(b.samples).toBe(a.samples);
+    expect(b.missingTargets).toBe(a.missingTargets);
+    expect(b.missingTargets).toBeGreaterThan(0);
+    expect(b.preparation).toEqual(a.preparation);
+    expect(b.labels).toEqual(a.labels);
+    expect(Buffer.from(b.features.buffer).equals(Buffer.from(a.features.buffer))).toBe(true);
+    expect(Buffer.from(b.targets.buffer).equals(Buffer.from(a.targets.buffer))).toBe(true);
+  });
+
+  it('a stored value the declared kind cannot take is the same error, naming the record', async () => {
+    const snapshot = await stored(Array.from({ length: 40 }, (_, i) => ({ ...row(i), size: i === 31 ? 'large' : i })));
+    const failure = (fill) => {
+      try {
+        fill(new TrainingSet({ ...spec, kinds: { size: 'numeric' } }));
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    const byRows = failure((set) => set.add(Array.from({ length: 40 }, (_, i) => i).filter((i) => snapshot.included[i]).map((i) => snapshot.rowAt(i))));
+    const byColumns = failure((set) => set.addStored(snapshot, 0, 40));
+    expect(byColumns).toBeInstanceOf(DataValidationError);
+    expect(byColumns.message).toBe(byRows.message);
+    expect(byColumns.message).toMatch(/record r00031/);
   });
 });
 

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeRows, RowsBuilder } from '../lib/rows-arrow.js';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { decodeRows, readRows, RowsBuilder } from '../lib/rows-arrow.js';
 
 const fields = ['n', 's', 'b', 'withNull', 'withMissing', 'mixed', 'both', 'id'];
 const rows = [
@@ -54,6 +55,42 @@ describe('rows as Arrow IPC', () => {
     await expect(decodeRows(Buffer.from('not arrow at all'))).rejects.toThrow();
   });
 
+  it('a damaged file is an error or other values, never a crash or a hang', async () => {
+    const bytes = await build(rows).encode({ modelName: 'm' });
+    const outcomes = { error: 0, read: 0 };
+    const attempt = async (damaged) => {
+      try {
+        await readRows(damaged);
+        outcomes.read++;
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        outcomes.error++;
+      }
+    };
+    // Every truncation, then single bytes set to values that break offsets and lengths.
+    for (let end = 0; end < bytes.length; end += 3) await attempt(bytes.slice(0, end));
+    for (let at = 0; at < bytes.length; at += 5) {
+      for (const value of [0x00, 0x7f, 0xff]) {
+        const damaged = bytes.slice();
+        damaged[at] = value;
+        await attempt(damaged);
+      }
+    }
+    expect(outcomes.error).toBeGreaterThan(bytes.length / 3);
+  });
+
+  it('apache-arrow reads the file, and a file apache-arrow wrote reads back the same', async () => {
+    const bytes = await build(rows).encode({ modelName: 'm' });
+    const table = tableFromIPC(bytes);
+    expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['__id:Utf8', '__version:Utf8', '__included:Bool', 'n:Float64', 's:Utf8', 'b:Bool', 'withNull:Float64', 'withMissing:Utf8', 'mixed:Utf8', 'both:Utf8', 'id:Utf8']);
+    expect(table.getChild('s').toArray()).toEqual(rows.map((r) => r?.s ?? null));
+    expect([...table.getChild('n')].slice(0, 3)).toEqual([1.5, -0, NaN]);
+    // Snapshots written by earlier releases (apache-arrow's writer) stay readable.
+    const rewritten = tableToIPC(table, 'file');
+    expect(Buffer.compare(Buffer.from(rewritten), Buffer.from(bytes))).not.toBe(0);
+    expect(await decodeRows(rewritten)).toEqual(await decodeRows(bytes));
+  });
+
   it('pyarrow reads it with typed columns', async () => {
     const python = process.env.S3DB_ML_PYTHON;
     if (!python) return; // CI provides a Python with pyarrow (see .ci/run)
@@ -68,6 +105,44 @@ describe('rows as Arrow IPC', () => {
     expect(read.types).toEqual({ __id: 'string', __version: 'string', __included: 'bool', n: 'double', s: 'string', b: 'bool', withNull: 'double', withMissing: 'string', mixed: 'string', both: 'string', id: 'string' });
     expect(read.s).toEqual(rows.map((r) => r?.s ?? null));
     expect(read.withNull).toEqual([1, null, 2, null, 3, null]);
+  });
+});
+
+describe('rows copied from a snapshot', () => {
+  it('addStored writes the bytes that adding each row again writes', async () => {
+    const fields = ['n', 'label', 'late', 'flag', 'mixed', 'id'];
+    const row = (i) =>
+      i % 9 === 4
+        ? null
+        : {
+            n: i % 11 === 0 ? null : i * 1.25,
+            label: i % 13 === 0 ? undefined : `label ${i % 3}${i % 17 === 0 ? ' ü' : ''}`,
+            // A string column whose first rows hold no string.
+            ...(i > 3000 ? { late: `late ${i}` } : {}),
+            flag: i % 2 === 0,
+            mixed: i % 5 === 0 ? 'five' : i,
+            id: `r${i}`,
+          };
+    const n = 5000;
+    const version = (i) => (i % 7 === 0 ? null : `"etag${i}"|${i}|0`);
+    const original = new RowsBuilder(fields);
+    for (let i = 0; i < n; i++) original.add(`r${i}`, version(i), row(i));
+    const bytes = await original.encode({ modelName: 'm' });
+    const stored = await readRows(bytes);
+    // Runs of every length, with rows added one by one between them.
+    const copied = new RowsBuilder(fields);
+    for (let i = 0; i < n; ) {
+      if (i % 301 === 17) {
+        copied.add(`r${i}`, version(i), row(i));
+        i++;
+        continue;
+      }
+      const to = Math.min(n, i + 1 + (i % 97));
+      copied.addStored(stored, i, to);
+      i = to;
+    }
+    expect(Buffer.compare(Buffer.from(await copied.encode({ modelName: 'm' })), Buffer.from(bytes))).toBe(0);
+    expect(stored.rowAt(5)).toEqual(row(5));
   });
 });
 

@@ -235,6 +235,19 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
         expect(await listRanges([ids[100]])).toEqual(viaSdk);
       });
 
+      it('a manifest the native client reads as no JSON, or finds missing, means a full read', async () => {
+        const storage = ml.getStorage();
+        const manifestKey = storage.getPluginKey('products', 'snapshots', 'price', 'manifest');
+        await db.client.putObject({ key: manifestKey, body: '{"not json', contentType: 'application/json' });
+        reads.count = 0;
+        expect((await ml.train('price')).read).toMatchObject({ mode: 'full', reason: expect.stringMatching(/^unreadable manifest/), fetched: 204 });
+        await db.client.deleteObject(manifestKey);
+        expect((await ml.train('price')).read).toMatchObject({ mode: 'full', reason: 'missing', fetched: 204 });
+        expect(reads.count).toBe(408);
+        await sleep(settleMs);
+        expect((await ml.train('price')).read).toMatchObject({ mode: 'incremental', fetched: 0 });
+      });
+
       it('the snapshot is an Arrow IPC file that pyarrow reads', async () => {
         const storage = ml.getStorage();
         const manifest = await storage.get(storage.getPluginKey('products', 'snapshots', 'price', 'manifest'));
