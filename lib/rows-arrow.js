@@ -38,6 +38,21 @@ export class RowsBuilder {
     this._columns = fields.map(() => new ValueColumn());
   }
 
+  /**
+   * Room for `rows` more rows, their texts sized like those of `like` (StoredRows), so that
+   * copying a snapshot's rows grows no buffer.
+   */
+  reserve(rows, like = null) {
+    const textBytes = (text) => (like && like.length > 0 ? Math.ceil((text.bytes.length / like.length) * rows * 1.05) : 0);
+    this._ids.reserve(rows, like ? textBytes(like.idText) : 0);
+    this._versions.reserve(rows, like ? textBytes(like.versionText) : 0);
+    this._included.reserve(rows);
+    this.fields.forEach((name, c) => {
+      const text = like?.column(name)?.text;
+      this._columns[c].reserve(rows, text ? textBytes(text) : 0);
+    });
+  }
+
   /** One record: `row` is the prepared object (its fields are read), or null when filtered out. */
   add(id, version, row) {
     this._ids.push(id);
@@ -162,6 +177,13 @@ class Utf8Column {
     this.offsets.push(this.bytes.length);
   }
 
+  /** Room for `rows` more strings of `bytes` bytes in all. */
+  reserve(rows, bytes) {
+    this.bytes.reserve(bytes);
+    this.offsets.reserve(rows);
+    this.valid.reserve(rows);
+  }
+
   /** Rows `[from, to)` of another column in this layout (`{ bytes, offsets, valid }`, valid null: all valid). */
   appendFrom(source, from, to) {
     const [start, end] = [source.offsets[from], source.offsets[to]];
@@ -261,6 +283,16 @@ class ValueColumn {
     this.length++;
   }
 
+  /** Room for `rows` more values (`textBytes` of text, for a column of strings). */
+  reserve(rows, textBytes) {
+    this.tags.reserve(rows);
+    this.numbers.reserve(rows);
+    if (textBytes > 0) {
+      this.text ??= new Utf8Column().pushNulls(this.length);
+      this.text.reserve(rows, textBytes);
+    }
+  }
+
   /**
    * Rows `[from, to)` of a StoredColumn, as `push` would take their values (`included[i]` 0: a
    * row the filter dropped): numbers and booleans copied as they are, other values one by one.
@@ -282,14 +314,22 @@ class ValueColumn {
     const { present, numbers } = column;
     const tags = this.tags.buffer;
     const values = this.numbers.buffer;
-    let at = this.length;
-    for (let i = from; i < to; i++, at++) {
-      let tag = valueTag;
-      if (!included[i]) tag = EXCLUDED;
-      else if (present && !present[i]) tag = missingTag;
-      tags[at] = tag;
-      values[at] = tag === valueTag && numbers ? numbers[i] : 0;
-      this.counts[tag]++;
+    const at = this.length;
+    if (!present && allSet(included, from, to)) {
+      // Every row kept and holding a value: the tag repeated, the numbers copied.
+      tags.fill(valueTag, at, at + count);
+      if (numbers) values.set(numbers.subarray(from, to), at);
+      else values.fill(0, at, at + count);
+      this.counts[valueTag] += count;
+    } else {
+      for (let i = from, row = at; i < to; i++, row++) {
+        let tag = valueTag;
+        if (!included[i]) tag = EXCLUDED;
+        else if (present && !present[i]) tag = missingTag;
+        tags[row] = tag;
+        values[row] = tag === valueTag && numbers ? numbers[i] : 0;
+        this.counts[tag]++;
+      }
     }
     this.tags.length += count;
     this.numbers.length += count;
@@ -380,8 +420,18 @@ function bitmapOf(valid, start, end) {
 function boolData(flags, start, end) {
   const length = end - start;
   const values = new Uint8Array(Math.ceil(length / 8));
-  for (let i = 0; i < length; i++) if (flags[start + i]) values[i >> 3] |= 1 << (i & 7);
+  if (allSet(flags, start, end)) {
+    values.fill(0xff, 0, length >> 3);
+    if (length & 7) values[length >> 3] = (1 << (length & 7)) - 1;
+  } else {
+    for (let i = 0; i < length; i++) if (flags[start + i]) values[i >> 3] |= 1 << (i & 7);
+  }
   return { nullCount: 0, validity: null, offsets: null, values };
+}
+
+/** Whether `flags[start..end)` are all non-zero. */
+function allSet(flags, start, end) {
+  return flags.subarray(start, end).indexOf(0) === -1;
 }
 
 /**

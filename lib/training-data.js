@@ -120,6 +120,7 @@ export async function readTrainingSet({
     onFetched: () => fetched++,
   });
   const stored = previous.snapshot?.rows ?? null;
+  builder.reserve(listing.length, stored);
   let rows = [];
   try {
     for (let k = 0; k < listing.length; ) {
