@@ -12,6 +12,10 @@
 //
 // A typed column's nulls stand for whichever of `undefined` and `null` its values had (field
 // metadata `s3db-ml.missing`); a column with both is tagged JSON, where Arrow null is `undefined`.
+//
+// The file is written and read by arrow-ipc.js, not the apache-arrow library: reading a
+// snapshot gives its columns as typed arrays (StoredRows), which an incremental read copies into
+// the training set and into the next snapshot without an object per row.
 import { ArrowFileWriter, readArrowFile, TYPE } from './arrow-ipc.js';
 import { LoopYielder } from './event-loop.js';
 

@@ -4,9 +4,11 @@
 //
 // With a training snapshot (training-snapshot.js), only records whose version changed since the
 // last read are fetched: one LIST gives every record's version, the snapshot gives the prepared
-// rows of the unchanged ones, deleted records simply no longer appear. Either way rows reach the
-// TrainingSet in id order, as the same plain objects, so an incremental read trains exactly the
-// model a full read trains.
+// rows of the unchanged ones, deleted records simply no longer appear. Each listed record is
+// tested against the snapshot as its page arrives, so the GETs of the changed ones run beside the
+// rest of the listing. Either way rows reach the TrainingSet in id order with the same values
+// (the snapshot's copied column by column, the fetched ones as plain objects), so an incremental
+// read trains exactly the model a full read trains.
 import { TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
 import { recordGetter } from './record-objects.js';
