@@ -235,7 +235,7 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
         expect(await listRanges([ids[100]])).toEqual(viaSdk);
       });
 
-      it('a manifest the native client reads as no JSON, or finds missing, means a full read', async () => {
+      it('a manifest that is not JSON, or is missing, means a full read', async () => {
         const storage = ml.getStorage();
         const manifestKey = storage.getPluginKey('products', 'snapshots', 'price', 'manifest');
         await db.client.putObject({ key: manifestKey, body: '{"not json', contentType: 'application/json' });

@@ -29,9 +29,10 @@ function announce(client, command, input, response) {
 }
 
 /**
- * A record GET the native client sent for `key` (relative to the database): `response` is the
- * SDK-shaped answer (record-objects.js asSdkResponse), or null when the object was gone. Also
- * `cl:GetObject`, which s3db.js's own getObject emits for each record it reads.
+ * A GET the native client sent for `key` (relative to the database): a record, or the training
+ * snapshot's rows. `response` is the SDK-shaped answer (record-objects.js asSdkResponse), or null
+ * when the object was gone. Also `cl:GetObject`, which s3db.js's own getObject emits for each
+ * object it reads.
  */
 export function announceRecordGet(client, key, response) {
   if (!watched(client)) return;

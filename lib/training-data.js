@@ -65,7 +65,7 @@ export async function readTrainingSet({
   // as concurrent ranges, while the snapshot's rows are fetched and decoded beside it.
   const manifest = !useSnapshot || full
     ? Promise.resolve({ manifest: null, reason: full ? 'full read requested' : 'no snapshot for this model' })
-    : snapshots.loadManifest(modelName, fingerprint, objectStore).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
+    : snapshots.loadManifest(modelName, fingerprint).catch((error) => ({ manifest: null, reason: `unreadable: ${error.message}` }));
   const snapshot = manifest.then(async ({ manifest: trusted, reason }) => {
     if (!trusted) return { snapshot: null, reason };
     const loaded = await snapshots.loadRows(trusted, yielder, objectStore).catch((error) => ({ rows: null, reason: `unreadable: ${error.message}` }));

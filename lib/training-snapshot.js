@@ -10,6 +10,8 @@
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
 import { callNative, ModelStorageError } from './errors.js';
+import { asSdkResponse } from './record-objects.js';
+import { announceRecordGet, announceStoreRequests } from './request-events.js';
 import { readRows } from './rows-arrow.js';
 import { readBinary, writeBinary } from './weights-store.js';
 
@@ -56,31 +58,18 @@ export class SnapshotStore {
 
   /**
    * The manifest of `modelName`'s snapshot if it can be trusted for `fingerprint`:
-   * `{ manifest, reason: null }`, or `{ manifest: null, reason }` saying why not. `store`: a
-   * NativeStore that reads the bucket, or null (then through s3db.js's plugin storage).
+   * `{ manifest, reason: null }`, or `{ manifest: null, reason }` saying why not.
    */
-  async loadManifest(modelName, fingerprint, store = null) {
+  async loadManifest(modelName, fingerprint) {
+    const resource = this.plugin.config.models[modelName].resource;
+    // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
+    const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
+    if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
     let manifest;
-    if (store?.readsBucket) {
-      // One GET from Rust, which answers a missing key at once.
-      try {
-        const object = await callNative(() => store.getObject(this._key(modelName, 'manifest')), ModelStorageError);
-        if (object === null) return { manifest: null, reason: 'missing' };
-        // What s3db.js's PluginStorage.set wrote with `behavior: 'body-only'`: the JSON body.
-        manifest = JSON.parse(object.body.toString('utf8'));
-      } catch (error) {
-        return { manifest: null, reason: `unreadable manifest: ${error.message}` };
-      }
-    } else {
-      const resource = this.plugin.config.models[modelName].resource;
-      // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
-      const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
-      if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
-      try {
-        manifest = await this._storage.get(this._key(modelName, 'manifest'));
-      } catch (error) {
-        return { manifest: null, reason: `unreadable manifest: ${error.message}` };
-      }
+    try {
+      manifest = await this._storage.get(this._key(modelName, 'manifest'));
+    } catch (error) {
+      return { manifest: null, reason: `unreadable manifest: ${error.message}` };
     }
     if (manifest?.preparation !== PREPARATION_VERSION) return { manifest: null, reason: 'older preparation' };
     if (manifest.fingerprint !== fingerprint) return { manifest: null, reason: 'configuration changed' };
@@ -95,7 +84,7 @@ export class SnapshotStore {
   async loadRows(manifest, yielder, store = null) {
     let bytes;
     try {
-      bytes = store?.readsBucket ? await readNative(store, manifest.key) : await readBinary(this.plugin.database.client, manifest.key);
+      bytes = store?.readsBucket ? await readNative(this.plugin.database.client, store, manifest.key) : await readBinary(this.plugin.database.client, manifest.key);
     } catch (error) {
       return { rows: null, reason: `unreadable rows: ${error.message}` };
     }
@@ -119,8 +108,15 @@ export class SnapshotStore {
     // The same rows as the snapshot read: nothing to write.
     if (key === previousKey) return key;
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (store?.readsBucket) await callNative(() => store.putObject(key, body), ModelStorageError);
-    else await writeBinary(this.plugin.database.client, key, body);
+    if (store?.readsBucket) {
+      try {
+        await callNative(() => store.putObject(key, body), ModelStorageError);
+      } finally {
+        announceStoreRequests(this.plugin.database.client, store);
+      }
+    } else {
+      await writeBinary(this.plugin.database.client, key, body);
+    }
     // The old rows go as the manifest stops naming them: a reader that loaded the old manifest
     // and then finds its rows gone falls back to a full read, whichever lands first.
     await Promise.all([
@@ -135,9 +131,19 @@ export class SnapshotStore {
   }
 }
 
-/** The bytes under `key`, read by a NativeStore on the bucket (an error when there are none). */
-async function readNative(store, key) {
-  const object = await callNative(() => store.getObject(key), ModelStorageError);
+/**
+ * The bytes under `key`, read by a NativeStore on the bucket (an error when there are none), the
+ * GET announced on the s3db.js `client` as its own would be (request-events.js).
+ */
+async function readNative(client, store, key) {
+  let object;
+  try {
+    object = await callNative(() => store.getObject(key), ModelStorageError);
+  } catch (error) {
+    announceRecordGet(client, key, null);
+    throw error;
+  }
+  announceRecordGet(client, key, object && asSdkResponse(object));
   if (object === null) throw new ModelStorageError(`no object at ${key}`, { key, code: 'E_STORAGE_NOT_FOUND' });
   return object.body;
 }
