@@ -294,7 +294,7 @@ export class RecordListing {
       this._etags.push(etag);
       this._etagCode.set(etag, code);
     }
-    this.ids.push(id);
+    this.ids.push(detached(id));
     this.modifiedMs.push(modifiedMs);
     this._sizes.push(size);
     this._etagCodes.push(code);
@@ -328,6 +328,15 @@ export class RecordListing {
 /** A record's version marker from what a listing says of its object. */
 export function versionOf(etag, modifiedMs, size) {
   return `${etag}|${modifiedMs}|${size}`;
+}
+
+/**
+ * `text` as a string of its own. An id cut from its key by slice() is, in V8, a view that keeps the
+ * whole key alive for as long as the listing holds the id, the whole read (about 60 bytes more a
+ * record on S3); a JSON round trip copies it exactly, lone surrogates included, in under 1 µs.
+ */
+function detached(text) {
+  return typeof text === 'string' ? JSON.parse(JSON.stringify(text)) : text;
 }
 
 /**
