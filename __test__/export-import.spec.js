@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLPlugin, DataValidationError, ModelConfigError, ModelNotTrainedError } from '../index.js';
 import { memoryDatabase, productRows, emailRows } from './support/db.js';
+import { referencePython } from './support/python.js';
 
 const models = () => ({
   price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', modelConfig: { epochs: 20, polynomial: 2, units: 8 } },
@@ -77,7 +78,7 @@ describe('exportModel / importModel', () => {
     expect(header['layers.0.weight'].shape).toEqual([5, 8]);
 
     // The reference reader, when a Python with `safetensors` is provided (CI provides one).
-    const python = process.env.S3DB_ML_PYTHON;
+    const python = referencePython();
     if (python) {
       const file = join(mkdtempSync(join(tmpdir(), 's3db-ml-st-')), 'model.safetensors');
       writeFileSync(file, bytes);

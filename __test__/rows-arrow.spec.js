@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { decodeRows, readRows, RowsBuilder } from '../lib/rows-arrow.js';
+import { referencePython } from './support/python.js';
 
 const fields = ['n', 's', 'b', 'withNull', 'withMissing', 'mixed', 'both', 'id'];
 const rows = [
@@ -92,8 +93,8 @@ describe('rows as Arrow IPC', () => {
   });
 
   it('pyarrow reads it with typed columns', async () => {
-    const python = process.env.S3DB_ML_PYTHON;
-    if (!python) return; // CI provides a Python with pyarrow (see .ci/run)
+    const python = referencePython();
+    if (!python) return; // not provided outside CI (see support/python.js)
     const file = join(mkdtempSync(join(tmpdir(), 's3db-ml-rows-')), 'rows.arrow');
     writeFileSync(file, await build(rows).encode());
     const script = [

@@ -12,6 +12,7 @@ import { LoopYielder } from '../lib/event-loop.js';
 import { native } from '../lib/native.js';
 import { listS3Ranges } from '../lib/record-reader.js';
 import { fileDatabase, memoryDatabase, productRows, s3Database } from './support/db.js';
+import { referencePython } from './support/python.js';
 
 const attributes = { cost: 'number', demand: 'number', price: 'number' };
 const priceModel = (extra = {}) => ({
@@ -254,8 +255,8 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
         expect(manifest).toMatchObject({ format: 'arrow-ipc', rows: 204 });
         const bytes = Buffer.from(await db.client.getObject(manifest.key).then((o) => o.Body.transformToByteArray()));
         expect(bytes.subarray(0, 6).toString()).toBe('ARROW1');
-        const python = process.env.S3DB_ML_PYTHON;
-        if (!python) return; // CI provides a Python with pyarrow (see .ci/run)
+        const python = referencePython();
+        if (!python) return; // not provided outside CI (see support/python.js)
         const file = join(mkdtempSync(join(tmpdir(), 's3db-ml-arrow-')), 'snapshot.arrow');
         writeFileSync(file, bytes);
         const script = [

@@ -1,4 +1,4 @@
-// A reader of the Arrow IPC files the training snapshot is written as (rows-arrow.js), without the
+// A reader and a writer of the Arrow IPC files the training snapshot is stored as (rows-arrow.js), without the
 // apache-arrow library: its record batch reader builds an object graph per batch and column, and
 // loading it costs more than reading a snapshot of ten thousand rows. This reads the file's
 // footer, schema and record batches straight from their flatbuffers, and hands each column's
