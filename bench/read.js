@@ -46,6 +46,13 @@ async function parent() {
   if (clients.includes('s3')) {
     const { startS3Server } = await import('../__test__/support/s3-server.js');
     server = await startS3Server();
+    // Stopped with Ctrl-C, the run still takes its server down (`finally` does not run then).
+    process.once('SIGINT', () => {
+      server.stop().finally(() => {
+        rmSync(server.data, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
   }
   const results = [];
   // Timings on a shared machine are only comparable within one run: say how busy it was.
@@ -373,5 +380,12 @@ function connection(client) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (process.argv.includes('--child')) await child();
-else await parent();
+if (process.argv.includes('--child')) {
+  // A failing step says why on stderr (the plugin and s3db.js log nothing here).
+  await child().catch((error) => {
+    console.error(error?.stack ?? error);
+    process.exit(1);
+  });
+} else {
+  await parent();
+}
