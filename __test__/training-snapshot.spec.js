@@ -262,6 +262,7 @@ for (const [client, makeDatabase, sameStorage, settleMs] of clients) {
         const script = [
           'import sys, json, pyarrow.ipc as ipc',
           't = ipc.open_file(sys.argv[1]).read_all()',
+          't.validate(full=True)',
           'rows = t.to_pylist()',
           "print(json.dumps({'rows': t.num_rows, 'columns': t.column_names, 'types': [str(f.type) for f in t.schema], 'sample': [r for r in rows if r['__id'] == sys.argv[2]]}))",
         ].join('\n');
