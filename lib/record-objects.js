@@ -26,19 +26,29 @@ export function recordGetter(resource, store) {
       // What ResourcePersistence.get does around its client.getObject.
       if (typeof resource.executeHooks === 'function') await resource.executeHooks('beforeGet', { id });
       const key = resource.getResourceKey(id);
-      let object;
-      try {
-        object = await callNative(() => store.getObject(key), ModelStorageError);
-      } catch (error) {
-        announceRecordGet(resource.client, key, null);
-        throw error;
-      }
-      const response = object && asSdkResponse(object);
-      announceRecordGet(resource.client, key, response);
-      if (response === null) return null; // deleted since the listing
-      return persistence.hydrateObject(id, response, key);
+      const fetched = await nativeGet(resource.client, store, key);
+      if (fetched === null) return null; // deleted since the listing
+      return persistence.hydrateObject(id, fetched.response, key);
     },
   };
+}
+
+/**
+ * GETs `key` (relative to the database) with the native `store`, announced on the s3db.js
+ * `client` as its own GET would be (request-events.js): `{ object, response }`, the native answer
+ * and its SDK-shaped form (asSdkResponse), or null when there is no object.
+ */
+export async function nativeGet(client, store, key) {
+  let object;
+  try {
+    object = await callNative(() => store.getObject(key), ModelStorageError);
+  } catch (error) {
+    announceRecordGet(client, key, null);
+    throw error;
+  }
+  const response = object && asSdkResponse(object);
+  announceRecordGet(client, key, response);
+  return object && { object, response };
 }
 
 /**

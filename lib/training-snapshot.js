@@ -10,8 +10,8 @@
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
 import { callNative, ModelStorageError } from './errors.js';
-import { asSdkResponse } from './record-objects.js';
-import { announceRecordGet, announceStoreRequests } from './request-events.js';
+import { nativeGet } from './record-objects.js';
+import { announceStoreRequests } from './request-events.js';
 import { readRows } from './rows-arrow.js';
 import { readBinary, writeBinary } from './weights-store.js';
 
@@ -131,19 +131,9 @@ export class SnapshotStore {
   }
 }
 
-/**
- * The bytes under `key`, read by a NativeStore on the bucket (an error when there are none), the
- * GET announced on the s3db.js `client` as its own would be (request-events.js).
- */
+/** The bytes under `key`, read by a NativeStore on the bucket (an error when there are none). */
 async function readNative(client, store, key) {
-  let object;
-  try {
-    object = await callNative(() => store.getObject(key), ModelStorageError);
-  } catch (error) {
-    announceRecordGet(client, key, null);
-    throw error;
-  }
-  announceRecordGet(client, key, object && asSdkResponse(object));
-  if (object === null) throw new ModelStorageError(`no object at ${key}`, { key, code: 'E_STORAGE_NOT_FOUND' });
-  return object.body;
+  const fetched = await nativeGet(client, store, key);
+  if (fetched === null) throw new ModelStorageError(`no object at ${key}`, { key, code: 'E_STORAGE_NOT_FOUND' });
+  return fetched.object.body;
 }
