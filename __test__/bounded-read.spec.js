@@ -72,19 +72,35 @@ describe('the key listing', () => {
     const { RecordListing } = await import('../lib/record-reader.js');
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc');
+    // A heap figure right after gc() can still count garbage on a busy machine (seen once in CI at
+    // 362 bytes an id): collect until the test runner's own work has settled, and keep the least
+    // of a few tries. Garbage only adds, so a listing that kept its keys would fail every try.
+    const settledHeap = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
     const n = 20_000;
     const prefix = `${'k'.repeat(200)}/resource=points/data/id=`;
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    let keys = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(22, '0')}`);
-    const listing = new RecordListing();
-    for (const key of keys) listing.add(key.slice(key.lastIndexOf('/id=') + 4), '"etag"', 0, 0);
-    listing.sortById();
-    keys = null;
-    gc();
+    // One try in a function of its own, so that its listing is garbage by the next try.
+    const bytesPerIdOfOneTry = async () => {
+      const before = await settledHeap();
+      let keys = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(22, '0')}`);
+      const listing = new RecordListing();
+      for (const key of keys) listing.add(key.slice(key.lastIndexOf('/id=') + 4), '"etag"', 0, 0);
+      listing.sortById();
+      keys = null;
+      const bytesPerId = ((await settledHeap()) - before) / n;
+      expect(listing.ids[n - 1]).toBe(String(n - 1).padStart(22, '0'));
+      return bytesPerId;
+    };
+    const bytesPerId = [];
+    for (let attempt = 0; attempt < 3; attempt++) bytesPerId.push(await bytesPerIdOfOneTry());
     // An id of 22 characters and its slots in the listing's arrays take about 60 bytes; an id
     // that kept its 250-character key alive takes over 300.
-    expect((process.memoryUsage().heapUsed - before) / n).toBeLessThan(150);
-    expect(listing.ids[n - 1]).toBe(String(n - 1).padStart(22, '0'));
+    expect(Math.min(...bytesPerId), `bytes an id in each try: ${bytesPerId.join(', ')}`).toBeLessThan(150);
   });
 });
