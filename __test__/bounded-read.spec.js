@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { leastHeapGrowth } from './support/heap.js';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const HEAP_CAP_MB = 96;
@@ -67,40 +68,20 @@ describe(`a full read under a ${HEAP_CAP_MB} MiB JavaScript heap`, () => {
 
 describe('the key listing', () => {
   it('keeps each id as a string of its own, not the key it was cut from', async () => {
-    const { setFlagsFromString } = await import('node:v8');
-    const { runInNewContext } = await import('node:vm');
     const { RecordListing } = await import('../lib/record-reader.js');
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc');
-    // A heap figure right after gc() can still count garbage on a busy machine (seen once in CI at
-    // 362 bytes an id): collect until the test runner's own work has settled, and keep the least
-    // of a few tries. Garbage only adds, so a listing that kept its keys would fail every try.
-    const settledHeap = async () => {
-      for (let i = 0; i < 3; i++) {
-        gc();
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      gc();
-      return process.memoryUsage().heapUsed;
-    };
     const n = 20_000;
     const prefix = `${'k'.repeat(200)}/resource=points/data/id=`;
-    // One try in a function of its own, so that its listing is garbage by the next try.
-    const bytesPerIdOfOneTry = async () => {
-      const before = await settledHeap();
+    const { least, growths } = await leastHeapGrowth(() => {
       let keys = Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(22, '0')}`);
       const listing = new RecordListing();
       for (const key of keys) listing.add(key.slice(key.lastIndexOf('/id=') + 4), '"etag"', 0, 0);
       listing.sortById();
       keys = null;
-      const bytesPerId = ((await settledHeap()) - before) / n;
       expect(listing.ids[n - 1]).toBe(String(n - 1).padStart(22, '0'));
-      return bytesPerId;
-    };
-    const bytesPerId = [];
-    for (let attempt = 0; attempt < 3; attempt++) bytesPerId.push(await bytesPerIdOfOneTry());
+      return listing;
+    });
     // An id of 22 characters and its slots in the listing's arrays take about 60 bytes; an id
     // that kept its 250-character key alive takes over 300.
-    expect(Math.min(...bytesPerId), `bytes an id in each try: ${bytesPerId.join(', ')}`).toBeLessThan(150);
+    expect(least / n, `bytes an id in each try: ${growths.map((g) => g / n).join(', ')}`).toBeLessThan(150);
   });
 });
