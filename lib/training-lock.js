@@ -9,6 +9,7 @@
 // ticket ever needs reading (a GET of a missing key retries for seconds on S3; a LIST does not).
 import { randomUUID } from 'node:crypto';
 import { MemoryClient } from 's3db.js';
+import { deleteObject } from './object-delete.js';
 
 /**
  * How long a new ticket settles before the tickets are compared: far above one PUT's latency, so
@@ -34,13 +35,13 @@ export async function acquireTrainingLock(plugin, modelName) {
   if (!(plugin.database.client instanceof MemoryClient)) await new Promise((r) => setTimeout(r, SETTLE_MS));
   const [winner] = await liveTickets(storage, dir, Date.now());
   if (winner === ticket) return { key };
-  await storage.delete(key).catch(() => {});
+  await deleteObject(plugin.database.client, key).catch(() => {});
   return null;
 }
 
 /** Gives a training lock back. */
 export async function releaseTrainingLock(plugin, lock) {
-  await plugin.getStorage().delete(lock.key).catch(() => {});
+  await deleteObject(plugin.database.client, lock.key).catch(() => {});
 }
 
 /** The unexpired tickets under `dir`, earliest first (zero-padded times sort as text). */

@@ -10,6 +10,7 @@
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
 import { callNative, ModelStorageError } from './errors.js';
+import { deleteObject } from './object-delete.js';
 import { nativeGet } from './record-objects.js';
 import { announceStoreRequests } from './request-events.js';
 import { readRows } from './rows-arrow.js';
@@ -125,7 +126,7 @@ export class SnapshotStore {
         { modelName, format: 'arrow-ipc', preparation: PREPARATION_VERSION, fingerprint, key, bytes: bytes.byteLength, sha256: hash, rows, splits, savedAt: new Date().toISOString() },
         { behavior: 'body-only' },
       ),
-      previousKey ? this.plugin.database.client.deleteObject(previousKey).catch(() => {}) : null,
+      previousKey ? deleteObject(this.plugin.database.client, previousKey).catch(() => {}) : null,
     ]);
     return key;
   }
