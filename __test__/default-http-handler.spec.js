@@ -3,10 +3,14 @@
 // each such delete retried for ~3.5 s and counted towards a circuit breaker that, once open,
 // fails every request of the application's client for 30 s. The plugin deletes objects of its own
 // (the previous training snapshot, its training-lock ticket), so before they went another way two
-// trainings made the third fail with "Circuit breaker OPEN". The other S3 tests use the AWS SDK's
-// handler, which s3db.js's own record deletes need.
+// trainings made the third fail with "Circuit breaker OPEN". It also answers GETs in flight to one
+// path with one response whatever their query strings, so LIST calls of key ranges side by side
+// all got the first range's keys. The other S3 tests use the AWS SDK's handler, which s3db.js's
+// own record deletes need.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLPlugin } from '../index.js';
+import { LoopYielder } from '../lib/event-loop.js';
+import { listS3Ranges } from '../lib/record-reader.js';
 import { productRows, s3Database } from './support/db.js';
 
 describe("on S3 through s3db.js's default HTTP handler", () => {
@@ -50,5 +54,35 @@ describe("on S3 through s3db.js's default HTTP handler", () => {
     expect(keys.filter((key) => key.endsWith('.arrow'))).toHaveLength(1);
     expect(keys.filter((key) => key.includes('/locks/'))).toEqual([]);
     expect(await products.count()).toBe(60);
+  });
+
+  it('lists key ranges through the s3db.js client without one range getting another one\'s keys', async () => {
+    const prefix = 'resource=products/data/';
+    const idOf = (key) => key.slice(key.lastIndexOf('/id=') + 4);
+    const ids = (await db.client.getAllKeys({ prefix })).map(idOf).sort();
+    const listed = [];
+    const collect = (key) => listed.push(idOf(key));
+    // Bounds between records, 7 keys a LIST call: ranges that page, several of them at once.
+    const bounds = [ids[9], ids[20], ids[33], ids[47]];
+    expect(await listS3Ranges(db.client, prefix, bounds, new LoopYielder(), collect, { maxKeys: 7 })).toBe(true);
+    expect(listed).toEqual(ids);
+  });
+
+  it('trains on exactly the records, with the plugin\'s own S3 client turned off', async () => {
+    // Over 900 records: the snapshot then splits the next listing into ranges (RANGE_KEYS).
+    const many = await db.createResource({ name: 'many', attributes: { cost: 'number', demand: 'number', price: 'number' } });
+    await many.insertMany(productRows(960, 12));
+    const ml = new MLPlugin({
+      logLevel: 'silent',
+      backend: 'cpu',
+      storage: { native: false },
+      models: { many: { type: 'regression', resource: 'many', features: ['cost', 'demand'], target: 'price' } },
+    });
+    await db.usePlugin(ml);
+    expect((await ml.train('many')).samples).toBe(960);
+    await many.insertMany(productRows(10, 13));
+    const again = await ml.train('many');
+    expect(again.read).toMatchObject({ mode: 'incremental', listed: 970 });
+    expect(again.samples).toBe(970);
   });
 });

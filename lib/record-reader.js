@@ -111,7 +111,8 @@ export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxK
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ranges.length) }, worker));
+  const concurrency = store?.readsBucket || !sharesConcurrentGets(client) ? LIST_CONCURRENCY : 1;
+  await Promise.all(Array.from({ length: Math.min(concurrency, ranges.length) }, worker));
   // Collected range after range, page after page: in the order S3 lists keys.
   for (const { pages } of ranges) {
     for (const { page, count } of pages) {
@@ -119,6 +120,17 @@ export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxK
     }
   }
   return true;
+}
+
+/**
+ * Whether `client`'s HTTP handler answers concurrent GETs of one path with one response whatever
+ * their query strings: s3db.js's default handler (ReckerHttpHandler) deduplicates in-flight GETs
+ * by path alone, so LIST calls of two ranges at once (same path, other StartAfter) both got the
+ * first one's keys. Its LIST calls must then go one at a time.
+ */
+function sharesConcurrentGets(client) {
+  const handler = client.httpHandler;
+  return Boolean(handler && (handler.deduplicator || handler.constructor?.name === 'ReckerHttpHandler'));
 }
 
 /**
