@@ -13,11 +13,13 @@
 // is split into the V8 heap's committed pages (of them the old space, where garbage that survived
 // two young-generation collections waits for a full GC; the full GCs during the step are counted)
 // and the rest of the RSS, outside the V8 heap. Beside them, the compact rows the model trains on
-// (N × features × 8 bytes) are the part of a full read that must grow with N.
+// (N × features × 8 bytes) are the part of a full read that must grow with N. Each step also
+// reports the CPU time it took: this process's (Node's thread and the addon's threads) and, on S3,
+// the S3 server's, which runs on the same cores here (on a remote S3 it would not).
 //   node bench/read.js [--quick] [--clients=s3,file,memory] [--sizes=1000,10000]
 // The clients the targets are judged on run first; bench/.out/data.md is rewritten after each size.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
@@ -101,7 +103,7 @@ function runChild(client, size, server, location, step) {
   return new Promise((resolve, reject) => {
     const args = ['--expose-gc', SELF, '--child', `--client=${client}`, `--size=${size}`, `--step=${step}`];
     if (location) args.push(`--location=${location}`);
-    if (server) args.push(`--s3=${JSON.stringify({ endpoint: server.endpoint, accessKey: server.accessKey, secretKey: server.secretKey, bucket: server.bucket })}`);
+    if (server) args.push(`--s3=${JSON.stringify({ endpoint: server.endpoint, accessKey: server.accessKey, secretKey: server.secretKey, bucket: server.bucket, pid: server.pid })}`);
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
@@ -117,6 +119,12 @@ const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixe
 const fmtRate = (n) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n.toFixed(0));
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(Math.abs(bytes) < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
+/** A step's CPU time: this process's, plus the S3 server's where it was measured. */
+function cpu(step) {
+  if (step.cpuMs === undefined) return '';
+  return step.serverCpuMs === undefined ? fmtMs(step.cpuMs) : `${fmtMs(step.cpuMs)} + ${fmtMs(step.serverCpuMs)}`;
+}
+
 /** A peak's V8 heap (its old space) and the rest of the RSS, above the step's start. */
 function split(step) {
   const b = step.breakdown;
@@ -125,8 +133,8 @@ function split(step) {
 
 function report(results) {
   const lines = [
-    '| client | records | step | time | records/s | vs list | GETs | peak RSS above start | of it: V8 heap (old space) + outside it | full GCs | live JS heap peak | read phase |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| client | records | step | time | records/s | vs list | GETs | CPU: this process + S3 server | peak RSS above start | of it: V8 heap (old space) + outside it | full GCs | live JS heap peak | read phase |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
     for (const step of ['list', 'gets', 'full', 'incremental']) {
@@ -137,13 +145,27 @@ function report(results) {
       const readPhase = s.read ? `${fmtMs(s.read.durationMs)} (${s.read.mode})` : '';
       const live = step === 'full' ? mib(r.live.liveHeapPeak) : '';
       lines.push(
-        `| ${r.client} | ${records} | ${step} | ${fmtMs(s.ms)} | ${fmtRate((records / s.ms) * 1000)} | ${vsList} | ${s.gets} | ${mib(s.peakRss)} | ${split(s)} | ${s.fullGcs} | ${live} | ${readPhase} |`,
+        `| ${r.client} | ${records} | ${step} | ${fmtMs(s.ms)} | ${fmtRate((records / s.ms) * 1000)} | ${vsList} | ${s.gets} | ${cpu(s)} | ${mib(s.peakRss)} | ${split(s)} | ${s.fullGcs} | ${live} | ${readPhase} |`,
       );
     }
     const speedup = r.full.ms / r.incremental.ms;
-    lines.push(`| ${r.client} | ${r.size} | incremental vs full | ${speedup.toFixed(1)}× faster | | | ${((r.incremental.gets / (r.size + r.added)) * 100).toFixed(2)}% of the objects | | | | | |`);
+    lines.push(`| ${r.client} | ${r.size} | incremental vs full | ${speedup.toFixed(1)}× faster | | | ${((r.incremental.gets / (r.size + r.added)) * 100).toFixed(2)}% of the objects | | | | | | |`);
   }
   return [...lines, '', ...targets(results)].join('\n');
+}
+
+/**
+ * What CPU time allows on this machine, where the S3 server shares the cores with the training:
+ * the incremental step cannot take less than its CPU time (this process's and the server's) spread
+ * over every core, nor less than the server's share alone.
+ */
+function cpuBound(r) {
+  const { cpuMs, serverCpuMs } = r.incremental;
+  if (serverCpuMs === undefined) return '';
+  const cores = availableParallelism();
+  const [floor, serverFloor] = [(cpuMs + serverCpuMs) / cores, serverCpuMs / cores];
+  const at = (ms) => `${fmtMs(ms)}, ${(r.full.ms / ms).toFixed(1)}×`;
+  return `; the incremental step used ${fmtMs(cpuMs)} of CPU in this process and ${fmtMs(serverCpuMs)} in the S3 server, which shares the ${cores} cores: no less than ${at(floor)} at most, however well they overlap (the server's share alone: ${at(serverFloor)})`;
 }
 
 /** The issue's targets, each with the figures of this run it is judged on. */
@@ -158,7 +180,7 @@ function targets(results) {
     const ratio = s3.list.ms / s3.full.ms;
     lines.push(
       `| S3 10k: full train() at resource.list({limit: N})'s floor or faster | list ${fmtMs(s3.list.ms)} / full ${fmtMs(s3.full.ms)} = ${ratio.toFixed(2)}× | ${verdict(ratio >= 1)} |`,
-      `| S3 10k: incremental after 1% new records ≥ 20× faster than a full read | full ${fmtMs(s3.full.ms)} / incremental ${fmtMs(s3.incremental.ms)} = ${speedup.toFixed(1)}× | ${verdict(speedup >= 20)} |`,
+      `| S3 10k: incremental after 1% new records ≥ 20× faster than a full read | full ${fmtMs(s3.full.ms)} / incremental ${fmtMs(s3.incremental.ms)} = ${speedup.toFixed(1)}×${cpuBound(s3)} | ${verdict(speedup >= 20)} |`,
       `| S3 10k: incremental reads ≤ 1% + a constant of the objects | ${s3.incremental.gets} GETs of ${s3.size + s3.added} = ${(share * 100).toFixed(2)}% | ${verdict(s3.incremental.gets <= s3.added)} |`,
     );
   }
@@ -332,6 +354,8 @@ async function measure(gets, step, { gcEveryMs = 0 } = {}) {
       }, gcEveryMs)
     : null;
   gets.count = 0;
+  const serverPid = option('s3') ? JSON.parse(option('s3')).pid : undefined;
+  const [cpuAtStart, serverCpuAtStart] = [process.cpuUsage(), processCpuMs(serverPid)];
   const started = performance.now();
   const value = await step({
     onProgress: (p) => {
@@ -339,6 +363,8 @@ async function measure(gets, step, { gcEveryMs = 0 } = {}) {
     },
   });
   const ms = performance.now() - started;
+  const cpuUsed = process.cpuUsage(cpuAtStart);
+  const serverCpuMs = serverCpuAtStart === undefined ? undefined : processCpuMs(serverPid) - serverCpuAtStart;
   sample();
   clearInterval(sampler);
   if (collector) clearInterval(collector);
@@ -358,7 +384,22 @@ async function measure(gets, step, { gcEveryMs = 0 } = {}) {
     arrayBuffers: atPeak.usage.arrayBuffers - start.arrayBuffers,
     outsideHeap: peak - start.rss - (atPeak.usage.heapTotal - start.heapTotal),
   };
-  return { ms, gets: gets.count, peakRss: peak - start.rss, fullGcs, breakdown, liveHeapPeak, read: value?.read ?? null };
+  const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
+  return { ms, cpuMs, serverCpuMs, gets: gets.count, peakRss: peak - start.rss, fullGcs, breakdown, liveHeapPeak, read: value?.read ?? null };
+}
+
+/**
+ * CPU milliseconds process `pid` has used, its threads together (Linux's /proc/PID/stat, in clock
+ * ticks of 10 ms); undefined without a pid or where /proc cannot say.
+ */
+function processCpuMs(pid) {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Each V8 heap space's committed size. */

@@ -121,7 +121,7 @@ async function startWeed(weed, data, port) {
       });
     });
   };
-  return { endpoint, port, data, stop, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, bucket: BUCKET };
+  return { endpoint, port, data, stop, pid: child.pid, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, bucket: BUCKET };
 }
 
 /** vitest globalSetup: one server for the whole run, its address in S3DB_ML_TEST_S3. */
