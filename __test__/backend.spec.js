@@ -1,5 +1,8 @@
 // Backend choice: 'cpu' is always there; 'auto' never fails; 'wgpu' trains on a Vulkan adapter
 // (CI installs Mesa's software driver and sets S3DB_ML_REQUIRE_WGPU=1) or fails with a named error.
+import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MLPlugin,
@@ -11,6 +14,8 @@ import {
 } from '../index.js';
 import { memoryDatabase, productRows, emailRows } from './support/db.js';
 
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
 describe('backend selection', () => {
   it("'cpu' resolves to the CPU backend", async () => {
     expect(await backendInfo('cpu')).toMatchObject({ backend: 'cpu' });
@@ -21,6 +26,17 @@ describe('backend selection', () => {
     expect(['cpu', 'wgpu']).toContain(info.backend);
     if (info.backend === 'wgpu') expect(info.hardware).toBe(true);
     expect(info.reason.length).toBeGreaterThan(5);
+  });
+
+  it('looks for a GPU without printing anything, on a machine without a display', () => {
+    // Mesa's device-select layer printed XDG_RUNTIME_DIR errors there (where it is installed).
+    const env = { ...process.env };
+    for (const name of ['XDG_RUNTIME_DIR', 'WAYLAND_DISPLAY', 'DISPLAY', 'NODEVICE_SELECT']) delete env[name];
+    const script = "const { backendInfo } = await import('./index.js'); const info = await backendInfo('auto'); console.log(JSON.stringify(info));";
+    const probe = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(probe.status, probe.stderr).toBe(0);
+    expect(JSON.parse(probe.stdout)).toMatchObject({ backend: expect.stringMatching(/^(cpu|wgpu)$/) });
+    expect(probe.stderr.replace(/\(node:\d+\) Warning: NodeVersionSupportWarning[\s\S]*?--trace-warnings[^\n]*\n/, '')).toBe('');
   });
 });
 
