@@ -287,6 +287,11 @@ pub fn train(
             if !split.validation.is_empty() {
                 temperature = crate::metrics::fit_temperature(&predicted, &measured_classes, k);
             }
+            // The refitted regression is calibrated on every row, each predicted by a fit that
+            // never saw it, where the held-out rows are too few to say how sure it may be.
+            if served.is_some() && split.validation.len() < CROSS_FIT_BELOW {
+                temperature = cross_fitted_temperature((&train_x, &train_y), (&val_x, &val_y), k, expansion.as_ref())?;
+            }
             report.diagnostics = Some(Diagnostics::labels(&predicted, &measured_classes, k, temperature, source));
             report.train_accuracy = Some(train_metrics.accuracy);
             report.accuracy = Some(held_out.accuracy);
@@ -477,6 +482,52 @@ fn refit_logistic(
         x = e.expand(&x);
     }
     fit_logistic(&x, &[train_y, val_y].concat(), outputs)
+}
+
+/// Held-out rows below which the refitted logistic regression's temperature is cross-fitted.
+/// A temperature fitted on a dozen held-out rows that are all labelled right is the sharpest
+/// allowed (1/20), whatever the regression's real error rate: on the upstream suite's
+/// classification test (12 held-out rows) the mean confidence was 0.992 for an accuracy of 0.982
+/// over 300 data sets (docs/small-data.md).
+const CROSS_FIT_BELOW: usize = 200;
+/// Folds of the cross-fitting.
+const CROSS_FIT_FOLDS: usize = 5;
+
+/// The temperature of the regression fitted on every row (training and held-out), from
+/// out-of-fold probabilities: rows are dealt into CROSS_FIT_FOLDS folds in order, each fold is
+/// predicted by the regression of the others, and the temperature is the one that minimises the
+/// negative log-likelihood of all of them (metrics::fit_temperature). Every row then counts, and
+/// each is judged by a fit of nearly the refit's size that never saw it.
+fn cross_fitted_temperature(
+    (train_x, train_y): (&[f32], &[f32]),
+    (val_x, val_y): (&[f32], &[f32]),
+    outputs: usize,
+    expansion: Option<&Expansion>,
+) -> Result<f64> {
+    let mut x = [train_x, val_x].concat();
+    if let Some(e) = expansion {
+        x = e.expand(&x);
+    }
+    let y = [train_y, val_y].concat();
+    let rows = y.len() / outputs;
+    let width = x.len() / rows.max(1);
+    let folds = CROSS_FIT_FOLDS.min(rows);
+    let mut probabilities = vec![0f32; rows * outputs];
+    let mut classes = vec![0u32; rows];
+    for fold in 0..folds {
+        let (mut fit_x, mut fit_y) = (Vec::new(), Vec::new());
+        for row in (0..rows).filter(|row| row % folds != fold) {
+            fit_x.extend_from_slice(&x[row * width..(row + 1) * width]);
+            fit_y.extend_from_slice(&y[row * outputs..(row + 1) * outputs]);
+        }
+        let fitted = fit_logistic(&fit_x, &fit_y, outputs)?;
+        for row in (fold..rows).step_by(folds) {
+            let predicted = fitted.forward(&x[row * width..(row + 1) * width]);
+            probabilities[row * outputs..(row + 1) * outputs].copy_from_slice(&predicted);
+            classes[row] = argmax(&y[row * outputs..(row + 1) * outputs]) as u32;
+        }
+    }
+    Ok(crate::metrics::fit_temperature(&probabilities, &classes, outputs))
 }
 
 /// Index of the largest value (the first of equals).

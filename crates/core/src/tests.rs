@@ -524,9 +524,8 @@ fn classification_serves_the_regression_of_every_row_and_reports_the_one_of_the_
     let (val_x, val_y) =
         (crate::data::gather(&scaled, 2, &split.validation), crate::data::gather(&one_hot, 2, &split.validation));
     let measured = crate::logistic::fit(&train_x, &train_y, 2, 2).unwrap().to_dense();
-    let every_row = crate::logistic::fit(&[train_x, val_x.clone()].concat(), &[train_y, val_y.clone()].concat(), 2, 2)
-        .unwrap()
-        .to_dense();
+    let (all_x, all_y) = ([&train_x[..], &val_x[..]].concat(), [&train_y[..], &val_y[..]].concat());
+    let every_row = crate::logistic::fit(&all_x, &all_y, 2, 2).unwrap().to_dense();
     assert_ne!(measured, every_row);
 
     // Served: the regression of every row.
@@ -537,7 +536,26 @@ fn classification_serves_the_regression_of_every_row_and_reports_the_one_of_the_
     let probabilities = measured.forward(&val_x);
     let right = probabilities.chunks_exact(2).zip(&val_classes).filter(|(p, c)| u32::from(p[1] > p[0]) == **c).count();
     assert_eq!(model.report.accuracy, Some(right as f64 / val_classes.len() as f64));
-    assert_eq!(model.temperature, crate::metrics::fit_temperature(&probabilities, &val_classes, 2));
+    // Calibrated on every row, each predicted by the regression of the other four fifths.
+    let (mut out_of_fold, mut classes) = (vec![0f32; 2 * n], vec![0u32; n]);
+    for fold in 0..5 {
+        let others: Vec<usize> = (0..n).filter(|row| row % 5 != fold).collect();
+        let fitted = crate::logistic::fit(
+            &crate::data::gather(&all_x, 2, &others),
+            &crate::data::gather(&all_y, 2, &others),
+            2,
+            2,
+        )
+        .unwrap()
+        .to_dense();
+        for row in (fold..n).step_by(5) {
+            out_of_fold[2 * row..2 * row + 2].copy_from_slice(&fitted.forward(&all_x[2 * row..2 * row + 2]));
+            classes[row] = u32::from(all_y[2 * row + 1] == 1.0);
+        }
+    }
+    let cross_fitted = crate::metrics::fit_temperature(&out_of_fold, &classes, 2);
+    assert_eq!(model.temperature, cross_fitted);
+    assert_ne!(cross_fitted, crate::metrics::fit_temperature(&probabilities, &val_classes, 2));
 }
 
 /// y = 2a + a city effect; the city as an index (encoded) and as one-hot columns (dense). Every
