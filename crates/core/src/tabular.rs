@@ -472,16 +472,28 @@ fn fit_logistic(x: &[f32], y: &[f32], outputs: usize) -> Result<DenseWeights> {
 /// (60 rows, `a + b > 10`, 200 fresh rows scored each), refitting raised the mean accuracy from
 /// 0.978 to 0.983 (`docs/small-data.md`). This is scikit-learn's `refit` of a search's winner.
 fn refit_logistic(
-    (train_x, train_y): (&[f32], &[f32]),
-    (val_x, val_y): (&[f32], &[f32]),
+    train: (&[f32], &[f32]),
+    held_out: (&[f32], &[f32]),
     outputs: usize,
     expansion: Option<&Expansion>,
 ) -> Result<DenseWeights> {
-    let mut x = [train_x, val_x].concat();
-    if let Some(e) = expansion {
-        x = e.expand(&x);
-    }
-    fit_logistic(&x, &[train_y, val_y].concat(), outputs)
+    let (x, y) = every_row(train, held_out, expansion);
+    fit_logistic(&x, &y, outputs)
+}
+
+/// The training and held-out rows together, as the regression takes them: inputs (expanded)
+/// and one-hot targets.
+fn every_row(
+    (train_x, train_y): (&[f32], &[f32]),
+    (val_x, val_y): (&[f32], &[f32]),
+    expansion: Option<&Expansion>,
+) -> (Vec<f32>, Vec<f32>) {
+    let x = [train_x, val_x].concat();
+    let x = match expansion {
+        Some(e) => e.expand(&x),
+        None => x,
+    };
+    (x, [train_y, val_y].concat())
 }
 
 /// Held-out rows below which the refitted logistic regression's temperature is cross-fitted.
@@ -499,16 +511,12 @@ const CROSS_FIT_FOLDS: usize = 5;
 /// negative log-likelihood of all of them (metrics::fit_temperature). Every row then counts, and
 /// each is judged by a fit of nearly the refit's size that never saw it.
 fn cross_fitted_temperature(
-    (train_x, train_y): (&[f32], &[f32]),
-    (val_x, val_y): (&[f32], &[f32]),
+    train: (&[f32], &[f32]),
+    held_out: (&[f32], &[f32]),
     outputs: usize,
     expansion: Option<&Expansion>,
 ) -> Result<f64> {
-    let mut x = [train_x, val_x].concat();
-    if let Some(e) = expansion {
-        x = e.expand(&x);
-    }
-    let y = [train_y, val_y].concat();
+    let (x, y) = every_row(train, held_out, expansion);
     let rows = y.len() / outputs;
     let width = x.len() / rows.max(1);
     let folds = CROSS_FIT_FOLDS.min(rows);
