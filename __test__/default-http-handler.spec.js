@@ -5,7 +5,8 @@
 // (the previous training snapshot, its training-lock ticket), so before they went another way two
 // trainings made the third fail with "Circuit breaker OPEN". It also answers GETs in flight to one
 // path with one response whatever their query strings, so LIST calls of key ranges side by side
-// all got the first range's keys. The other S3 tests use the AWS SDK's handler, which s3db.js's
+// all got the first range's keys, and models trained at once read each other's stored versions,
+// history and lock tickets. The other S3 tests use the AWS SDK's handler, which s3db.js's
 // own record deletes need.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLPlugin } from '../index.js';
@@ -54,6 +55,31 @@ describe("on S3 through s3db.js's default HTTP handler", () => {
     expect(keys.filter((key) => key.endsWith('.arrow'))).toHaveLength(1);
     expect(keys.filter((key) => key.includes('/locks/'))).toEqual([]);
     expect(await products.count()).toBe(60);
+  });
+
+  it('trains several models at once, each to its own next version and history', async () => {
+    const target = (features, label) => ({ type: 'regression', resource: 'products', features, target: label, modelConfig: { epochs: 2 } });
+    const ml = new MLPlugin({
+      logLevel: 'silent',
+      backend: 'cpu',
+      models: {
+        byCost: target(['cost'], 'price'),
+        byDemand: target(['demand'], 'price'),
+        both: target(['cost', 'demand'], 'price'),
+      },
+    });
+    await db.usePlugin(ml);
+    const names = ['byCost', 'byDemand', 'both'];
+    for (const round of [1, 2]) {
+      // Their listings (lock tickets, stored versions, history) are in flight at the same time.
+      const results = await Promise.all(names.map((name) => ml.train(name)));
+      expect(results.map((result) => result.skipped ?? false)).toEqual([false, false, false]);
+      expect(results.map((result) => result.version)).toEqual([round, round, round]);
+    }
+    for (const name of names) {
+      expect((await ml.getTrainingHistory(name)).history.map((entry) => entry.version)).toEqual([1, 2]);
+      expect((await ml.listModelVersions(name)).map((v) => v.version).sort()).toEqual([1, 2]);
+    }
   });
 
   it('lists key ranges through the s3db.js client without one range getting another one\'s keys', async () => {

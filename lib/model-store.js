@@ -12,6 +12,7 @@
 // through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
 // (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
 // same key either way.
+import { listPluginKeys } from './plugin-listing.js';
 import { readBinary, WeightsStore, writeBinary } from './weights-store.js';
 import { decodeRows } from './rows-arrow.js';
 
@@ -47,7 +48,7 @@ export class ModelStore {
     // One LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds,
     // and "never saved" is the common case for a model's first training.
     const resource = this.plugin.config.models[modelName].resource;
-    const present = await this._storage.listForResource(resource, `metadata/${modelName}/`);
+    const present = await listPluginKeys(this.plugin, `metadata/${modelName}/`, { resource });
     const has = (name) => present.some((key) => key.endsWith(`/metadata/${modelName}/${name}`));
     const info = has('versions') ? await this._storage.get(this._key(modelName, 'metadata', modelName, 'versions')) : null;
     const active = has('active') ? await this._storage.get(this._key(modelName, 'metadata', modelName, 'active')) : null;
@@ -228,7 +229,7 @@ export class ModelStore {
 
   async history(modelName) {
     const resource = this.plugin.config.models[modelName].resource;
-    const exists = (await this._storage.listForResource(resource, `training/history/${modelName}`)).length > 0;
+    const exists = (await listPluginKeys(this.plugin, `training/history/${modelName}`, { resource })).length > 0;
     return exists ? this._storage.get(this._key(modelName, 'training', 'history', modelName)) : null;
   }
 

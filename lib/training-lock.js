@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryClient } from 's3db.js';
 import { deleteObject } from './object-delete.js';
+import { listPluginKeys } from './plugin-listing.js';
 
 /**
  * How long a new ticket settles before the tickets are compared: far above one PUT's latency, so
@@ -26,14 +27,14 @@ export async function acquireTrainingLock(plugin, modelName) {
   const storage = plugin.getStorage();
   const dir = `locks/train-${plugin.config.models[modelName].resource}-${modelName}`;
   const now = Date.now();
-  if ((await liveTickets(storage, dir, now)).length > 0) return null;
+  if ((await liveTickets(plugin, dir, now)).length > 0) return null;
   const expiry = now + plugin.config.trainingLockTtl * 1000;
   const ticket = `${pad(now)}-${pad(expiry)}-${randomUUID()}`;
   const key = storage.getPluginKey(null, dir, ticket);
   await storage.set(key, { modelName, ticket }, { behavior: 'body-only' });
   // The memory client is one process: every write has landed already.
   if (!(plugin.database.client instanceof MemoryClient)) await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const [winner] = await liveTickets(storage, dir, Date.now());
+  const [winner] = await liveTickets(plugin, dir, Date.now());
   if (winner === ticket) return { key };
   await deleteObject(plugin.database.client, key).catch(() => {});
   return null;
@@ -45,8 +46,8 @@ export async function releaseTrainingLock(plugin, lock) {
 }
 
 /** The unexpired tickets under `dir`, earliest first (zero-padded times sort as text). */
-async function liveTickets(storage, dir, now) {
-  const keys = await storage.list(`${dir}/`);
+async function liveTickets(plugin, dir, now) {
+  const keys = await listPluginKeys(plugin, `${dir}/`);
   return keys
     .map((key) => key.slice(key.lastIndexOf('/') + 1))
     .filter((ticket) => Number(ticket.split('-')[1]) > now)
