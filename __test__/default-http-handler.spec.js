@@ -82,6 +82,23 @@ describe("on S3 through s3db.js's default HTTP handler", () => {
     }
   });
 
+  it("reads each model's own resource when models on two resources train at once, with the plugin's own S3 client turned off", async () => {
+    const schema = { attributes: { cost: 'number', demand: 'number', price: 'number' } };
+    // One after another: s3db.js's own concurrent createResource calls count failures on this handler.
+    const north = await db.createResource({ name: 'north', ...schema });
+    const south = await db.createResource({ name: 'south', ...schema });
+    await north.insertMany(productRows(30, 21));
+    await south.insertMany(productRows(45, 22));
+    const model = (resource) => ({ type: 'regression', resource, features: ['cost', 'demand'], target: 'price' });
+    const ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', storage: { native: false }, models: { north: model('north'), south: model('south') } });
+    await db.usePlugin(ml);
+    for (let round = 0; round < 3; round++) {
+      const [fromNorth, fromSouth] = await Promise.all([ml.train('north', { full: true }), ml.train('south', { full: true })]);
+      expect([fromNorth.read.listed, fromSouth.read.listed]).toEqual([30, 45]);
+      expect([fromNorth.samples, fromSouth.samples]).toEqual([30, 45]);
+    }
+  });
+
   it('lists key ranges through the s3db.js client without one range getting another one\'s keys', async () => {
     const prefix = 'resource=products/data/';
     const idOf = (key) => key.slice(key.lastIndexOf('/id=') + 4);

@@ -12,7 +12,7 @@
 // through PluginStorage (body-only JSON); weights between the native model and a WeightsStore
 // (lib/weights-store.js: aws-sdk-s3 from Rust on S3, the s3db.js client elsewhere), under the
 // same key either way.
-import { listPluginKeys } from './plugin-listing.js';
+import { listPluginKeys } from './listed-answers.js';
 import { readBinary, WeightsStore, writeBinary } from './weights-store.js';
 import { decodeRows } from './rows-arrow.js';
 

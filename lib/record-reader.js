@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { callNative, ModelStorageError } from './errors.js';
 import { fileObjectPath, isFileClient } from './file-objects.js';
+import { answeredList } from './listed-answers.js';
 import { announceListPage } from './request-events.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
@@ -61,9 +62,12 @@ async function listAll(client, prefix, yielder, collect, { splitAfter = null, st
   }
   if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
   const maxKeys = LIST_PAGE[clientKind(client)];
+  // On S3, as S3Client.listObjects sends it: its answer is checked (see listed-answers.js).
+  const listed = kind === 's3' && client.config?.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
+  const listPage = (continuationToken) => client.listObjects({ prefix, maxKeys, continuationToken });
   let continuationToken = null;
   do {
-    const page = await client.listObjects({ prefix, maxKeys, continuationToken });
+    const page = kind === 's3' ? await answeredList(() => listPage(continuationToken), { Prefix: listed, ContinuationToken: continuationToken }) : await listPage(continuationToken);
     for (const object of page.Contents ?? []) collect(object.Key, object.ETag, new Date(object.LastModified).getTime(), object.Size);
     continuationToken = page.IsTruncated ? page.NextContinuationToken : null;
     await yielder.maybeYield();
@@ -155,9 +159,9 @@ function sdkListPage(client, keyPrefix, maxKeys) {
   const ListObjectsV2Command = s3ListCommand();
   if (!ListObjectsV2Command || typeof client.sendCommand !== 'function') return null;
   return async (after, token) => {
-    const page = await client.sendCommand(
-      new ListObjectsV2Command({ Bucket: client.config.bucket, Prefix: keyPrefix, MaxKeys: maxKeys, StartAfter: after ?? undefined, ContinuationToken: token ?? undefined }),
-    );
+    const input = { Bucket: client.config.bucket, Prefix: keyPrefix, MaxKeys: maxKeys, StartAfter: after ?? undefined, ContinuationToken: token ?? undefined };
+    // Another model's listing may be in flight at the same moment (see listed-answers.js).
+    const page = await answeredList(() => client.sendCommand(new ListObjectsV2Command(input)), input);
     const contents = page.Contents ?? [];
     return {
       keys: contents.map((o) => o.Key),

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemoryClient } from 's3db.js';
 import { deleteObject } from './object-delete.js';
-import { listPluginKeys } from './plugin-listing.js';
+import { listPluginKeys } from './listed-answers.js';
 
 /**
  * How long a new ticket settles before the tickets are compared: far above one PUT's latency, so
