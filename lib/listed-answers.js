@@ -28,6 +28,11 @@ function answers(response, { Prefix, StartAfter, ContinuationToken }) {
   return echoed(response?.Prefix, Prefix) && echoed(response?.StartAfter, StartAfter) && echoed(response?.ContinuationToken, ContinuationToken);
 }
 
+/** The prefix S3 lists when s3db.js's S3Client lists `prefix`: its key prefix joined on (path.join included). */
+export function listedPrefix(client, prefix) {
+  return client.config?.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
+}
+
 /**
  * The keys under `path` in the plugin's storage (under `resource=R/` when `resource` is given), as
  * PluginStorage's `list` / `listForResource` find them: one LIST, enough for the few objects the
@@ -41,9 +46,8 @@ export async function listPluginKeys(plugin, path, { resource = null } = {}) {
   const storage = plugin.getStorage();
   const client = plugin.database.client;
   if (!(client instanceof S3Client)) return resource ? storage.listForResource(resource, path) : storage.list(path);
-  // As PluginStorage and then S3Client.listObjects build it.
+  // As PluginStorage builds it.
   const prefix = `${resource ? `resource=${resource}/` : ''}plugin=${storage.pluginSlug}/${path}`;
-  const listed = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
-  const response = await answeredList(() => client.listObjects({ prefix }), { Prefix: listed });
+  const response = await answeredList(() => client.listObjects({ prefix }), { Prefix: listedPrefix(client, prefix) });
   return (response?.Contents ?? []).map((item) => item.Key).filter((key) => typeof key === 'string');
 }

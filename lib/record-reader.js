@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { callNative, ModelStorageError } from './errors.js';
 import { fileObjectPath, isFileClient } from './file-objects.js';
-import { answeredList } from './listed-answers.js';
+import { answeredList, listedPrefix } from './listed-answers.js';
 import { announceListPage } from './request-events.js';
 
 export const DEFAULT_READ_CONCURRENCY = 50;
@@ -62,12 +62,14 @@ async function listAll(client, prefix, yielder, collect, { splitAfter = null, st
   }
   if (kind === 'file' && (await listFileDirectory(client, prefix, collect))) return;
   const maxKeys = LIST_PAGE[clientKind(client)];
-  // On S3, as S3Client.listObjects sends it: its answer is checked (see listed-answers.js).
-  const listed = kind === 's3' && client.config?.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
   const listPage = (continuationToken) => client.listObjects({ prefix, maxKeys, continuationToken });
   let continuationToken = null;
   do {
-    const page = kind === 's3' ? await answeredList(() => listPage(continuationToken), { Prefix: listed, ContinuationToken: continuationToken }) : await listPage(continuationToken);
+    // On S3 the answer is checked (see listed-answers.js).
+    const page =
+      kind === 's3'
+        ? await answeredList(() => listPage(continuationToken), { Prefix: listedPrefix(client, prefix), ContinuationToken: continuationToken })
+        : await listPage(continuationToken);
     for (const object of page.Contents ?? []) collect(object.Key, object.ETag, new Date(object.LastModified).getTime(), object.Size);
     continuationToken = page.IsTruncated ? page.NextContinuationToken : null;
     await yielder.maybeYield();
@@ -91,8 +93,7 @@ const LIST_CONCURRENCY = 16;
  */
 export async function listS3Ranges(client, prefix, ids, yielder, collect, { maxKeys = 1000, store = null, onListed = null } = {}) {
   if (typeof client.config?.bucket !== 'string') return false;
-  // The key prefix exactly as s3db.js's S3Client.listObjects builds it (path.join included).
-  const keyPrefix = client.config.keyPrefix ? join(client.config.keyPrefix, prefix) : prefix;
+  const keyPrefix = listedPrefix(client, prefix);
   const listPage = store?.readsBucket ? nativeListPage(client, store, keyPrefix, maxKeys) : sdkListPage(client, keyPrefix, maxKeys);
   if (!listPage) return false;
   const bounds = ids.map((id) => `${keyPrefix}id=${id}`);
