@@ -523,12 +523,8 @@ fn cross_fitted_temperature(
     let mut probabilities = vec![0f32; rows * outputs];
     let mut classes = vec![0u32; rows];
     for fold in 0..folds {
-        let (mut fit_x, mut fit_y) = (Vec::new(), Vec::new());
-        for row in (0..rows).filter(|row| row % folds != fold) {
-            fit_x.extend_from_slice(&x[row * width..(row + 1) * width]);
-            fit_y.extend_from_slice(&y[row * outputs..(row + 1) * outputs]);
-        }
-        let fitted = fit_logistic(&fit_x, &fit_y, outputs)?;
+        let others: Vec<usize> = (0..rows).filter(|row| row % folds != fold).collect();
+        let fitted = fit_logistic(&gather(&x, width, &others), &gather(&y, outputs, &others), outputs)?;
         for row in (fold..rows).step_by(folds) {
             let predicted = fitted.forward(&x[row * width..(row + 1) * width]);
             probabilities[row * outputs..(row + 1) * outputs].copy_from_slice(&predicted);
