@@ -289,8 +289,9 @@ pub fn train(
             }
             // The refitted regression is calibrated on every row, each predicted by a fit that
             // never saw it, where the held-out rows are too few to say how sure it may be.
-            if served.is_some() && split.validation.len() < CROSS_FIT_BELOW {
-                temperature = cross_fitted_temperature((&train_x, &train_y), (&val_x, &val_y), k, expansion.as_ref())?;
+            if let Some(refitted) = served.as_ref().filter(|_| split.validation.len() < CROSS_FIT_BELOW) {
+                temperature =
+                    cross_fitted_temperature(refitted, (&train_x, &train_y), (&val_x, &val_y), k, expansion.as_ref())?;
             }
             report.diagnostics = Some(Diagnostics::labels(&predicted, &measured_classes, k, temperature, source));
             report.train_accuracy = Some(train_metrics.accuracy);
@@ -505,12 +506,21 @@ const CROSS_FIT_BELOW: usize = 200;
 /// Folds of the cross-fitting.
 const CROSS_FIT_FOLDS: usize = 5;
 
-/// The temperature of the regression fitted on every row (training and held-out), from
+/// The temperature of `refitted`, the regression fitted on every row (training and held-out), from
 /// out-of-fold probabilities: rows are dealt into CROSS_FIT_FOLDS folds in order, each fold is
 /// predicted by the regression of the others, and the temperature is the one that minimises the
 /// negative log-likelihood of all of them (metrics::fit_temperature). Every row then counts, and
 /// each is judged by a fit of nearly the refit's size that never saw it.
+///
+/// Each fold's logits are first rescaled to the refit's weight norm. On separable rows a logistic
+/// regression's weights grow until its ridge stops them, so their norm follows the row count and
+/// the ridge, not the boundary: the refit of 25 % more rows is sharper than every fold's fit, and a
+/// temperature fitted on the folds' own logits left it overconfident. Compared per unit of weight
+/// norm, the folds calibrate the refit's scale. On the upstream suite's classification test
+/// (300 data sets) the mean confidence went from 0.9878 to 0.9854 for an accuracy of 0.9816, and it
+/// moved towards the accuracy on noisy and three-class variants too (docs/small-data.md).
 fn cross_fitted_temperature(
+    refitted: &DenseWeights,
     train: (&[f32], &[f32]),
     held_out: (&[f32], &[f32]),
     outputs: usize,
@@ -522,16 +532,31 @@ fn cross_fitted_temperature(
     let folds = CROSS_FIT_FOLDS.min(rows);
     let mut probabilities = vec![0f32; rows * outputs];
     let mut classes = vec![0u32; rows];
+    let refit_norm = weight_norm(refitted);
     for fold in 0..folds {
         let others: Vec<usize> = (0..rows).filter(|row| row % folds != fold).collect();
         let fitted = fit_logistic(&gather(&x, width, &others), &gather(&y, outputs, &others), outputs)?;
+        // Logits times `scale` are probabilities to the power `scale`, renormalised: a temperature
+        // of 1 / scale.
+        let scale = refit_norm / weight_norm(&fitted).max(f64::MIN_POSITIVE);
+        let mut row_probabilities = vec![0f64; outputs];
         for row in (fold..rows).step_by(folds) {
             let predicted = fitted.forward(&x[row * width..(row + 1) * width]);
-            probabilities[row * outputs..(row + 1) * outputs].copy_from_slice(&predicted);
+            row_probabilities.iter_mut().zip(&predicted).for_each(|(p, &v)| *p = v as f64);
+            crate::metrics::temper(&mut row_probabilities, 1.0 / scale);
+            probabilities[row * outputs..(row + 1) * outputs]
+                .iter_mut()
+                .zip(&row_probabilities)
+                .for_each(|(p, &v)| *p = v as f32);
             classes[row] = argmax(&y[row * outputs..(row + 1) * outputs]) as u32;
         }
     }
     Ok(crate::metrics::fit_temperature(&probabilities, &classes, outputs))
+}
+
+/// The Euclidean norm of a one-layer regression's weights (the biases left out).
+fn weight_norm(regression: &DenseWeights) -> f64 {
+    regression.layers[0].weight.iter().map(|&w| f64::from(w) * f64::from(w)).sum::<f64>().sqrt()
 }
 
 /// Index of the largest value (the first of equals).

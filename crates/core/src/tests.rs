@@ -536,8 +536,11 @@ fn classification_serves_the_regression_of_every_row_and_reports_the_one_of_the_
     let probabilities = measured.forward(&val_x);
     let right = probabilities.chunks_exact(2).zip(&val_classes).filter(|(p, c)| u32::from(p[1] > p[0]) == **c).count();
     assert_eq!(model.report.accuracy, Some(right as f64 / val_classes.len() as f64));
-    // Calibrated on every row, each predicted by the regression of the other four fifths.
-    let (mut out_of_fold, mut classes) = (vec![0f32; 2 * n], vec![0u32; n]);
+    // Calibrated on every row, each predicted by the regression of the other four fifths, whose
+    // logits are rescaled to the served regression's weight norm.
+    let norm =
+        |w: &crate::net::DenseWeights| w.layers[0].weight.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+    let (mut out_of_fold, mut unscaled, mut classes) = (vec![0f32; 2 * n], vec![0f32; 2 * n], vec![0u32; n]);
     for fold in 0..5 {
         let others: Vec<usize> = (0..n).filter(|row| row % 5 != fold).collect();
         let fitted = crate::logistic::fit(
@@ -548,13 +551,26 @@ fn classification_serves_the_regression_of_every_row_and_reports_the_one_of_the_
         )
         .unwrap()
         .to_dense();
+        let (layer, scale) = (&fitted.layers[0], norm(&every_row) / norm(&fitted));
         for row in (fold..n).step_by(5) {
-            out_of_fold[2 * row..2 * row + 2].copy_from_slice(&fitted.forward(&all_x[2 * row..2 * row + 2]));
+            let input = &all_x[2 * row..2 * row + 2];
+            let logit = |class: usize| {
+                f64::from(layer.bias[class])
+                    + (0..2).map(|i| f64::from(input[i]) * f64::from(layer.weight[i * 2 + class])).sum::<f64>()
+            };
+            let (l0, l1) = (scale * logit(0), scale * logit(1));
+            let p1 = 1.0 / (1.0 + (l0 - l1).exp());
+            out_of_fold[2 * row..2 * row + 2].copy_from_slice(&[(1.0 - p1) as f32, p1 as f32]);
+            unscaled[2 * row..2 * row + 2].copy_from_slice(&fitted.forward(input));
             classes[row] = u32::from(all_y[2 * row + 1] == 1.0);
         }
     }
     let cross_fitted = crate::metrics::fit_temperature(&out_of_fold, &classes, 2);
-    assert_eq!(model.temperature, cross_fitted);
+    let relative = |a: f64, b: f64| (a - b).abs() / b;
+    assert!(relative(model.temperature, cross_fitted) < 1e-4, "{} vs {cross_fitted}", model.temperature);
+    // Neither the folds' own logits nor the held-out rows alone give it.
+    let without_rescaling = crate::metrics::fit_temperature(&unscaled, &classes, 2);
+    assert!(relative(without_rescaling, cross_fitted) > 1e-2, "{without_rescaling} vs {cross_fitted}");
     assert_ne!(cross_fitted, crate::metrics::fit_temperature(&probabilities, &val_classes, 2));
 }
 
