@@ -409,3 +409,88 @@ describe('time series with a categorical feature', () => {
     expect(metrics.mae).toBeLessThan(naive);
   }, 60_000);
 });
+
+describe('features that give training nothing to learn from', () => {
+  let tickets;
+  let people;
+  const records = 40;
+  beforeAll(async () => {
+    tickets = await db.createResource({ name: 'tickets', attributes: { ref: 'string', team: 'string', size: 'number', note: 'string|optional', cost: 'number', priority: 'string' } });
+    await tickets.insertMany(
+      Array.from({ length: records }, (_, i) => ({ ref: `T-${1000 + i}`, team: i % 2 ? 'red' : 'blue', size: 1 + (i % 7), cost: 10 * (1 + (i % 7)) + (i % 2 ? 5 : 0), priority: i % 3 ? 'low' : 'high' })),
+    );
+    people = await db.createResource({ name: 'people', attributes: { profile: { age: 'number' }, score: 'number' } });
+    await people.insertMany(Array.from({ length: 30 }, (_, i) => ({ profile: { age: 20 + i }, score: 2 * (20 + i) })));
+  });
+  const train = async (model) => {
+    const plugin = new MLPlugin({ logLevel: 'silent', backend: 'cpu', saveModel: false, models: { m: model } });
+    await plugin.install(db);
+    return plugin.train('m').catch((error) => error);
+  };
+
+  it('a feature no record has and the schema does not declare is a DataValidationError that suggests the attribute', async () => {
+    const typo = await train({ type: 'regression', resource: 'tickets', features: ['size', 'tem'], target: 'cost' });
+    expect(typo).toBeInstanceOf(DataValidationError);
+    expect(typo.message).toBe(`Model "m": feature "tem" is in none of the ${records} training records and is not an attribute of resource "tickets". Did you mean "team"?`);
+    const nested = await train({ type: 'regression', resource: 'people', features: ['profile.age'], target: 'score' });
+    expect(nested).toBeInstanceOf(DataValidationError);
+    expect(nested.message).toMatch(/Nested attributes are not read by path: flatten it in the model's `map`/);
+    // The map it suggests trains the nested attribute.
+    const mapped = await train({ type: 'regression', resource: 'people', features: ['profile.age'], target: 'score', map: (record) => ({ ...record, 'profile.age': record.profile?.age }) });
+    expect(mapped.samples).toBe(30);
+    expect(mapped.warnings).toEqual([]);
+  });
+
+  it('a declared attribute that no record has filled, or a category whose values never repeat, is a warning beside features that inform', async () => {
+    const result = await train({ type: 'regression', resource: 'tickets', features: ['size', 'note', 'ref', 'team'], target: 'cost' });
+    expect(result.preprocessing.note.missing).toBe(records);
+    expect(result.preprocessing.ref.categories).toEqual([]);
+    expect(result.warnings).toEqual([
+      `feature "note" is missing in all ${records} training records, so it does not inform the model`,
+      `feature "ref" has no value common enough to be a category in the ${records} training records (a category must be seen at least twice; ids and free text never are), so it does not inform the model`,
+    ]);
+    // The informative features still fit exactly: cost = 10·size + 5·[team red] + 10.
+    expect(result.metrics.r2).toBeGreaterThan(0.999999);
+  });
+
+  it('a model none of whose features informs is a DataValidationError, not a constant model or a native panic', async () => {
+    for (const type of ['regression', 'classification']) {
+      const target = type === 'regression' ? 'cost' : 'priority';
+      const onlyIds = await train({ type, resource: 'tickets', features: ['ref'], target });
+      expect(onlyIds).toBeInstanceOf(DataValidationError);
+      expect(onlyIds.message).toMatch(/^Model "m" has nothing to learn from: feature "ref" has no value common enough to be a category/);
+      const nothing = await train({ type, resource: 'tickets', features: ['note', 'ref'], target });
+      expect(nothing).toBeInstanceOf(DataValidationError);
+      expect(nothing.message).toMatch(/feature "note" is missing in all 40 training records; feature "ref" has no value/);
+    }
+  });
+});
+
+describe('numbers kept as strings', () => {
+  it('a feature declared numeric reads decimal strings in training and prediction; other strings are a DataValidationError', async () => {
+    const orders = await db.createResource({ name: 'orders', attributes: { qty: 'string', total: 'number' } });
+    // total = 2.5·qty + 1 exactly, the quantities written every way an application might.
+    const written = ['1', ' 2', '3 ', '+4', '5.0', '6e0', '0.7e1', '8', '.9e1', '10'];
+    await orders.insertMany(written.flatMap((qty, i) => [0, 1].map(() => ({ qty, total: 2.5 * (i + 1) + 1 }))));
+    const plugin = new MLPlugin({
+      logLevel: 'silent',
+      backend: 'cpu',
+      saveModel: false,
+      models: { m: { type: 'regression', resource: 'orders', features: ['qty'], target: 'total', modelConfig: { featureTypes: { qty: 'numeric' } } } },
+    });
+    await plugin.install(db);
+    const result = await plugin.train('m');
+    expect(result.preprocessing.qty.kind).toBe('numeric');
+    // The least-squares line through (qty, total) is the generating one.
+    for (const qty of ['4', 4, '12.5', '-3']) {
+      expect((await plugin.predict('m', { qty })).prediction).toBeCloseTo(2.5 * Number(qty) + 1, 6);
+    }
+    for (const qty of ['', '0x10', 'Infinity', '1,5', 'four']) {
+      await expect(plugin.predict('m', { qty })).rejects.toThrow(DataValidationError);
+    }
+    await orders.insert({ qty: 'n/a', total: 3 });
+    const error = await plugin.train('m').catch((e) => e);
+    expect(error).toBeInstanceOf(DataValidationError);
+    expect(error.message).toMatch(/^Feature "qty" must be a finite number, got string/);
+  });
+});

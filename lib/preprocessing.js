@@ -128,6 +128,18 @@ function dateMs(value) {
   return NaN;
 }
 
+/**
+ * A decimal number written as a string ('4', '-1.5', '2e3', ' 7 '), else NaN. Applications often
+ * keep numbers in string attributes; a feature declared numeric reads them. Hexadecimal, empty,
+ * 'Infinity' and decimal commas are not numbers here (Number() would take the first three).
+ */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+function numberInString(text) {
+  if (!DECIMAL.test(text)) return NaN;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : NaN;
+}
+
 /** The error for a value of the wrong kind, in the messages the seed used for numbers. */
 function wrongKind(feature, kind, value, record, row, model) {
   const got = typeof value === 'number' ? String(value) : describe(value);
@@ -224,7 +236,11 @@ class RawColumn {
       return [BOOLEAN, value ? 1 : 0];
     }
     if (typeof value === 'string') {
-      if (kind === 'numeric' || kind === 'boolean') return null;
+      if (kind === 'numeric') {
+        const number = numberInString(value);
+        return Number.isNaN(number) ? null : [NUMBER, number];
+      }
+      if (kind === 'boolean') return null;
       let code = this.stringCodes.get(value);
       if (code === undefined) {
         code = this.strings.length;
@@ -605,6 +621,7 @@ export class Preparation {
 function encodedValue(f, value, record, row, model) {
   if (f.kind === 'numeric') {
     if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'string' && !Number.isNaN(numberInString(value))) return numberInString(value);
   } else if (f.kind === 'boolean') {
     if (typeof value === 'boolean') return value ? 1 : 0;
   } else {

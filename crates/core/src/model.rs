@@ -447,6 +447,27 @@ pub fn encoded_feature_names(features: &[String], preparation: Option<&Preparati
 }
 
 /// The expansion of a step's encoded columns (a time series' steps end with the target).
+/// A warning for each feature of `spec` that gives its `rows` training rows nothing to learn
+/// from (Preparation::uninformative). When none of the model's inputs does, training is an error
+/// that names them: the model could only predict a constant, and with only empty categories it
+/// would have no input at all. `other_input`: the model has an input besides its features (a
+/// time series reads its target's own history).
+pub fn uninformative_features(spec: &crate::spec::ModelSpec, rows: usize, other_input: bool) -> Result<Vec<String>> {
+    let Some(preparation) = &spec.preparation else { return Ok(Vec::new()) };
+    let idle = preparation.uninformative(rows);
+    let sentences: Vec<String> = idle.iter().map(|(name, why)| format!("feature \"{name}\" {why}")).collect();
+    if !other_input && !idle.is_empty() && idle.len() == spec.features.len() {
+        return Err(Error::data(format!(
+            "Model \"{}\" has nothing to learn from: {}. Check the feature names against the records, or choose features whose values repeat",
+            spec.name,
+            sentences.join("; ")
+        ))
+        .with("modelName", spec.name.clone())
+        .with("features", idle.iter().map(|(name, _)| name.to_string()).collect::<Vec<_>>()));
+    }
+    Ok(sentences.into_iter().map(|s| format!("{s}, so it does not inform the model")).collect())
+}
+
 pub fn step_expansion(preparation: Option<&Preparation>, with_target: bool) -> Option<Expansion> {
     let mut columns: Vec<Column> = preparation?.columns().into_iter().map(|(_, c)| c).collect();
     if with_target {

@@ -139,6 +139,28 @@ impl Preparation {
         Ok(())
     }
 
+    /// The features that give `rows` training rows nothing to learn from, each with why: missing
+    /// in every row (so filled with one value, a constant), or a category none of whose values
+    /// was common enough to enter the vocabulary (an id or a free text, where every value is its
+    /// own), which gives the network no input at all.
+    pub fn uninformative(&self, rows: usize) -> Vec<(&str, String)> {
+        self.features
+            .iter()
+            .filter_map(|f| {
+                let why = if rows > 0 && f.missing >= rows as u64 {
+                    format!("is missing in all {rows} training records")
+                } else if f.kind == FeatureKind::Category && f.categories.is_empty() {
+                    format!(
+                        "has no value common enough to be a category in the {rows} training records (a category must be seen at least twice; ids and free text never are)"
+                    )
+                } else {
+                    return None;
+                };
+                Some((f.name.as_str(), why))
+            })
+            .collect()
+    }
+
     /// The encoded columns, with their names (`city`, `listedAt.weekdaySin`, ...).
     pub fn columns(&self) -> Vec<(String, Column)> {
         let mut out = Vec::new();

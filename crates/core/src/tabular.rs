@@ -13,6 +13,7 @@ use crate::logistic::{self, LogisticFit};
 use crate::metrics::{classification_metrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
+    uninformative_features,
 };
 use crate::net::burn_net::DenseNet;
 use crate::net::native;
@@ -121,6 +122,7 @@ pub fn train(
         }
     };
 
+    let mut warnings = uninformative_features(spec, n, false)?;
     let mut normalizer = Normalizer::fit(rows);
     let expansion = step_expansion(spec.preparation.as_ref(), false);
     keep_category_indices(&mut normalizer.features, expansion.as_ref());
@@ -161,7 +163,6 @@ pub fn train(
     drop(inputs);
     let mut expansion = expansion;
     let net = (plan.network)(expansion.as_ref().map_or(in_dim, Expansion::width), outputs);
-    let mut warnings = Vec::new();
     // Too few optimiser steps to converge: said only when the network is the model served.
     let mut step_warning = None;
     let fitted = if plan.least_squares && net.inputs <= MAX_EXACT_TERMS {

@@ -19,6 +19,7 @@ use crate::least_squares::{LinearFit, MAX_EXACT_TERMS, NormalEquations};
 use crate::metrics::{RegressionMetrics, regression_metrics};
 use crate::model::{
     FORMAT_VERSION, Head, NetWeights, RegressionCalibration, TrainReport, TrainedModel, step_expansion,
+    uninformative_features,
 };
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
@@ -102,7 +103,8 @@ pub fn train(
         }
     };
     let mut weights = outcome.model;
-    let mut warnings = Vec::new();
+    // The target's own history is always an input, so idle features are only worth a warning.
+    let mut warnings = uninformative_features(spec, n, true)?;
     // Judged on the held-out windows (the training windows when none were held out).
     let (judge_x, judge_r) = if valid_rows.is_empty() { (&train_x, &train_r) } else { (&val_x, &val_r) };
     let switched_off = if base.is_some() {
