@@ -6,6 +6,7 @@ import {
   MLPlugin,
   ComputeBackendUnavailableError,
   DataValidationError,
+  InsufficientDataError,
   ModelConfigError,
   ModelNotFoundError,
   PredictionError,
@@ -245,6 +246,13 @@ describe('3. named errors, never TypeErrors', () => {
     }
     await rejection(ml.evaluate('price', { data: 'not an array' }), DataValidationError);
     await rejection(ml.evaluate('sales', { data: 7 }), DataValidationError);
+  });
+
+  it('evaluating no records is an InsufficientDataError, not a perfect score', async () => {
+    for (const name of ['price', 'spam', 'sales']) {
+      const error = await rejection(ml.evaluate(name, { data: [] }), InsufficientDataError);
+      expect(error.message).toBe(`Model "${name}": evaluate() needs at least one record in \`data\`, got none`);
+    }
   });
 });
 

@@ -434,8 +434,12 @@ export class MLPlugin extends Plugin {
     const model = this._model(modelName);
     const data = options?.data;
     await this._versions.ensureLoaded(modelName);
-    if (data !== undefined) return model.evaluate(data);
-    return model.heldOutMetrics();
+    if (data === undefined) return model.heldOutMetrics();
+    // Metrics of no records would read as a perfect score (R² 1, error 0).
+    if (Array.isArray(data) && data.length === 0) {
+      throw new InsufficientDataError(`Model "${modelName}": evaluate() needs at least one record in \`data\`, got none`, { model: modelName, samples: 0, minimum: 1 });
+    }
+    return model.evaluate(data);
   }
 
   /**
