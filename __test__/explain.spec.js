@@ -278,6 +278,36 @@ describe('a linear model', () => {
   });
 });
 
+describe('targets beyond f32 range', () => {
+  it('attribute exactly Δx times the least-squares slope, where the f32 backward pass once gave null', async () => {
+    const huge = memoryDatabase();
+    await huge.connect();
+    try {
+      const rows = Array.from({ length: 50 }, (_, i) => ({ x: i, y: i + (i % 3) }));
+      // The least-squares slope of y on x over every row, computed here.
+      const mean = (f) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+      const [mx, my] = [mean((r) => r.x), mean((r) => r.y)];
+      const slope = mean((r) => (r.x - mx) * (r.y - my)) / mean((r) => (r.x - mx) ** 2);
+      for (const scale of [1e39, 1e300]) {
+        const name = `scaled${Math.log10(scale)}`;
+        const resource = await huge.createResource({ name, attributes: { x: 'number', v: 'number' } });
+        await resource.insertMany(rows.map((r) => ({ x: r.x, v: r.y * scale })));
+        const plugin = new MLPlugin({ logLevel: 'silent', backend: 'cpu', saveModel: false, models: { m: { type: 'regression', resource: name, features: ['x'], target: 'v', modelConfig: { validationSplit: 0 } } } });
+        await plugin.install(huge);
+        await plugin.train('m');
+        const e = await plugin.explain('m', { x: 10 });
+        // Every row trains (no held-out rows), so the reference is the mean of all x.
+        expect(e.contributions.x / scale).toBeCloseTo(slope * (10 - mx), 4);
+        // Complete up to f32 rounding of the weights: a millionth of the target's spread.
+        const spread = (Math.max(...rows.map((r) => r.y)) - Math.min(...rows.map((r) => r.y))) * scale;
+        expect(Math.abs(e.baseline + e.contributions.x - e.prediction)).toBeLessThan(1e-6 * spread);
+      }
+    } finally {
+      await huge.disconnect();
+    }
+  });
+});
+
 describe('categories and dates', () => {
   it('a linear model attributes a category exactly Σ weight × (one-hot − training frequency)', async () => {
     const bytes = await ml.exportModel('shopLinear', { format: 'safetensors' });

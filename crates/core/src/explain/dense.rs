@@ -82,7 +82,7 @@ fn gradient(net: &DenseWeights, output: &OutputFn, x: &[f32], grad: &mut [f64], 
     let z: Vec<f64> = tape.pre[n - 1].iter().map(|&v| f64::from(v)).collect();
     let mut seed = vec![0.0; z.len()];
     let value = output.eval(&z, &mut seed);
-    let mut g: Vec<f32> = seed.iter().map(|&v| v as f32).collect();
+    let (mut g, magnitude) = unit_seed(&seed);
     for l in (0..n).rev() {
         let layer = &net.layers[l];
         if l + 1 < n {
@@ -93,8 +93,20 @@ fn gradient(net: &DenseWeights, output: &OutputFn, x: &[f32], grad: &mut [f64], 
         }
         g = weights_backward(&layer.weight, layer.inputs, &g);
     }
-    grad.iter_mut().zip(&g).for_each(|(out, &v)| *out = f64::from(v));
+    grad.iter_mut().zip(&g).for_each(|(out, &v)| *out = f64::from(v) * magnitude);
     value
+}
+
+/// `seed` (∂F/∂logits, in f64) as the f32 vector the backward pass multiplies, divided by its
+/// largest magnitude, and that magnitude, by which the f32 gradient is multiplied back in f64.
+/// A value head's seed is the target's spread, which for targets beyond f32's range (3.4e38)
+/// would be infinite in f32 and make every attribution NaN.
+pub(super) fn unit_seed(seed: &[f64]) -> (Vec<f32>, f64) {
+    let magnitude = seed.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if magnitude == 0.0 || !magnitude.is_finite() {
+        return (seed.iter().map(|&v| v as f32).collect(), 1.0);
+    }
+    (seed.iter().map(|&v| (v / magnitude) as f32).collect(), magnitude)
 }
 
 /// `g ← g ⊙ act'(z)` (for softmax, its Jacobian-vector product).
@@ -190,7 +202,8 @@ fn walk_linear_pieces(net: &DenseWeights, output: &OutputFn, from: &[f32], to: &
         let mut seed = vec![0.0; z0.len()];
         integrate_output(output, &z0, &dz0, 0.0, end - t, &mut seed, 0);
         let last = &net.layers[n - 1];
-        let mut g = weights_backward(&last.weight, last.inputs, &seed.iter().map(|&v| v as f32).collect::<Vec<_>>());
+        let (unit, magnitude) = unit_seed(&seed);
+        let mut g = weights_backward(&last.weight, last.inputs, &unit);
         for l in (0..n - 1).rev() {
             let layer = &net.layers[l];
             if let Some(bn) = &layer.batch_norm {
@@ -199,7 +212,7 @@ fn walk_linear_pieces(net: &DenseWeights, output: &OutputFn, from: &[f32], to: &
             g.iter_mut().zip(&masks[l]).for_each(|(v, &m)| *v *= m);
             g = weights_backward(&layer.weight, layer.inputs, &g);
         }
-        result.gradient.iter_mut().zip(&g).for_each(|(acc, &v)| *acc += f64::from(v));
+        result.gradient.iter_mut().zip(&g).for_each(|(acc, &v)| *acc += f64::from(v) * magnitude);
         if end >= 1.0 {
             let at_end: Vec<f64> = z0.iter().zip(&dz0).map(|(v, d)| v + (end - t) * d).collect();
             result.end = output.value(&at_end);

@@ -46,7 +46,7 @@ pub fn gradient(net: &LstmWeights, output: &OutputFn, sequence: &[f32], grad: &m
     let last = &tape.hidden[lookback * hidden..];
     let mut dh64 = vec![0.0; hidden];
     let value = super::dense::gradient_at(&net.head, output, last, &mut dh64);
-    let mut dh: Vec<f32> = dh64.iter().map(|&v| v as f32).collect();
+    let (mut dh, magnitude) = super::dense::unit_seed(&dh64);
     let mut dc = vec![0f32; hidden];
     let mut dgates = vec![0f32; g4];
     for t in (0..lookback).rev() {
@@ -64,7 +64,7 @@ pub fn gradient(net: &LstmWeights, output: &OutputFn, sequence: &[f32], grad: &m
         }
         for k in 0..step_inputs {
             let row = &net.input_kernel[k * g4..(k + 1) * g4];
-            grad[t * step_inputs + k] = f64::from(super::dense::dot(row, &dgates));
+            grad[t * step_inputs + k] = f64::from(super::dense::dot(row, &dgates)) * magnitude;
         }
         for (k, d) in dh.iter_mut().enumerate() {
             let row = &net.recurrent_kernel[k * g4..(k + 1) * g4];
