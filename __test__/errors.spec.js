@@ -124,7 +124,7 @@ describe('runtime errors', () => {
     });
 
     const cases = [
-      ['a string', { cost: '10', demand: 5 }, /"cost" must be a finite number, got string/],
+      ['a string that is not a number', { cost: 'ten', demand: 5 }, /"cost" must be a finite number, got string/],
       ['NaN', { cost: NaN, demand: 5 }, /"cost" must be a finite number, got NaN/],
       ['Infinity', { cost: 1, demand: Infinity }, /"demand" must be a finite number, got Infinity/],
       ['a boolean', { cost: true, demand: 5 }, /got boolean/],
@@ -138,6 +138,10 @@ describe('runtime errors', () => {
         expect(error.message).toMatch(pattern);
       });
     }
+
+    it('a number written as a string is read as that number (the schema declares the feature a number)', async () => {
+      expect(await ml.predict('price', { cost: ' 10', demand: '5e0' })).toEqual(await ml.predict('price', { cost: 10, demand: 5 }));
+    });
 
     it('a missing value is not bad data: it is imputed, and the prediction says so', async () => {
       for (const input of [{ cost: 10 }, { cost: 10, demand: null }]) {
