@@ -357,7 +357,7 @@ describe('degenerate ranges', () => {
       return data;
     };
     const cases = {};
-    for (const name of ['price', 'sales']) {
+    for (const name of ['curve', 'sales']) {
       cases[`${name}: all residuals 0`] = withPoints(name, (p, interval) => {
         p.predicted = [...p.actual];
         interval.halfWidth = 0;
