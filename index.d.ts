@@ -597,9 +597,14 @@ export declare class MLPlugin extends Plugin {
   }>;
   getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown; context?: Record<string, unknown> }>; savedAt: string } | null>;
   getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
-  /** The trained model: a self-contained object, or a safetensors Buffer. */
+  /** The trained model as a self-contained object (null while it is untrained). */
+  exportModel(modelName: string, options?: { format?: 'json' }): Promise<ModelExport | null>;
+  /** The trained model as a safetensors file (null while it is untrained). */
+  exportModel(modelName: string, options: { format: 'safetensors' }): Promise<Buffer | null>;
+  /** A `format` known only at run time: either. */
   exportModel(modelName: string, options?: { format?: 'json' | 'safetensors' }): Promise<ModelExport | Buffer | null>;
-  importModel(modelName: string, data: Record<string, unknown> | Buffer): Promise<void>;
+  /** Restores what `exportModel()` returned, in either format (or the same JSON read back from a file). */
+  importModel(modelName: string, data: ModelExport | Record<string, unknown> | Buffer): Promise<void>;
   /** Metrics of the model's kind on `data`, or on the rows held out of its last training. */
   evaluate(modelName: string, options?: { data?: DataRecord[] }): Promise<Record<string, unknown>>;
   /** A record for row models; exactly `lookback` records for a time series. */

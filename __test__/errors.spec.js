@@ -44,6 +44,37 @@ describe('invalid configuration is a ModelConfigError (400)', () => {
     expectConfigError({ m: { ...base, type: 'classification', modelConfig: { activation: 'swish' } } }, /activation|swish/);
     expectConfigError({ m: { ...base, type: 'classification', modelConfig: { dropout: 1 } } }, /dropout/);
   });
+  it('a numeric option that is not a finite number names the model, the option and the value, not serde', () => {
+    // Every numeric modelConfig option of README.md, docs/ and the seed's MLPlugin.md.
+    const options = ['epochs', 'batchSize', 'learningRate', 'validationSplit', 'seed', 'polynomial', 'units', 'dropout', 'intervalCoverage'];
+    options.push('lookback', 'lstmUnits', 'denseUnits', 'recurrentDropout', 'outputUnits', 'maxParameters');
+    const shown = { NaN: 'NaN', Infinity: 'Infinity', '-Infinity': '-Infinity', 10: '"10"' };
+    for (const type of ['regression', 'classification', 'timeseries', 'neural-network']) {
+      for (const option of options) {
+        for (const value of [NaN, Infinity, -Infinity, '10']) {
+          const label = `${type} ${option}: ${String(value)}`;
+          let error;
+          try {
+            new MLPlugin({ models: { m: { ...base, type, timeField: 'day', modelConfig: { [option]: value } } } });
+          } catch (e) {
+            error = e;
+          }
+          expect(error, label).toBeInstanceOf(ModelConfigError);
+          expect(error.message, label).toContain(`Model "m": \`${option}\` must be a finite number, got ${shown[String(value)]}`);
+          expect(error.message, label).not.toMatch(/serde|invalid type|expected f64/);
+          expect(error.option, label).toBe(option);
+        }
+      }
+    }
+    const net = { ...base, type: 'neural-network' };
+    expectConfigError({ m: { ...net, modelConfig: { layers: [{ units: 4 }, { units: '8' }] } } }, /`layers\[1\]\.units` must be a finite number, got "8"/);
+    expectConfigError({ m: { ...net, modelConfig: { layers: [{ units: 4, dropout: NaN }] } } }, /`layers\[0\]\.dropout` must be a finite number, got NaN/);
+    expectConfigError({ m: { ...base, type: 'regression', modelConfig: { earlyStopping: { patience: '5' } } } }, /`earlyStopping\.patience` must be a finite number/);
+    expectConfigError({ m: { ...base, type: 'regression', modelConfig: { earlyStopping: { minDelta: Infinity } } } }, /`earlyStopping\.minDelta` must be a finite number/);
+    // Finite numbers still reach the native range checks, and null keeps the default.
+    expectConfigError({ m: { ...base, type: 'regression', modelConfig: { epochs: -1 } } }, /`epochs` must be a whole number from 1 to 100000, got -1/);
+    expect(() => new MLPlugin({ models: { m: { ...base, type: 'regression', modelConfig: { epochs: null } } } })).not.toThrow();
+  });
   it('bad backend', () => {
     expect(() => new MLPlugin({ backend: 'tpu' })).toThrow(ModelConfigError);
   });

@@ -1,7 +1,7 @@
 // Trained models are stored with their weights, load in a new plugin instance with identical
 // predictions, keep versions, roll back, and survive a damaged active version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLPlugin, MLError } from '../index.js';
+import { MLPlugin, MLError, DataValidationError, ModelNotFoundError } from '../index.js';
 import { memoryDatabase, fileDatabase, s3Database, productRows } from './support/db.js';
 
 // One namespace for every instance: instances registered under other names share its storage.
@@ -88,6 +88,47 @@ for (const [client, makeDatabase] of [
     });
   });
 }
+
+describe('version arguments', () => {
+  it('a version that is not a positive whole number is a DataValidationError, one not stored a ModelNotFoundError, in every method', async () => {
+    const db = memoryDatabase();
+    await db.connect();
+    try {
+      await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(50, 4));
+      const ml = new MLPlugin({ logLevel: 'silent', saveTrainingData: true, models: models() });
+      await ml.install(db);
+      await ml.train('price');
+      await ml.train('price');
+      const calls = {
+        loadModelVersion: (v) => ml.loadModelVersion('price', v),
+        setActiveVersion: (v) => ml.setActiveVersion('price', v),
+        rollbackVersion: (v) => ml.rollbackVersion('price', v),
+        'compareVersions (first)': (v) => ml.compareVersions('price', v, 1),
+        'compareVersions (second)': (v) => ml.compareVersions('price', 1, v),
+        getTrainingData: (v) => ml.getTrainingData('price', v),
+        report: (v) => ml.report('price', { version: v }),
+      };
+      for (const [method, call] of Object.entries(calls)) {
+        for (const bad of [0, -1, 1.5, 'abc', '2', NaN]) {
+          const error = await call(bad).then(() => null, (e) => e);
+          expect(error, `${method}(${String(bad)})`).toBeInstanceOf(DataValidationError);
+          expect(error.statusCode).toBe(422);
+          expect(error.message).toMatch(/`version[12]?` must be a positive whole number, got /);
+        }
+        const missing = await call(99).then(() => null, (e) => e);
+        expect(missing, `${method}(99)`).toBeInstanceOf(ModelNotFoundError);
+        expect(missing.statusCode).toBe(404);
+        expect(missing.message).toBe('Version 99 of model "price" not found');
+      }
+      // Nothing above changed what serves; stored versions still load and compare.
+      expect((await ml.loadModelVersion('price', 1)).version).toBe(1);
+      expect((await ml.getTrainingData('price', 2)).samples).toBe(50);
+      expect((await ml.compareVersions('price', 1, 2)).version2.version).toBe(2);
+    } finally {
+      await db.disconnect();
+    }
+  });
+});
 
 describe('a damaged active version', () => {
   let db;

@@ -4,7 +4,7 @@
 // and finally every page in a real headless Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { MLPlugin, ModelNotFoundError, ModelNotTrainedError, DataValidationError } from '../index.js';
+import { MLPlugin, MLError, ModelNotFoundError, ModelNotTrainedError, DataValidationError } from '../index.js';
 import { memoryDatabase, productRows, seeded } from './support/db.js';
 
 const DAY = 86_400_000;
@@ -301,6 +301,126 @@ describe('sections drawn when a version carries their data', () => {
     const html = renderPage(data, [{ ...charts.at(-1), svg, compactSvg: svg }], { generatedAt: new Date().toISOString(), productVersion: '0' });
     expect(html).toMatch(/<section class="table" id="preprocessing"[\s\S]*<code>x<\/code><\/th><td>number<\/td><td>3<\/td><td>4.5<\/td>/);
     expect(html).toContain('<td>a, b</td>');
+  });
+});
+
+describe('degenerate ranges', () => {
+  /** A plugin of one regression trained on 50 rows where `total` is `scale` × (qty + qty mod 3). */
+  async function trainedOn(total, modelConfig = {}) {
+    const local = memoryDatabase();
+    await local.connect();
+    const lines = await local.createResource({ name: 'lines', attributes: { qty: 'number', total: 'number' } });
+    await lines.insertMany(Array.from({ length: 50 }, (_, qty) => ({ qty, total: total(qty) })));
+    const plugin = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { m: { type: 'regression', resource: 'lines', features: ['qty'], target: 'total', modelConfig } } });
+    await local.usePlugin(plugin, 'degenerate');
+    await plugin.train('m');
+    return { plugin, local };
+  }
+
+  it('an exact fit (total = 10 × qty) reports, as a page and as charts', async () => {
+    const { plugin, local } = await trainedOn((qty) => 10 * qty);
+    try {
+      // Held-out residuals all 0, a 0-wide interval, losses of 0 and ~1e-22.
+      expect((await plugin.evaluate('m')).rmse).toBe(0);
+      const html = await plugin.report('m');
+      expect(chartIds(html)).toEqual(CHARTS.price);
+      expect(headerValue(html, 'metric', 'r2')).toBe('1');
+      const charts = await plugin.report('m', { format: 'svg' });
+      expect(charts.map((c) => c.id)).toEqual(CHARTS.price);
+    } finally {
+      await local.disconnect();
+    }
+  });
+
+  it('targets near the float limit report, with the metrics that overflowed shown as a dash', async () => {
+    const { plugin, local } = await trainedOn((qty) => (qty + (qty % 3)) * 1e300, { epochs: 5 });
+    try {
+      const html = await plugin.report('m');
+      // Its permutation importance overflowed as well, so it has no bars.
+      expect(chartIds(html)).toEqual(['loss', 'predicted-actual', 'residuals']);
+      // R² of such targets overflows to null in the model; the page says it has no figure.
+      expect(html).toMatch(/data-metric="r2" data-value=""><span class="metric-label">R²<\/span><span class="metric-value">–</);
+    } finally {
+      await local.disconnect();
+    }
+  });
+
+  it('every chart draws data of one value, of no spread, too small for ticks, or not finite', async () => {
+    const { reportData } = await import('../lib/report/report-data.js');
+    const { reportCharts } = await import('../lib/report/charts.js');
+    const { drawCharts } = await import('../lib/report/draw.js');
+    const { renderPage } = await import('../lib/report/page.js');
+    const clone = (name) => structuredClone(reportData(ml.models[name], { modelName: name, version: 1 }));
+    const withPoints = (name, change) => {
+      const data = clone(name);
+      change(data.diagnostics.points, data.diagnostics.interval, data);
+      return data;
+    };
+    const cases = {};
+    for (const name of ['curve', 'sales']) {
+      cases[`${name}: all residuals 0`] = withPoints(name, (p, interval) => {
+        p.predicted = [...p.actual];
+        interval.halfWidth = 0;
+      });
+      cases[`${name}: one predicted value`] = withPoints(name, (p) => (p.predicted = p.predicted.map(() => 5)));
+      cases[`${name}: one value throughout`] = withPoints(name, (p, interval) => {
+        p.actual = p.actual.map(() => 5);
+        p.predicted = p.predicted.map(() => 5);
+        interval.halfWidth = 0;
+      });
+      cases[`${name}: values of 1e-25`] = withPoints(name, (p, interval) => {
+        p.actual = p.actual.map((v) => v * 1e-25);
+        p.predicted = p.predicted.map((v) => v * 1e-25);
+        interval.halfWidth *= 1e-25;
+      });
+      cases[`${name}: predictions that overflowed`] = withPoints(name, (p, interval) => {
+        p.predicted = p.predicted.map(() => null);
+        interval.halfWidth = null;
+      });
+      cases[`${name}: one held-out point`] = withPoints(name, (p) => {
+        for (const key of ['actual', 'predicted', 'index']) p[key] = p[key].slice(0, 1);
+        if (p.time) p.time.values = p.time.values.slice(0, 1);
+      });
+      cases[`${name}: losses of 0 and 1e-22`] = withPoints(name, (p, interval, data) => {
+        data.history = data.history.map((h) => ({ ...h, loss: 0, valLoss: 1e-22 }));
+      });
+      cases[`${name}: importances of 1e-25`] = withPoints(name, (p, interval, data) => {
+        data.importance = data.importance.map((r) => ({ ...r, importance: 1e-25 }));
+      });
+    }
+    const zone = clone('zone');
+    const { classification } = zone;
+    cases['zone: a single label'] = {
+      ...zone,
+      classification: { ...classification, labels: classification.labels.slice(0, 1), matrix: [[classification.total]], perLabel: classification.perLabel.slice(0, 1) },
+    };
+    cases['zone: no scores'] = {
+      ...zone,
+      temperature: null,
+      classification: { ...classification, perLabel: classification.perLabel.map((m) => ({ ...m, precision: null, recall: null, f1: null })) },
+    };
+    for (const [what, data] of Object.entries(cases)) {
+      for (const size of ['wide', 'compact']) {
+        const charts = reportCharts(data, size);
+        const svgs = await drawCharts(charts, size).catch((error) => expect.fail(`${what} (${size}): ${error.message}`));
+        expect(svgs.every((svg) => svg.startsWith('<svg ')), what).toBe(true);
+        expect(() => renderPage(data, [], { generatedAt: new Date().toISOString(), productVersion: '0' }), what).not.toThrow();
+      }
+    }
+  });
+
+  it('a chart ECharts cannot draw is a named error saying which', async () => {
+    const { drawCharts } = await import('../lib/report/draw.js');
+    // An axis of 1e-22 fails an ECharts assertion, a bare Error with no message.
+    const chart = {
+      id: 'broken',
+      width: 300,
+      height: 200,
+      option: { xAxis: { type: 'value' }, yAxis: { type: 'value', min: 0, max: 1e-22 }, series: [{ type: 'line', data: [[0, 0], [1, 1e-22]] }] },
+    };
+    const drawing = drawCharts([chart]);
+    await expect(drawing).rejects.toBeInstanceOf(MLError);
+    await expect(drawing).rejects.toThrow(/The report's "broken" chart \(wide\) could not be drawn: ECharts rejected/);
   });
 });
 

@@ -2,7 +2,8 @@
 // first use, picking up a version another instance activated, storing a new training as a version
 // (with the deploy policy), and the versions API (list, load, activate, roll back, compare) over
 // the ModelStore.
-import { MLError, ModelStorageError, TrainingError } from './errors.js';
+import { DataValidationError, MLError, ModelNotFoundError, ModelStorageError, TrainingError } from './errors.js';
+import { checkVersionNumber, versionNotFound } from './version-arguments.js';
 
 function fmt(value) {
   return typeof value === 'number' ? value.toPrecision(4) : String(value);
@@ -177,19 +178,38 @@ export class ServingVersions {
     return this.store.list(modelName);
   }
 
+  /**
+   * The record of stored `version`: a DataValidationError when it is not a positive whole number,
+   * a ModelNotFoundError when no such version is stored. Asks which versions exist before reading
+   * one: on S3 a GET of a missing key is retried for seconds.
+   */
+  async requireStored(modelName, version, argument = 'version') {
+    checkVersionNumber(modelName, version, argument);
+    const { latestVersion } = await this.store.versionInfo(modelName);
+    if (version > latestVersion) throw versionNotFound(modelName, version);
+    const record = await this.store.record(modelName, version);
+    if (!record?.modelData?.weightsKey) throw versionNotFound(modelName, version);
+    return record;
+  }
+
   /** Loads a stored version into memory (it serves in this process until the next load or training). */
   async load(modelName, version) {
     const model = this.plugin._model(modelName);
     this._requireVersioning();
     let record;
     try {
+      await this.requireStored(modelName, version);
       record = await this.store.loadInto(modelName, model, version);
     } catch (error) {
-      throw new MLError(`Version ${version} of model "${modelName}" could not be loaded: ${error.message}`, {
+      if (error instanceof DataValidationError || error instanceof ModelNotFoundError) throw error;
+      // Storage could not be read, or the weights failed their check.
+      const failure = new MLError(`Version ${version} of model "${modelName}" could not be loaded: ${error.message}`, {
         modelName,
         version,
-        statusCode: 404,
+        statusCode: error instanceof ModelStorageError && !error.notFound ? 503 : 500,
       });
+      failure.cause = error;
+      throw failure;
     }
     this.loadAttempts.set(modelName, Promise.resolve(version));
     this.pinned.add(modelName);
@@ -208,6 +228,7 @@ export class ServingVersions {
   async rollback(modelName, version = null) {
     this.plugin._model(modelName);
     this._requireVersioning();
+    if (version !== null && version !== undefined) checkVersionNumber(modelName, version);
     const { currentVersion } = await this.store.versionInfo(modelName);
     if (currentVersion === 0) throw new MLError(`No stored versions of model "${modelName}"`, { modelName, statusCode: 404 });
     const target = version ?? Math.max(1, currentVersion - 1);
@@ -222,13 +243,9 @@ export class ServingVersions {
   async compare(modelName, version1, version2) {
     this.plugin._model(modelName);
     this._requireVersioning();
-    const [a, b] = await Promise.all([this.store.record(modelName, version1), this.store.record(modelName, version2)]);
-    for (const [v, r] of [
-      [version1, a],
-      [version2, b],
-    ]) {
-      if (!r) throw new MLError(`Version ${v} of model "${modelName}" not found`, { modelName, version: v, statusCode: 404 });
-    }
+    checkVersionNumber(modelName, version1, 'version1');
+    checkVersionNumber(modelName, version2, 'version2');
+    const [a, b] = await Promise.all([this.requireStored(modelName, version1, 'version1'), this.requireStored(modelName, version2, 'version2')]);
     const change = (from, to, lowerIsBetter) =>
       typeof from === 'number' && typeof to === 'number' && from !== 0
         ? `${(((lowerIsBetter ? from - to : to - from) / from) * 100).toFixed(2)}%`

@@ -326,12 +326,18 @@ export class MLPlugin extends Plugin {
   /**
    * The rows a version was trained on (default: the active version), when `saveTrainingData` was
    * on: `{ modelName, version, samples, features, target, data: [{ features, target }], savedAt }`,
-   * or null.
+   * or null. A `version` that is not a positive whole number is a DataValidationError, one that
+   * is not stored a ModelNotFoundError.
    */
   async getTrainingData(modelName, version = null) {
     this._model(modelName);
-    const v = version ?? (await this._store.versionInfo(modelName)).currentVersion;
-    return v > 0 ? this._store.trainingData(modelName, v) : null;
+    if (version === null || version === undefined) {
+      const { currentVersion } = await this._store.versionInfo(modelName);
+      return currentVersion > 0 ? this._store.trainingData(modelName, currentVersion) : null;
+    }
+    // A version asked for by number must exist; one stored without its rows gives null.
+    await this._versions.requireStored(modelName, version);
+    return this._store.trainingData(modelName, version);
   }
 
   /** `{ modelName, totalTrainings, latestVersion, history: [...], updatedAt }`, or null. */

@@ -72,8 +72,18 @@ async function main(): Promise<void> {
   console.log(ranked[0]?.feature, ml.getModelStats('price').importance?.metric);
   console.log(ml.getStats().backend?.backend, ml.models.net.parameterCount);
   if (!('skipped' in result)) console.log(result.warnings.join('; '), result.engine === 'least-squares');
-  const exported = (await ml.exportModel('spam')) as ModelExport | null;
+  const exported = await ml.exportModel('spam');
   if (exported) console.log(exported.classes?.join(', '), exported.lookback, exported.polynomial);
+  // The format selects the type, and importModel takes back whatever exportModel gave.
+  const json: ModelExport | null = await ml.exportModel('spam', { format: 'json' });
+  const file: Buffer | null = await ml.exportModel('spam', { format: 'safetensors' });
+  const format = process.env.FORMAT === 'safetensors' ? 'safetensors' : 'json';
+  const either: ModelExport | Buffer | null = await ml.exportModel('spam', { format });
+  if (exported) await ml.importModel('spam', exported);
+  if (json) await ml.importModel('spam', json);
+  if (file) await ml.importModel('spam', file);
+  if (either) await ml.importModel('spam', either);
+  await ml.importModel('spam', JSON.parse('{}') as Record<string, unknown>);
   const products = await db.createResource({ name: 'products', attributes: { cost: 'number', price: 'number' } });
   console.log(products.listModels().length, (await products.predict({ cost: 1 }, 'price')).confidence);
   await products.trainModel('price', { onProgress: (progress) => console.log(progress.epoch) });

@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import { checkRecords, TrainingSet } from '../dataset.js';
 import { Preparation, preparationConfig, preprocessingSummary } from '../preprocessing.js';
+import { checkNumericOptions } from '../model-config.js';
 
 /** The `format` of `export()` objects. */
 const EXPORT_FORMAT = 's3db-ml';
@@ -54,6 +55,7 @@ export class BaseModel {
   _buildNative() {
     const { NativeModel } = native();
     const { name, features, target } = this.config;
+    checkNumericOptions(name, this._userModelConfig);
     this._native = callNative(
       () => new NativeModel({ name, type: this.type, features, target, modelConfig: this._userModelConfig }),
       ModelConfigError,
@@ -188,6 +190,8 @@ export class BaseModel {
   async trainArrays(data, options = {}) {
     const { backend, signal, onProgress, earlyStopping } = options ?? {};
     const modelName = this.config.name;
+    // This training's own earlyStopping (trainWithEarlyStopping) is read like modelConfig's.
+    checkNumericOptions(modelName, { earlyStopping });
     const { features, targets } = this._checkArrays(data);
     const nativeOptions = this._nativeTrainOptions(data);
     if (signal?.aborted) {

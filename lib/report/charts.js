@@ -3,7 +3,7 @@
 // Colours are the Okabe–Ito palette, which stays distinct under the common colour-vision
 // deficiencies; series also differ by line style or marker so that colour is never the only cue.
 
-import { dateLabeller, formatNumber, formatPercent } from './format.js';
+import { dateLabeller, formatFixed, formatNumber, formatPercent } from './format.js';
 
 export const PALETTE = {
   blue: '#0072B2',
@@ -178,6 +178,7 @@ function lossChart(data, layout) {
         nameGap: layout.yNameGap,
         ...(logScale && { type: 'log' }),
         ...(flat && { scale: false, min: 0 }),
+        ...(!logScale && tickableBounds(history.flatMap((h) => [h.loss, h.valLoss]), { fromZero: flat })),
       }),
       series,
     },
@@ -195,13 +196,49 @@ function thin(history, keep) {
   return [...picked].sort((a, b) => a - b).map((i) => history[i]);
 }
 
-/** Round bounds around [lo, hi] on a 1-2-5 step, so that the axis ends on labelled ticks. */
+/**
+ * The narrowest span a value axis is given. ECharts rounds tick values to at most 20 decimals and
+ * fails an assertion (a bare Error, no message) on an axis whose span that cannot resolve, such as
+ * an exact fit's validation losses of 1e-22. Wider than float resolution around large values too,
+ * where ticks a few units in the last place apart would not be distinct numbers.
+ */
+const MIN_AXIS_SPAN = 1e-12;
+function narrowestSpan(lo, hi) {
+  return Math.max(MIN_AXIS_SPAN, 1e-9 * Math.max(Math.abs(lo), Math.abs(hi)));
+}
+
+/**
+ * Round bounds around [lo, hi] on a 1-2-5 step, so that the axis ends on labelled ticks. A single
+ * value gets an axis around it, and data narrower than an axis can tick get the narrowest it can.
+ */
 function niceExtent(lo, hi) {
-  const range = hi - lo || Math.abs(hi) || 1;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  const range = Math.max(hi - lo || Math.abs(hi) || 1, narrowestSpan(lo, hi));
+  if (hi - lo < range / 5) {
+    const centre = (lo + hi) / 2;
+    // Padded evenly, except that data of 0 or more keep an axis of 0 or more.
+    [lo, hi] = [lo >= 0 ? Math.max(0, centre - range / 2) : centre - range / 2, centre + range / 2];
+  }
   const raw = range / 5;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
   return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
+}
+
+/**
+ * Bounds for a value axis ECharts would otherwise fit to `values` itself: none (ECharts' own
+ * fitting) when their span can be ticked, else a nice extent wide enough. `fromZero` when the axis
+ * starts at 0 (loss, importance), so the span is measured from there.
+ */
+function tickableBounds(values, { fromZero = false } = {}) {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return {};
+  let lo = Math.min(...finite);
+  let hi = Math.max(...finite);
+  if (fromZero) [lo, hi] = [Math.min(lo, 0), Math.max(hi, 0)];
+  if (hi - lo >= narrowestSpan(lo, hi)) return {};
+  const [min, max] = niceExtent(lo, hi);
+  return { min, max, scale: false };
 }
 
 /** A filled polygon in data coordinates (an interval band), as an ECharts custom series. */
@@ -241,7 +278,8 @@ function identityLine(name, from, to) {
 function predictedVsActualChart(data, layout) {
   const { points, interval, measured } = data.diagnostics;
   const pairs = points.actual.map((a, i) => [a, points.predicted[i]]);
-  const all = [...points.actual, ...points.predicted];
+  // Finite values only: a model whose arithmetic overflowed reports null for a prediction.
+  const all = [...points.actual, ...points.predicted].filter(Number.isFinite);
   const [x0, x1] = niceExtent(Math.min(...all), Math.max(...all));
   const h = interval.halfWidth;
   const series = [];
@@ -334,7 +372,10 @@ function forecastChart(data, layout) {
       legend: layout.stackedLegend(),
       grid: layout.gridBelow(series.length),
       xAxis: axis,
-      yAxis: valueAxis(data.target, { nameGap: layout.yNameGap }),
+      yAxis: valueAxis(data.target, {
+        nameGap: layout.yNameGap,
+        ...tickableBounds([...points.actual, ...points.predicted.flatMap((p) => (Number.isFinite(h) ? [p - h, p + h] : [p]))]),
+      }),
       series,
     },
   };
@@ -352,7 +393,9 @@ function dateAxis(name, values, layout) {
   const span = Math.max(...values) - Math.min(...values);
   const labels = layout.compact ? 3 : 6;
   const interval = DATE_STEPS_MS.find((step) => span / step <= labels) ?? DATE_STEPS_MS.at(-1);
-  const axis = valueAxis(name, { nameGap: 30, min: 'dataMin', max: 'dataMax', interval });
+  // A single instant spans nothing, and ECharts loops on ticks across a zero-width axis: a step either side.
+  const bounds = span > 0 ? { min: 'dataMin', max: 'dataMax' } : { min: values[0] - interval, max: values[0] + interval };
+  const axis = valueAxis(name, { nameGap: 30, ...bounds, interval });
   axis.axisLabel = { ...axis.axisLabel, formatter: dateLabeller(span), showMinLabel: false, showMaxLabel: false, hideOverlap: true };
   return axis;
 }
@@ -379,7 +422,7 @@ function forecastAxis(data, layout) {
 /** Residuals (actual − predicted) of the sampled held-out rows, with the interval's edges. */
 function residualChart(data, layout) {
   const { points, interval, measured } = data.diagnostics;
-  const residuals = points.actual.map((a, i) => a - points.predicted[i]);
+  const residuals = points.actual.map((a, i) => a - points.predicted[i]).filter(Number.isFinite);
   const h = interval.halfWidth;
   const extent = niceExtent(0, Math.max(...residuals.map(Math.abs), Number.isFinite(h) ? h * 1.1 : 0) || 1)[1];
   const bins = Math.min(40, Math.max(8, Math.round(Math.sqrt(residuals.length) * 1.5)));
@@ -520,7 +563,7 @@ function perLabelChart(data, layout) {
     type: 'bar',
     barMaxWidth: 28,
     itemStyle: { color, decal },
-    label: rows.length <= (layout.compact ? 3 : 6) ? { show: true, position: 'top', fontSize: 11, color: PALETTE.ink, formatter: (p) => p.value.toFixed(2) } : undefined,
+    label: rows.length <= (layout.compact ? 3 : 6) ? { show: true, position: 'top', fontSize: 11, color: PALETTE.ink, formatter: (p) => formatFixed(p.value, 2) } : undefined,
     data: rows.map((r) => r[key]),
   });
   return {
@@ -572,7 +615,7 @@ function reliabilityChart(data, layout) {
   ];
   if (r.after) {
     series.push({
-      name: `After temperature scaling, T = ${r.temperature.toFixed(2)} (ECE ${formatPercent(r.eceAfter)})`,
+      name: `After temperature scaling, T = ${formatFixed(r.temperature, 2)} (ECE ${formatPercent(r.eceAfter)})`,
       type: 'line',
       symbol: 'diamond',
       symbolSize: sized(13),
@@ -613,7 +656,7 @@ function importanceChart(data, layout) {
     height: Math.max(220, 80 + rows.length * 26),
     option: {
       grid: layout.grid({ left: layout.compact ? 100 : 140, top: 16, bottom: 48 }),
-      xAxis: valueAxis('Importance', { nameGap: 30, min: 0, scale: false }),
+      xAxis: valueAxis('Importance', { nameGap: 30, min: 0, scale: false, ...tickableBounds(rows.map((r) => r.importance), { fromZero: true }) }),
       yAxis: {
         type: 'category',
         inverse: true,

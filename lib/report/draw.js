@@ -2,6 +2,8 @@
 // server-side renderer: no DOM, no browser, no script in the output. ECharts is imported on the
 // first report only, so applications that never draw one don't load it.
 
+import { MLError } from '../errors.js';
+
 /** One import for the whole process, started by the first report. */
 let echartsModule = null;
 function loadECharts() {
@@ -26,6 +28,8 @@ export async function drawCharts(charts, variant = 'wide') {
     try {
       instance.setOption({ animation: false, textStyle: { fontFamily: FONT_FAMILY }, ...chart.option });
       return standalone(instance.renderToSVGString(), chart.id, variant);
+    } catch (error) {
+      throw undrawable(chart, variant, error);
     } finally {
       instance.dispose();
     }
@@ -39,4 +43,20 @@ function standalone(svg, id, variant) {
     .replace(/ class="zr\d+-cls-\d+"/g, '')
     .replace(/zr\d+-c(\d+)/g, `${id}-${variant}-clip$1`)
     .replace('<svg ', `<svg role="img" aria-labelledby="${id}-title" preserveAspectRatio="xMidYMid meet" `);
+}
+
+/**
+ * What report() rejects with when ECharts cannot draw a chart: a named error saying which chart,
+ * since ECharts' own assertions are bare Errors with no message.
+ */
+function undrawable(chart, variant, error) {
+  const reason = error?.message ? error.message : `ECharts rejected the chart's options (${error?.name ?? 'an internal assertion'} without a message)`;
+  const failure = new MLError(`The report's "${chart.id}" chart (${variant}) could not be drawn: ${reason}`, {
+    chart: chart.id,
+    variant,
+    statusCode: 500,
+    originalError: error?.stack?.split('\n').slice(0, 3).join(' ') ?? String(error),
+  });
+  failure.cause = error;
+  return failure;
 }

@@ -18,6 +18,14 @@ export function formatNumber(value) {
   return trim(value.toPrecision(4)).replace('-', '−');
 }
 
+/**
+ * `value.toFixed(digits)`, or "–" for a figure the model could not compute: metrics of targets
+ * near the float limit overflow and are stored as null.
+ */
+export function formatFixed(value, digits) {
+  return Number.isFinite(value) ? value.toFixed(digits) : '–';
+}
+
 /** 0.9132 → "91.3%". */
 export function formatPercent(share) {
   if (share === null || share === undefined || !Number.isFinite(share)) return '–';

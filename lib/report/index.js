@@ -4,7 +4,8 @@
 // scratch copy of the model, so the serving one is untouched).
 
 import { readFileSync } from 'node:fs';
-import { DataValidationError, ModelNotFoundError, ModelNotTrainedError } from '../errors.js';
+import { DataValidationError, ModelNotTrainedError } from '../errors.js';
+import { checkVersionNumber, versionNotFound } from '../version-arguments.js';
 import { reportCharts } from './charts.js';
 import { drawCharts } from './draw.js';
 import { renderPage } from './page.js';
@@ -56,17 +57,9 @@ async function servingData(plugin, modelName, model) {
 
 /** A stored version: from memory when it is the one loaded here, else read into a scratch model. */
 async function storedData(plugin, modelName, model, version) {
-  if (!Number.isInteger(version) || version < 1) {
-    throw new DataValidationError(`\`version\` must be a positive whole number, got ${JSON.stringify(version)}`, { modelName, version });
-  }
-  const notFound = () =>
-    new ModelNotFoundError(`Version ${version} of model "${modelName}" not found`, { modelName, version, statusCode: 404 });
-  if (!plugin.database?.client) throw notFound();
-  // Ask which versions exist before reading one: on S3 a GET of a missing key is retried for seconds.
-  const { latestVersion } = await plugin._store.versionInfo(modelName);
-  if (version > latestVersion) throw notFound();
-  const record = await plugin._store.record(modelName, version);
-  if (!record?.modelData?.weightsKey) throw notFound();
+  checkVersionNumber(modelName, version);
+  if (!plugin.database?.client) throw versionNotFound(modelName, version);
+  const record = await plugin._versions.requireStored(modelName, version);
   const loaded = await (plugin._versions.loadAttempts.get(modelName) ?? Promise.resolve(0));
   if (loaded === version && model.isTrained) return reportData(model, { modelName, version, record });
   const scratch = model.blankCopy();

@@ -2,7 +2,7 @@
 // did on held-out rows, then the charts (inline SVG) and tables. No script, no external font,
 // stylesheet or image: it can be saved, mailed or served as it is.
 
-import { escapeHtml, formatCount, formatDuration, formatNumber, formatPercent } from './format.js';
+import { escapeHtml, formatCount, formatDuration, formatFixed, formatNumber, formatPercent } from './format.js';
 
 const TYPE_NAMES = {
   regression: 'Regression',
@@ -90,7 +90,7 @@ function fact(name, text, field, value) {
 }
 
 function card(label, metric, value, text, hint) {
-  return `<div class="metric" data-metric="${metric}" data-value="${escapeHtml(String(value))}"><span class="metric-label">${escapeHtml(label)}</span><span class="metric-value">${escapeHtml(text)}</span>${hint ? `<span class="metric-hint">${escapeHtml(hint)}</span>` : ''}</div>`;
+  return `<div class="metric" data-metric="${metric}" data-value="${escapeHtml(String(value ?? ''))}"><span class="metric-label">${escapeHtml(label)}</span><span class="metric-value">${escapeHtml(text)}</span>${hint ? `<span class="metric-hint">${escapeHtml(hint)}</span>` : ''}</div>`;
 }
 
 /** The headline numbers: the held-out metrics of the model's kind, then the final losses. */
@@ -99,7 +99,7 @@ function metricCards(data) {
   const r = data.regression;
   if (r) {
     cards.push(
-      card('R²', 'r2', r.r2, r.r2.toFixed(4), '1 is perfect, 0 is guessing the mean'),
+      card('R²', 'r2', r.r2, formatFixed(r.r2, 4), '1 is perfect, 0 is guessing the mean'),
       card('MAE', 'mae', r.mae, formatNumber(r.mae), `mean absolute error, ${data.target} units`),
       card('RMSE', 'rmse', r.rmse, formatNumber(r.rmse), `root mean squared error, ${data.target} units`),
     );
@@ -126,10 +126,10 @@ function metricCards(data) {
     const macroF1 = c.perLabel.reduce((s, m) => s + m.f1, 0) / Math.max(1, c.perLabel.length);
     cards.push(
       card('Accuracy', 'accuracy', c.accuracy, formatPercent(c.accuracy), `${formatCount(c.correct)} of ${formatCount(c.total)} held-out rows right`),
-      card('Macro F1', 'macroF1', macroF1, macroF1.toFixed(3), 'mean F1 over labels'),
+      card('Macro F1', 'macroF1', macroF1, formatFixed(macroF1, 3), 'mean F1 over labels'),
     );
     if (data.head === 'labels' && data.temperature !== 1) {
-      cards.push(card('Temperature', 'temperature', data.temperature, data.temperature.toFixed(2), 'scales probabilities to match accuracy'));
+      cards.push(card('Temperature', 'temperature', data.temperature, formatFixed(data.temperature, 2), 'scales probabilities to match accuracy'));
     }
   }
   if (Number.isFinite(data.loss)) cards.push(card('Final loss', 'loss', data.loss, formatNumber(data.loss), data.lossName));
@@ -174,7 +174,7 @@ function perLabelTable(data) {
   const rows = c.perLabel
     .map(
       (m) =>
-        `<tr><th scope="row">${escapeHtml(m.label)}</th><td>${m.precision.toFixed(3)}</td><td>${m.recall.toFixed(3)}</td><td>${m.f1.toFixed(3)}</td><td>${formatCount(m.support)}</td></tr>`,
+        `<tr><th scope="row">${escapeHtml(m.label)}</th><td>${formatFixed(m.precision, 3)}</td><td>${formatFixed(m.recall, 3)}</td><td>${formatFixed(m.f1, 3)}</td><td>${formatCount(m.support)}</td></tr>`,
     )
     .join('\n');
   return `<section class="table" id="per-label" aria-labelledby="per-label-heading">
