@@ -239,4 +239,31 @@ describe('training data and history', () => {
     await noRows.train('price');
     expect(await noRows.getTrainingData('price')).toBeNull();
   });
+
+  it('on S3, rows that were not kept, and a history not yet written, are found missing without GETting them', async () => {
+    // s3db.js retries a GET of a missing key for about 7 s: getTrainingData took that long.
+    const s3 = s3Database();
+    await s3.connect();
+    try {
+      await (await s3.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(30, 43));
+      const ml = new MLPlugin({ logLevel: 'silent', namespace: 'missing', models: models() });
+      await ml.install(s3);
+      const gets = [];
+      const send = s3.client.sendCommand.bind(s3.client);
+      s3.client.sendCommand = (command) => {
+        if (command.constructor.name === 'GetObjectCommand') gets.push(command.input.Key);
+        return send(command);
+      };
+      expect(await ml.getTrainingHistory('price')).toBeNull();
+      await ml.train('price');
+      const started = Date.now();
+      expect(await ml.getTrainingData('price')).toBeNull();
+      expect(await ml.getTrainingData('price', 1)).toBeNull();
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(gets.filter((key) => key.includes('/training/'))).toEqual([]);
+      expect((await ml.getTrainingHistory('price')).totalTrainings).toBe(1);
+    } finally {
+      await s3.disconnect();
+    }
+  });
 });

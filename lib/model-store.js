@@ -203,7 +203,7 @@ export class ModelStore {
 
   /** `{ modelName, version, samples, features, target, data: [{ id, features, target, context? }], savedAt }` or null. */
   async trainingData(modelName, version) {
-    const record = await this._storage.get(this._key(modelName, 'training', 'data', modelName, `v${version}`));
+    const record = await this._getIfListed(modelName, 'training', 'data', modelName, `v${version}`);
     if (!record) return null;
     const bytes = await readBinary(this.plugin.database.client, record.rowsKey);
     const { features, target } = record;
@@ -228,9 +228,20 @@ export class ModelStore {
   }
 
   async history(modelName) {
+    return this._getIfListed(modelName, 'training', 'history', modelName);
+  }
+
+  /**
+   * The JSON record at plugin path `parts` under `modelName`'s resource, or null when none is
+   * stored. Listed first: on S3, s3db.js retries a GET of a missing key for about 7 s, and a
+   * record that may never have been written (training rows kept only with saveTrainingData, a
+   * history before the first training) is often missing.
+   */
+  async _getIfListed(modelName, ...parts) {
     const resource = this.plugin.config.models[modelName].resource;
-    const exists = (await listPluginKeys(this.plugin, `training/history/${modelName}`, { resource })).length > 0;
-    return exists ? this._storage.get(this._key(modelName, 'training', 'history', modelName)) : null;
+    const path = parts.join('/');
+    const listed = await listPluginKeys(this.plugin, path, { resource });
+    return listed.some((key) => key.endsWith(`/${path}`)) ? this._storage.get(this._key(modelName, ...parts)) : null;
   }
 
   _set(key, data) {

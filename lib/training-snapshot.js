@@ -10,6 +10,7 @@
 // fingerprint matches the model's configuration now; anything else means a full read.
 import { createHash } from 'node:crypto';
 import { callNative, ModelStorageError } from './errors.js';
+import { listPluginKeys } from './listed-answers.js';
 import { deleteObject } from './object-delete.js';
 import { nativeGet } from './record-objects.js';
 import { announceStoreRequests } from './request-events.js';
@@ -64,7 +65,7 @@ export class SnapshotStore {
   async loadManifest(modelName, fingerprint) {
     const resource = this.plugin.config.models[modelName].resource;
     // LIST first: on S3, s3db.js retries a GET of a missing key with back-off for seconds.
-    const present = await this._storage.listForResource(resource, `snapshots/${modelName}/`);
+    const present = await listPluginKeys(this.plugin, `snapshots/${modelName}/`, { resource });
     if (!present.some((key) => key.endsWith(`/snapshots/${modelName}/manifest`))) return { manifest: null, reason: 'missing' };
     let manifest;
     try {
