@@ -57,6 +57,21 @@ describe('trainAfterInserts', () => {
     expect((await again).result.samples).toBe(60);
   });
 
+  it('records inserted during a training that reach N start the next training when it ends, without a further insert', async () => {
+    const db = await connected(memoryDatabase());
+    const products = await db.createResource({ name: 'products', attributes });
+    const ml = plugin({ price: autoModel({ trainAfterInserts: 20 }) }, { minTrainingSamples: 5 });
+    await db.usePlugin(ml);
+    const samples = [];
+    ml.on('plg:ml:model-trained', ({ result }) => samples.push(result.samples));
+    // One burst: the first 20 start a training, the other 40 arrive while it runs.
+    await products.insertMany(productRows(60, 4));
+    const deadline = Date.now() + 20_000;
+    while (samples.at(-1) !== 60 && Date.now() < deadline) await sleep(20);
+    expect(samples.at(-1)).toBe(60);
+    expect(ml.insertCounters.get('price')).toBe(0);
+  });
+
   it('counts upserts that create a record, and not updates', async () => {
     const db = await connected(memoryDatabase());
     const products = await db.createResource({ name: 'products', attributes });

@@ -101,22 +101,33 @@ export class AutoTrainer {
    */
   _counted(resourceName) {
     for (const modelName of this._insertModels(resourceName)) {
-      const count = (this.insertCounters.get(modelName) ?? 0) + 1;
-      this.insertCounters.set(modelName, count);
-      if (count >= this.plugin.config.models[modelName].trainAfterInserts && !this.plugin.training.get(modelName)) {
-        this.insertCounters.set(modelName, 0);
-        this._run(modelName, 'inserts');
-      }
+      this.insertCounters.set(modelName, (this.insertCounters.get(modelName) ?? 0) + 1);
+      this._trainIfDue(modelName);
     }
+  }
+
+  /** Starts an insert-triggered training when `modelName`'s count reached its threshold and it is not training. */
+  _trainIfDue(modelName) {
+    const threshold = this.plugin.config.models[modelName]?.trainAfterInserts ?? 0;
+    if (!this._active || threshold <= 0 || this.plugin.training.get(modelName)) return;
+    if ((this.insertCounters.get(modelName) ?? 0) < threshold) return;
+    this.insertCounters.set(modelName, 0);
+    this._run(modelName, 'inserts');
   }
 
   /** Trains in the background; never rejects (failures are counted and emitted by the plugin). */
   async _run(modelName, trigger) {
+    let trained = false;
     try {
       const result = await this.plugin.train(modelName);
-      if (!result?.skipped) this.plugin.stats.autoTrainings++;
+      trained = !result?.skipped;
+      if (trained) this.plugin.stats.autoTrainings++;
     } catch (error) {
       this.plugin._autoTrainingFailed(modelName, trigger, error);
     }
+    // The records inserted while it trained may have reached the threshold: train on them now,
+    // not at some later insert (after a burst there may be none). Not after a skip or a failure,
+    // which would only repeat at once: the next insert tries again.
+    if (trained) this._trainIfDue(modelName);
   }
 }
