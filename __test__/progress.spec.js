@@ -1,7 +1,7 @@
 // Progress reports and cancellation of a running training.
 import { describe, expect, it } from 'vitest';
-import { RegressionModel, TrainingAbortedError } from '../index.js';
-import { productRows } from './support/db.js';
+import { MLPlugin, RegressionModel, TrainingAbortedError } from '../index.js';
+import { memoryDatabase, productRows } from './support/db.js';
 
 const rows = productRows(400, 21);
 const model = (epochs) =>
@@ -40,6 +40,36 @@ describe('training progress', () => {
     });
     expect(result.samples).toBe(400);
     expect(m.isTrained).toBe(true);
+  });
+
+  it('an async progress callback that rejects and a model-trained listener that throws are warnings, not a failed train() or an unhandled rejection', async () => {
+    // s3db.js ends the process on an unhandled rejection; either used to reach it or fail train().
+    const db = memoryDatabase();
+    await db.connect();
+    const warnings = [];
+    const onWarning = (warning) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(60, 22));
+      const ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', modelConfig: { epochs: 2 } } } });
+      await db.usePlugin(ml);
+      ml.on('plg:ml:model-trained', () => {
+        throw new Error('listener bug');
+      });
+      const result = await ml.train('price', {
+        onProgress: async () => {
+          throw new Error('async callback bug');
+        },
+      });
+      expect(result.version).toBe(1);
+      expect(ml.getStats().totalErrors).toBe(0);
+      await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on the next tick
+      expect(warnings).toContain("s3db-ml: a 'plg:ml:model-trained' listener threw: listener bug");
+      expect(warnings.filter((w) => w.endsWith('threw: async callback bug')).length).toBeGreaterThan(0);
+    } finally {
+      process.off('warning', onWarning);
+      await db.disconnect();
+    }
   });
 
   it('an AbortSignal stops training within a second and keeps the previous model', async () => {

@@ -21,6 +21,7 @@ import { NeuralNetworkModel } from './models/neural-network-model.js';
 import { readTrainingSet } from './training-data.js';
 import { schemaKinds } from './preprocessing.js';
 import { AutoTrainer } from './auto-train.js';
+import { callSafely } from './callbacks.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 import { ModelStore } from './model-store.js';
 import { ServingVersions } from './model-versions.js';
@@ -240,7 +241,8 @@ export class MLPlugin extends Plugin {
     }
     // Announced once the lock is free, so that a listener may train again at once.
     this.stats.totalTrainings++;
-    this.emit('plg:ml:model-trained', { modelName, type: model.type, result });
+    // The version is stored and serving: a listener that throws must not make train() reject.
+    callSafely((payload) => this.emit('plg:ml:model-trained', payload), { modelName, type: model.type, result }, "a 'plg:ml:model-trained' listener");
     return result;
   }
 
@@ -252,7 +254,8 @@ export class MLPlugin extends Plugin {
     const config = this.config.models[modelName];
     const reportProgress = (progress) => {
       this.emit('plg:ml:training-progress', progress);
-      options.onProgress?.(progress);
+      // Returned, so that callSafely also hears of an async callback's rejection.
+      return options.onProgress?.(progress);
     };
     const data = await readTrainingSet({
       resource,
@@ -266,7 +269,7 @@ export class MLPlugin extends Plugin {
       // On S3 (unless `storage.native` is false) records are fetched by the native client too;
       // where it cannot be built, s3db.js reads them.
       objectStore: this.database?.client ? await this._store.weights.store().catch(() => null) : null,
-      onProgress: (progress) => callListener(reportProgress, progress),
+      onProgress: (progress) => callSafely(reportProgress, progress, 'a training progress listener'),
       onSnapshotError: (error) => this.emit('plg:ml:snapshot-error', { modelName, error }),
     });
     try {
@@ -597,14 +600,5 @@ export class MLPlugin extends Plugin {
         features: config.features,
         isTrained: this.models[name]?.isTrained ?? false,
       }));
-  }
-}
-
-/** Runs a progress listener; what it throws is a warning, not a failed training. */
-function callListener(listener, progress) {
-  try {
-    listener(progress);
-  } catch (error) {
-    process.emitWarning(`s3db-ml: a training progress listener threw: ${error?.message ?? error}`);
   }
 }

@@ -17,6 +17,7 @@ import {
 import { checkRecords, TrainingSet } from '../dataset.js';
 import { Preparation, preparationConfig, preprocessingSummary } from '../preprocessing.js';
 import { checkNumericOptions } from '../model-config.js';
+import { callSafely } from '../callbacks.js';
 
 /** The `format` of `export()` objects. */
 const EXPORT_FORMAT = 's3db-ml';
@@ -199,7 +200,7 @@ export class BaseModel {
     }
     const abort = () => this._native.abortTraining();
     signal?.addEventListener('abort', abort, { once: true });
-    const onEpoch = onProgress ? (info) => callSafely(onProgress, { phase: 'train', modelName, ...info }) : undefined;
+    const onEpoch = onProgress ? (info) => callSafely(onProgress, { phase: 'train', modelName, ...info }, 'a training progress callback') : undefined;
     let report;
     try {
       report = await callNative(
@@ -527,13 +528,4 @@ function mergeWarnings(perRecord) {
     for (const w of warnings ?? []) seen.set(`${w.kind}:${w.feature}`, w);
   }
   return seen.size > 0 ? [...seen.values()] : null;
-}
-
-/** Runs a user callback from a native progress report: its exceptions must not escape. */
-function callSafely(callback, value) {
-  try {
-    callback(value);
-  } catch (error) {
-    process.emitWarning(`s3db-ml: a training progress callback threw: ${error?.message ?? error}`);
-  }
 }
