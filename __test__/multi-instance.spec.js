@@ -115,3 +115,28 @@ describe('two Node processes on the S3 server', () => {
     expect((await ml.listModelVersions('price')).map((v) => v.version)).toEqual([1]);
   }, 180_000);
 });
+
+describe('one process on memory://', () => {
+  it('never takes its own lock ticket for another instance, whatever the database key prefix', async () => {
+    // s3db.js's PluginStorage listing strips the key prefix wherever it occurs in a key: a ticket
+    // whose random name held the prefix was listed renamed, and every training under
+    // memory://t/1 (a digit is in every ticket) was skipped as locked by another instance.
+    for (const connectionString of ['memory://t/1', 'memory://app/db']) {
+      const db = new Database({ connectionString, logLevel: 'silent' });
+      await db.connect();
+      try {
+        await (await db.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(20, 77));
+        const ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', modelConfig: { epochs: 1 } } } });
+        await db.usePlugin(ml);
+        const versions = [];
+        for (let i = 0; i < 12; i++) {
+          const result = await ml.train('price');
+          versions.push(result.skipped ? result.reason : result.version);
+        }
+        expect(versions).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      } finally {
+        await db.disconnect();
+      }
+    }
+  });
+});

@@ -34,8 +34,8 @@ export function listedPrefix(client, prefix) {
 }
 
 /**
- * The keys under `path` in the plugin's storage (under `resource=R/` when `resource` is given), as
- * PluginStorage's `list` / `listForResource` find them: one LIST, enough for the few objects the
+ * The keys under `path` in the plugin's storage (under `resource=R/` when `resource` is given), at
+ * the keys PluginStorage's `list` / `listForResource` look under: one LIST, enough for the few objects the
  * plugin lists (a model's metadata and history, training-lock tickets). Before the answer was
  * checked, models trained at the same time each saw another's lock ticket and all but one were
  * skipped as 'locked_by_another_instance', or found no stored versions or history of their own
@@ -45,9 +45,12 @@ export function listedPrefix(client, prefix) {
 export async function listPluginKeys(plugin, path, { resource = null } = {}) {
   const storage = plugin.getStorage();
   const client = plugin.database.client;
-  if (!(client instanceof S3Client)) return resource ? storage.listForResource(resource, path) : storage.list(path);
-  // As PluginStorage builds it.
+  // As PluginStorage builds it. Its own listing is not used on any client: it strips the client's
+  // key prefix from each key with String.replace, wherever it occurs, so on memory:// (whose keys
+  // come back without the prefix) a lock ticket whose random name contains the prefix ('db' of
+  // memory://app/db, or a digit) came back renamed, and a single process saw another's lock.
   const prefix = `${resource ? `resource=${resource}/` : ''}plugin=${storage.pluginSlug}/${path}`;
-  const response = await answeredList(() => client.listObjects({ prefix }), { Prefix: listedPrefix(client, prefix) });
+  const list = () => client.listObjects({ prefix });
+  const response = client instanceof S3Client ? await answeredList(list, { Prefix: listedPrefix(client, prefix) }) : await list();
   return (response?.Contents ?? []).map((item) => item.Key).filter((key) => typeof key === 'string');
 }
