@@ -140,3 +140,43 @@ describe('one process on memory://', () => {
     }
   });
 });
+
+describe('db.disconnect() during a training on S3', () => {
+  it('aborts the training and frees its lock, so another instance trains at once', async () => {
+    // The s3db.js S3 client never settles a request sent after disconnect(): the training hung in
+    // its lock release and the lock blocked every instance for trainingLockTtl (900 s).
+    const models = { price: { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', modelConfig: { epochs: 5000, batchSize: 8, polynomial: 2, units: 16 } } };
+    const ml = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models });
+    // Given to the Database: s3db.js stops the plugins of its `plugins` option on disconnect()
+    // (not those added by usePlugin()).
+    const first = s3Database({ plugins: [ml] });
+    const { connectionString } = first;
+    expect(connectionString).toMatch(/^http:/);
+    await first.connect();
+    await (await first.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } })).insertMany(productRows(200, 78));
+    let disconnected = null;
+    const training = ml.train('price', {
+      onProgress: (progress) => {
+        if (progress.phase === 'train' && !disconnected) disconnected = first.disconnect();
+      },
+    });
+    const outcome = await training.then(
+      () => 'finished',
+      (error) => error.name,
+    );
+    expect(outcome).toBe('TrainingAbortedError');
+    await disconnected;
+
+    const second = s3Database({ connectionString });
+    await second.connect();
+    try {
+      const other = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { price: { ...models.price, modelConfig: { epochs: 2 } } } });
+      await second.usePlugin(other);
+      const result = await other.train('price');
+      expect(result.skipped).toBeUndefined();
+      expect(result.version).toBe(1);
+    } finally {
+      await second.disconnect();
+    }
+  }, 60_000);
+});

@@ -37,6 +37,9 @@ const MODEL_CLASSES = {
   timeseries: TimeSeriesModel,
   'neural-network': NeuralNetworkModel,
 };
+/** How long stopping the plugin waits for aborted trainings to release their locks. */
+const STOP_WAIT_MS = 30_000;
+
 export class MLPlugin extends Plugin {
   /**
    * @param {import('../index').MLPluginOptions} options
@@ -74,6 +77,8 @@ export class MLPlugin extends Plugin {
     this.models = {};
     /** modelName → true while that model trains. */
     this.training = new Map();
+    /** modelName → `{ stopping, done }` of the training in flight (see `_stopTrainings`). */
+    this._inFlight = new Map();
     /** `learn()`: which attributes each model it created chose as features, and why it left the others out. */
     this._featureSelections = new Map();
     this.stats = {
@@ -114,8 +119,29 @@ export class MLPlugin extends Plugin {
 
   async onStop() {
     this._autoTrainer.stop();
+    await this._stopTrainings();
     if (this.database?._mlPlugin === this) delete this.database._mlPlugin;
     for (const model of Object.values(this.models)) model.dispose();
+  }
+
+  /**
+   * Aborts the trainings in flight and waits (at most STOP_WAIT_MS) until they have let go of
+   * their locks. `db.disconnect()` stops the plugin before it tears the s3db.js client down, and on
+   * S3 that client never settles a request sent after it: a training still running then hung in
+   * its lock release, lost its version and left the lock to block every instance for
+   * `trainingLockTtl`.
+   */
+  async _stopTrainings() {
+    const running = [...this._inFlight.values()];
+    if (running.length === 0) return;
+    for (const { stopping } of running) stopping.abort();
+    let timer;
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(resolve, STOP_WAIT_MS);
+      timer.unref?.();
+    });
+    await Promise.race([Promise.all(running.map(({ done }) => done)), limit]);
+    clearTimeout(timer);
   }
 
   /** Validates a model definition and creates its model object. */
@@ -218,6 +244,11 @@ export class MLPlugin extends Plugin {
     options ??= {};
     if (this.training.get(modelName)) return { skipped: true, reason: 'already_training' };
     this.training.set(modelName, true);
+    // Stopping the plugin aborts this training too (see _stopTrainings).
+    const stopping = new AbortController();
+    options = { ...options, signal: options.signal ? AbortSignal.any([options.signal, stopping.signal]) : stopping.signal };
+    let finished;
+    this._inFlight.set(modelName, { stopping, done: new Promise((resolve) => (finished = resolve)) });
     let lock = null;
     let result;
     try {
@@ -237,7 +268,12 @@ export class MLPlugin extends Plugin {
       });
     } finally {
       this.training.set(modelName, false);
-      if (lock) await releaseTrainingLock(this, lock);
+      try {
+        if (lock) await releaseTrainingLock(this, lock);
+      } finally {
+        this._inFlight.delete(modelName);
+        finished();
+      }
     }
     // Announced once the lock is free, so that a listener may train again at once.
     this.stats.totalTrainings++;
