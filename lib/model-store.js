@@ -151,10 +151,11 @@ export class ModelStore {
 
   /**
    * Loads `version` into `model` (its weights checked against the record's hash). Throws when the
-   * version is missing or damaged; the model keeps what it had then.
+   * version is missing or damaged; the model keeps what it had then. `record`: the version's
+   * record when the caller has already read it.
    */
-  async loadInto(modelName, model, version) {
-    const record = await this.record(modelName, version);
+  async loadInto(modelName, model, version, record = null) {
+    record ??= await this.record(modelName, version);
     if (!record?.modelData?.weightsKey) throw new Error(`version ${version} of "${modelName}" is not stored`);
     const { weightsKey, weightsBytes, weightsSha256, stats } = record.modelData;
     await this.weights.use((store) => model.loadFrom(store, weightsKey, { bytes: weightsBytes, sha256: weightsSha256 }, stats));

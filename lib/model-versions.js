@@ -198,8 +198,7 @@ export class ServingVersions {
     this._requireVersioning();
     let record;
     try {
-      await this.requireStored(modelName, version);
-      record = await this.store.loadInto(modelName, model, version);
+      record = await this.store.loadInto(modelName, model, version, await this.requireStored(modelName, version));
     } catch (error) {
       if (error instanceof DataValidationError || error instanceof ModelNotFoundError) throw error;
       // Storage could not be read, or the weights failed their check.
@@ -243,6 +242,7 @@ export class ServingVersions {
   async compare(modelName, version1, version2) {
     this.plugin._model(modelName);
     this._requireVersioning();
+    // Both checked before either version is read (requireStored checks each again).
     checkVersionNumber(modelName, version1, 'version1');
     checkVersionNumber(modelName, version2, 'version2');
     const [a, b] = await Promise.all([this.requireStored(modelName, version1, 'version1'), this.requireStored(modelName, version2, 'version2')]);

@@ -621,7 +621,8 @@ export class Preparation {
 function encodedValue(f, value, record, row, model) {
   if (f.kind === 'numeric') {
     if (typeof value === 'number' && Number.isFinite(value)) return value;
-    if (typeof value === 'string' && !Number.isNaN(numberInString(value))) return numberInString(value);
+    const number = typeof value === 'string' ? numberInString(value) : NaN;
+    if (!Number.isNaN(number)) return number;
   } else if (f.kind === 'boolean') {
     if (typeof value === 'boolean') return value ? 1 : 0;
   } else {

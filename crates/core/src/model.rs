@@ -446,7 +446,6 @@ pub fn encoded_feature_names(features: &[String], preparation: Option<&Preparati
     }
 }
 
-/// The expansion of a step's encoded columns (a time series' steps end with the target).
 /// A warning for each feature of `spec` that gives its `rows` training rows nothing to learn
 /// from (Preparation::uninformative). When none of the model's inputs does, training is an error
 /// that names them: the model could only predict a constant, and with only empty categories it
@@ -468,6 +467,7 @@ pub fn uninformative_features(spec: &crate::spec::ModelSpec, rows: usize, other_
     Ok(sentences.into_iter().map(|s| format!("{s}, so it does not inform the model")).collect())
 }
 
+/// The expansion of a step's encoded columns (a time series' steps end with the target).
 pub fn step_expansion(preparation: Option<&Preparation>, with_target: bool) -> Option<Expansion> {
     let mut columns: Vec<Column> = preparation?.columns().into_iter().map(|(_, c)| c).collect();
     if with_target {
