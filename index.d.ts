@@ -254,6 +254,13 @@ export interface TrainResult {
   warnings: string[];
   /** The plugin's `train()`: how the records were read. */
   read?: ReadReport;
+  /** The plugin's `train()` with `saveModel` on: the version the model was stored as. */
+  version?: number;
+  /**
+   * The plugin's `train()` with `saveModel` on: whether that version now serves (false when
+   * `deploy: 'if-better'` turned it down; it is stored and listed all the same).
+   */
+  deployed?: boolean;
 }
 
 /**
@@ -328,7 +335,11 @@ export interface TrainOptions {
   backend?: Backend;
   /** Aborting stops training within one batch (TrainingAbortedError); the previous model keeps serving. */
   signal?: AbortSignal;
-  /** Called after every epoch; exceptions it throws are reported as warnings. */
+  /**
+   * Called after every epoch (none after an abort). An exception it throws, or a rejection of the
+   * promise it returns, becomes a process warning (`process.emitWarning`) and does not stop the
+   * training.
+   */
   onProgress?: (progress: TrainingProgress) => void;
   /** Early stopping for this training only. */
   earlyStopping?: EarlyStoppingOptions;
@@ -467,7 +478,8 @@ export interface Normalizer {
 export declare class BaseModel<Input = DataRecord, Output extends Prediction = Prediction> {
   readonly type: string;
   readonly config: ModelStats['config'];
-  readonly stats: Omit<ModelStats, 'isTrained' | 'config'>;
+  /** Counters of this instance (`getStats()` adds `isTrained`, `config`, `preprocessing` and `importance`). */
+  readonly stats: Pick<ModelStats, 'trainedAt' | 'samples' | 'loss' | 'accuracy' | 'predictions' | 'errors'>;
   readonly isTrained: boolean;
   readonly normalizer: Normalizer;
   readonly parameterCount: number;
@@ -585,7 +597,10 @@ export declare class MLPlugin extends Plugin {
   loadModelVersion(modelName: string, version: number): Promise<{ version: number; metrics: Record<string, unknown>; savedAt: string }>;
   /** Loads a version and makes it the active one for every instance. */
   setActiveVersion(modelName: string, version: number): Promise<{ modelName: string; version: number }>;
-  /** Activates `version` (default: the one before the current). */
+  /**
+   * Activates `version`; by default the newest version below the current one that was deployed
+   * when it was trained (versions `deploy: 'if-better'` turned down are skipped).
+   */
   rollbackVersion(modelName: string, version?: number | null): Promise<{ modelName: string; previousVersion: number; currentVersion: number; version: number }>;
   /** Metrics and importances side by side; `importanceShift` is version 2's importance minus version 1's per feature. */
   compareVersions(modelName: string, version1: number, version2: number): Promise<{
@@ -647,7 +662,11 @@ export type LearnResult = (TrainResult | SkippedTraining) & {
   featureSelection?: { chosen: Record<string, FeatureKind>; leftOut: Record<string, string> };
 };
 
-/** `resource.ml`: the models of one resource, by target attribute. */
+/**
+ * `resource.ml`: the models of one resource, by target attribute. Where several configured models
+ * of the resource share a target, the last configured one answers (as in the upstream plugin);
+ * reach the others through the plugin by name.
+ */
 export interface ResourceML {
   /**
    * Trains the resource's model for `target`, first creating `{resource}_{target}_auto` with a
@@ -655,7 +674,8 @@ export interface ResourceML {
    * number, string, enum and boolean attributes as features (not ids, timestamps or identifiers).
    */
   learn(target: string, options?: LearnOptions): Promise<LearnResult>;
-  predict(input: DataRecord, target: string): Promise<Prediction>;
+  /** A record; for a time series, the window of `lookback` records. */
+  predict(input: DataRecord | DataRecord[], target: string): Promise<Prediction>;
   explain(input: DataRecord | DataRecord[], target: string): Promise<Explanation>;
   importance(target: string): Promise<FeatureImportance[]>;
   train(target: string, options?: PluginTrainOptions): Promise<TrainResult | SkippedTraining>;
@@ -664,12 +684,16 @@ export interface ResourceML {
   /** The training report of the resource's model for `target` (see `MLPlugin.report`). */
   report(target: string, options?: ReportOptions & { format?: 'html' }): Promise<string>;
   report(target: string, options: ReportOptions & { format: 'svg' }): Promise<ReportChart[]>;
-  /** Model persistence is not available yet: these reject with an MLError (501). */
-  versions(target: string): Promise<unknown>;
-  rollback(target: string, version?: number | null): Promise<unknown>;
-  compare(target: string, v1: number, v2: number): Promise<unknown>;
-  export(target: string): Promise<unknown>;
-  import(target: string, data: unknown): Promise<unknown>;
+  /** `listModelVersions` of the target's model. */
+  versions(target: string): ReturnType<MLPlugin['listModelVersions']>;
+  /** `rollbackVersion` of the target's model. */
+  rollback(target: string, version?: number | null): ReturnType<MLPlugin['rollbackVersion']>;
+  /** `compareVersions` of the target's model. */
+  compare(target: string, v1: number, v2: number): ReturnType<MLPlugin['compareVersions']>;
+  /** `exportModel` of the target's model, as JSON. */
+  export(target: string): Promise<ModelExport | null>;
+  /** `importModel` into the target's model. */
+  import(target: string, data: ModelExport | Record<string, unknown> | Buffer): Promise<void>;
 }
 
 declare module 's3db.js' {
@@ -677,7 +701,7 @@ declare module 's3db.js' {
     /** Routes to the first MLPlugin installed on the resource's database; throws MLError without one. */
     readonly ml: ResourceML;
     /** Older MLPlugin API: `resource.ml.predict(input, target)`. */
-    predict(input: DataRecord, target: string): Promise<Prediction>;
+    predict(input: DataRecord | DataRecord[], target: string): Promise<Prediction>;
     /** Older MLPlugin API: `resource.ml.train(target, options)`. */
     trainModel(target: string, options?: TrainOptions): Promise<TrainResult | SkippedTraining>;
     /** Older MLPlugin API: `resource.ml.list()`. */

@@ -166,6 +166,9 @@ describe('a damaged active version', () => {
   });
 });
 
+/** The record with a price that is noise: a hash of its id, in [-500, 500). */
+const noisePrice = (record) => ({ ...record, price: ([...record.id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100003, 7) % 1000) - 500 });
+
 describe("deploy: 'if-better'", () => {
   let db;
   beforeAll(async () => {
@@ -197,6 +200,70 @@ describe("deploy: 'if-better'", () => {
     ]);
     expect(await predictions(weak)).toEqual(served);
     expect(await predictions(ml)).toEqual(served);
+  });
+
+  it('rollbackVersion() without a version goes back past versions that were turned down', async () => {
+    const config = { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', backend: 'cpu', deploy: 'if-better' };
+    const plugin = (model) => new MLPlugin({ logLevel: 'silent', namespace: 'rollback', models: { price: model } });
+    const ml = plugin(config);
+    await ml.install(db);
+    expect(await ml.rollbackVersion('price').catch((e) => e)).toMatchObject({ statusCode: 404 });
+    expect((await ml.train('price')).deployed).toBe(true);
+    const v1 = await predictions(ml);
+    await expect(ml.rollbackVersion('price')).rejects.toThrow('Model "price" has no deployed version before version 1 to roll back to');
+    // Version 2 learns prices that are noise: worse on held-out rows, turned down.
+    const noisy = plugin({ ...config, map: noisePrice });
+    await noisy.install(db);
+    expect(await noisy.train('price')).toMatchObject({ version: 2, deployed: false });
+    // Version 3 (the first model's data again) is activated by hand whatever its verdict.
+    expect((await ml.train('price')).version).toBe(3);
+    await ml.setActiveVersion('price', 3);
+    expect(await ml.rollbackVersion('price')).toMatchObject({ previousVersion: 3, currentVersion: 1, version: 1 });
+    expect(await predictions(ml)).toEqual(v1);
+    expect((await ml.listModelVersions('price')).map((v) => [v.version, v.isCurrent])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    // Named explicitly, a turned-down version can still be activated.
+    expect(await ml.rollbackVersion('price', 2)).toMatchObject({ previousVersion: 1, currentVersion: 2 });
+  });
+
+  it('an imported model keeps its held-out metrics in the version it is stored as, and serves whatever the policy', async () => {
+    const config = { type: 'regression', resource: 'products', features: ['cost', 'demand'], target: 'price', backend: 'cpu', deploy: 'if-better' };
+    const exporter = new MLPlugin({ logLevel: 'silent', namespace: 'exporter', models: { price: config } });
+    await exporter.install(db);
+    const trained = await exporter.train('price');
+    const noisyExporter = new MLPlugin({ logLevel: 'silent', namespace: 'noisy-exporter', models: { price: { ...config, map: noisePrice } } });
+    await noisyExporter.install(db);
+    await noisyExporter.train('price');
+    const other = memoryDatabase();
+    await other.connect();
+    try {
+      const products = await other.createResource({ name: 'products', attributes: { cost: 'number', demand: 'number', price: 'number' } });
+      await products.insertMany(productRows(200, 33));
+      const importer = new MLPlugin({ logLevel: 'silent', models: { price: { ...config, map: noisePrice } } });
+      await importer.install(other);
+      await importer.importModel('price', JSON.parse(JSON.stringify(await exporter.exportModel('price'))));
+      const [imported] = await importer.listModelVersions('price');
+      // The export carries the figures R² is derived from, so it may come back a last bit apart.
+      expect(Object.keys(imported.metrics.heldOut).sort()).toEqual(Object.keys(trained.metrics).sort());
+      for (const [name, value] of Object.entries(trained.metrics)) expect(imported.metrics.heldOut[name]).toBeCloseTo(value, 12);
+      expect(imported.metrics).toMatchObject({ loss: trained.loss, valLoss: trained.valLoss, samples: trained.samples });
+      expect((await importer.getTrainingHistory('price')).history[0]).toMatchObject({ version: 1, deployed: true, metrics: { heldOut: imported.metrics.heldOut } });
+      // A training on noise now has the import's figures to beat, and does not.
+      expect(await importer.train('price')).toMatchObject({ version: 2, deployed: false });
+      // An import serves even when its figures are worse than the active version's.
+      await importer.importModel('price', await noisyExporter.exportModel('price'));
+      expect((await importer.listModelVersions('price')).map((v) => [v.version, v.isCurrent])).toEqual([
+        [1, false],
+        [2, false],
+        [3, true],
+      ]);
+      expect(await predictions(importer)).toEqual(await predictions(noisyExporter));
+    } finally {
+      await other.disconnect();
+    }
   });
 
   it('rejects names that would escape their storage prefix', () => {

@@ -1,7 +1,7 @@
 // Real records: strings, booleans, dates and missing values become features without a `map()`.
 // Accuracy is measured against a least-squares fit on an encoding made by hand in this test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLPlugin, DataValidationError, ModelConfigError } from '../index.js';
+import { MLPlugin, DataValidationError, InsufficientDataError, ModelConfigError } from '../index.js';
 import { TrainingSet } from '../lib/dataset.js';
 import { readRows, RowsBuilder } from '../lib/rows-arrow.js';
 import { memoryDatabase, seeded } from './support/db.js';
@@ -439,6 +439,21 @@ describe('features that give training nothing to learn from', () => {
     const mapped = await train({ type: 'regression', resource: 'people', features: ['profile.age'], target: 'score', map: (record) => ({ ...record, 'profile.age': record.profile?.age }) });
     expect(mapped.samples).toBe(30);
     expect(mapped.warnings).toEqual([]);
+  });
+
+  it('a target no record has and the schema does not declare is a DataValidationError that suggests the attribute, for every model type', async () => {
+    for (const [type, target, meant] of [
+      ['regression', 'cots', 'cost'],
+      ['classification', 'priorty', 'priority'],
+      ['neural-network', 'Cost', 'cost'],
+    ]) {
+      const typo = await train({ type, resource: 'tickets', features: ['size'], target });
+      expect(typo).toBeInstanceOf(DataValidationError);
+      expect(typo.message).toBe(`Model "m": target "${target}" is in none of the ${records} records read and is not an attribute of resource "tickets". Did you mean "${meant}"?`);
+    }
+    // A declared attribute that no record has filled yet is too few records, as before.
+    const unfilled = await train({ type: 'regression', resource: 'tickets', features: ['size'], target: 'note' });
+    expect(unfilled).toBeInstanceOf(InsufficientDataError);
   });
 
   it('a declared attribute that no record has filled, or a category whose values never repeat, is a warning beside features that inform', async () => {

@@ -93,6 +93,26 @@ describe('training progress', () => {
     expect(await m.predict({ cost: 100, demand: 100 })).toEqual(before);
   });
 
+  it('aborting from a progress callback reports no later epoch, and the error names the model', async () => {
+    // The engine runs ahead of the events it queues for this thread: without the check, epochs
+    // it finished before it saw the abort were still reported after it.
+    const controller = new AbortController();
+    const seen = [];
+    const error = await model(5_000)
+      .train(rows, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(p.epoch);
+          if (p.epoch === 2) controller.abort();
+        },
+      })
+      .catch((e) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(error).toBeInstanceOf(TrainingAbortedError);
+    expect(error.message).toMatch(/^Training of "progress" was aborted during epoch \d+$/);
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('an already aborted signal does not start training', async () => {
     const m = model(3);
     await expect(m.train(rows, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(TrainingAbortedError);

@@ -1,7 +1,7 @@
 // resource.ml and zero-config learn(): type and features detected from the resource, the caller's
 // modelConfig merged over the defaults, modelName returned every time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MLPlugin, MLError, ModelConfigError, ModelNotFoundError } from '../index.js';
+import { MLPlugin, MLError, DataValidationError, ModelConfigError, ModelNotFoundError } from '../index.js';
 import { memoryDatabase, productRows, emailRows } from './support/db.js';
 
 let db;
@@ -74,7 +74,7 @@ describe('learn()', () => {
     expect(error).toBeInstanceOf(ModelConfigError);
     expect(error.message).toMatch(/polynomial/);
     expect(ml.models.products_cost_auto).toBeUndefined();
-    await expect(db.resources.emails.ml.learn('label2', { type: 'banana' })).rejects.toBeInstanceOf(ModelConfigError);
+    await expect(db.resources.emails.ml.learn('capsRatio', { type: 'banana' })).rejects.toBeInstanceOf(ModelConfigError);
   });
 
   it('lowers the batch size for a small resource unless one was given', async () => {
@@ -82,6 +82,31 @@ describe('learn()', () => {
     await tiny.insertMany(Array.from({ length: 12 }, (_, i) => ({ a: i, b: 3 * i + 1 })));
     await tiny.ml.learn('b', { modelConfig: { epochs: 2 } });
     expect(ml.models.tiny_b_auto.config.modelConfig.batchSize).toBe(6);
+  });
+
+  it('a target the resource does not have is a DataValidationError that suggests the attribute, and leaves no model', async () => {
+    const error = await db.resources.products.ml.learn('prcie').catch((e) => e);
+    expect(error).toBeInstanceOf(DataValidationError);
+    expect(error.message).toBe(
+      'Model "products_prcie_auto": target "prcie" is in none of the 100 records read and is not an attribute of resource "products". Did you mean "price"?',
+    );
+    expect(ml.models.products_prcie_auto).toBeUndefined();
+    expect(db.resources.products.ml.list().map((m) => m.name)).not.toContain('products_prcie_auto');
+  });
+
+  it('`features: []` is kept as given: a time series of its target alone', async () => {
+    const sales = await db.createResource({ name: 'sales', attributes: { day: 'string', units: 'number', temp: 'number' } });
+    await sales.insertMany(Array.from({ length: 30 }, (_, i) => ({ day: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(), units: 10 + i, temp: (i * 7) % 11 })));
+    const learned = await sales.ml.learn('units', { type: 'timeseries', features: [], timeField: 'day', modelConfig: { lookback: 3, epochs: 2 } });
+    expect(learned).toMatchObject({ modelName: 'sales_units_auto', type: 'timeseries', features: [] });
+    expect(ml.config.models.sales_units_auto.features).toEqual([]);
+    // A window of the target and its time alone predicts, with nothing imputed.
+    const window = [27, 28, 29].map((i) => ({ day: new Date(Date.UTC(2026, 0, 1 + i)).toISOString(), units: 10 + i }));
+    const prediction = await sales.ml.predict(window, 'units');
+    expect(prediction.warnings ?? []).toEqual([]);
+    // A regression of no features is refused as configured, and leaves no model.
+    await expect(sales.ml.learn('temp', { features: [] })).rejects.toBeInstanceOf(ModelConfigError);
+    expect(ml.models.sales_temp_auto).toBeUndefined();
   });
 
   it('a missing resource is a ModelConfigError', async () => {
@@ -99,6 +124,25 @@ describe('the rest of resource.ml', () => {
     expect(products.list()).toEqual([
       { name: 'products_price_auto', type: 'regression', target: 'price', features: ['cost', 'demand'], isTrained: true },
     ]);
+  });
+
+  it('where two configured models share a target, the last configured one answers, as upstream', async () => {
+    const other = memoryDatabase();
+    await other.connect();
+    try {
+      const points = await other.createResource({ name: 'points', attributes: { a: 'number', b: 'number', y: 'number' } });
+      await points.insertMany(Array.from({ length: 30 }, (_, i) => ({ a: i, b: (i * 7) % 11, y: 2 * i + 1 })));
+      const base = { type: 'regression', resource: 'points', target: 'y', backend: 'cpu' };
+      const plugin = new MLPlugin({ logLevel: 'silent', saveModel: false, models: { fromA: { ...base, features: ['a'] }, fromB: { ...base, features: ['b'] } } });
+      await other.usePlugin(plugin);
+      await plugin.train('fromA');
+      await plugin.train('fromB');
+      expect(points.ml.stats('y').config.name).toBe('fromB');
+      expect(await points.ml.predict({ a: 3, b: 5 }, 'y')).toEqual(await plugin.predict('fromB', { a: 3, b: 5 }));
+      expect(await points.ml.predict({ a: 3, b: 5 }, 'y')).not.toEqual(await plugin.predict('fromA', { a: 3, b: 5 }));
+    } finally {
+      await other.disconnect();
+    }
   });
 
   it('a target without a model is a ModelNotFoundError naming resource and target', async () => {

@@ -1,7 +1,8 @@
-// Catches a model whose features name fields that no record has: a typo (`room` for `rooms`), or
-// a nested s3db.js attribute written as a path (`profile.age`), which features do not resolve.
-// Such a feature is missing in every training record, so imputation would fill it with one value
-// and the model would silently learn nothing from it.
+// Catches a model whose features or target name fields that no record has: a typo (`room` for
+// `rooms`), or a nested s3db.js attribute written as a path (`profile.age`), which are not
+// resolved. Such a feature is missing in every training record, so imputation would fill it with
+// one value and the model would silently learn nothing from it; such a target leaves no training
+// record at all, which would read as a resource with too few records.
 import { DataValidationError } from './errors.js';
 
 /**
@@ -24,6 +25,23 @@ export function assertFeaturesExist(preparation, samples, { resource, config, mo
   }
 }
 
+/**
+ * Throws a DataValidationError when `target` is missing in all `records` (`records` > 0) and is not
+ * an attribute of `resource`'s schema. As for features, a model with `map` may make the field
+ * itself, and a declared attribute that no record has filled yet is left to the usual
+ * InsufficientDataError.
+ */
+export function assertTargetExists(target, { records, withTarget, resource, config, modelName }) {
+  if (records === 0 || withTarget > 0 || typeof config.map === 'function') return;
+  const attributes = Object.keys(resource?.schema?.attributes ?? resource?.attributes ?? {});
+  if (attributes.length === 0 || attributes.includes(target)) return;
+  throw new DataValidationError(`Model "${modelName}": target "${target}" is in none of the ${records} records read and is not an attribute of resource "${config.resource}"${hint(target, attributes)}`, {
+    model: modelName,
+    target,
+    attributes,
+  });
+}
+
 /** What the user probably meant: a nested attribute's path, or the closest attribute name. */
 function hint(name, attributes) {
   const [head] = name.split('.');
@@ -38,15 +56,19 @@ function hint(name, attributes) {
   return ` (its attributes: ${attributes.join(', ')})`;
 }
 
-/** Levenshtein distance (insertions, deletions and substitutions each cost 1). */
+/**
+ * Edit distance where an insertion, a deletion, a substitution or a swap of two neighbouring
+ * letters each cost 1 (optimal string alignment): `prcie` is one typo from `price`.
+ */
 function editDistance(a, b) {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const rows = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], rows[i - 2][j - 2] + 1);
     }
-    previous = current;
+    rows.push(row);
   }
-  return previous[b.length];
+  return rows[a.length][b.length];
 }

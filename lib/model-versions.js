@@ -113,10 +113,13 @@ export class ServingVersions {
     }
   }
 
-  /** Stores a freshly trained model as a new version; on failure restores `previous` and throws. */
-  async saveTrained(modelName, model, result, previous, data = null) {
+  /**
+   * Stores a freshly trained model as a new version; on failure restores `previous` and throws.
+   * `deploy`: the policy, by default the model's.
+   */
+  async saveTrained(modelName, model, result, previous, data = null, { deploy } = {}) {
     try {
-      const verdict = await this.deployVerdict(modelName, result);
+      const verdict = await this.deployVerdict(modelName, result, deploy);
       const version = await this.store.save(modelName, model, result, { activate: verdict.deploy });
       result.deployed = verdict.deploy;
       const keepRows = data && (this.plugin.config.models[modelName].saveTrainingData ?? this.plugin.config.saveTrainingData);
@@ -156,8 +159,8 @@ export class ServingVersions {
    * `deploy: 'if-better'`: a new version serves only if its held-out metric beats the active
    * version's (RMSE for numbers, lower is better; accuracy for labels, higher is better).
    */
-  async deployVerdict(modelName, result) {
-    if ((this.plugin.config.models[modelName].deploy ?? 'always') !== 'if-better') return { deploy: true };
+  async deployVerdict(modelName, result, policy = this.plugin.config.models[modelName].deploy ?? 'always') {
+    if (policy !== 'if-better') return { deploy: true };
     const { currentVersion } = await this.store.versionInfo(modelName);
     const active = currentVersion > 0 ? await this.store.record(modelName, currentVersion) : null;
     const [now, before] = [result.metrics, active?.metrics?.heldOut];
@@ -223,19 +226,40 @@ export class ServingVersions {
     return { modelName, version };
   }
 
-  /** Activates `version` (default: the one before the current). */
+  /**
+   * Activates `version`; by default the newest version below the current one that was deployed
+   * when it was stored (one that `deploy: 'if-better'` turned down never served, so going back to
+   * it would be no undo).
+   */
   async rollback(modelName, version = null) {
     this.plugin._model(modelName);
     this._requireVersioning();
     if (version !== null && version !== undefined) checkVersionNumber(modelName, version);
     const { currentVersion } = await this.store.versionInfo(modelName);
     if (currentVersion === 0) throw new MLError(`No stored versions of model "${modelName}"`, { modelName, statusCode: 404 });
-    const target = version ?? Math.max(1, currentVersion - 1);
+    const target = version ?? (await this.previousDeployed(modelName, currentVersion));
+    if (target === null) {
+      throw new MLError(`Model "${modelName}" has no deployed version before version ${currentVersion} to roll back to`, { modelName, version: currentVersion, statusCode: 400 });
+    }
     if (target === currentVersion) {
       throw new MLError(`Cannot rollback to the same version (${target})`, { modelName, version: target, statusCode: 400 });
     }
     await this.setActive(modelName, target);
     return { modelName, previousVersion: currentVersion, currentVersion: target, version: target };
+  }
+
+  /**
+   * The newest version below `currentVersion` that the training history does not record as turned
+   * down by the deploy policy (versions it has no entry for, such as imports, count as deployed),
+   * or null.
+   */
+  async previousDeployed(modelName, currentVersion) {
+    const history = await this.store.history(modelName);
+    const turnedDown = new Set((history?.history ?? []).filter((entry) => entry.deployed === false).map((entry) => entry.version));
+    for (let version = currentVersion - 1; version >= 1; version--) {
+      if (!turnedDown.has(version)) return version;
+    }
+    return null;
   }
 
   /** Metrics of two versions side by side, with the relative change of loss and accuracy. */

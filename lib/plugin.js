@@ -22,6 +22,7 @@ import { readTrainingSet } from './training-data.js';
 import { schemaKinds } from './preprocessing.js';
 import { AutoTrainer } from './auto-train.js';
 import { callSafely } from './callbacks.js';
+import { assertTargetExists } from './feature-names.js';
 import { defineResourceAccessor, detectType, learnModelConfig, selectFeatures } from './resource-api.js';
 import { ModelStore } from './model-store.js';
 import { ServingVersions } from './model-versions.js';
@@ -305,7 +306,7 @@ export class MLPlugin extends Plugin {
       // On S3 (unless `storage.native` is false) records are fetched by the native client too;
       // where it cannot be built, s3db.js reads them.
       objectStore: this.database?.client ? await this._store.weights.store().catch(() => null) : null,
-      onProgress: (progress) => callSafely(reportProgress, progress, 'a training progress listener'),
+      onProgress: (progress) => callSafely(reportProgress, progress, 'a training progress callback'),
       onSnapshotError: (error) => this.emit('plg:ml:snapshot-error', { modelName, error }),
     });
     try {
@@ -503,7 +504,11 @@ export class MLPlugin extends Plugin {
     const previous = model.isTrained ? model.export({ format: 'safetensors' }) : null;
     model.import(data);
     if (this._saveModelEnabled(modelName) && this.database?.client) {
-      await this._versions.saveTrained(modelName, model, { loss: model.stats.loss, accuracy: model.stats.accuracy, samples: model.stats.samples }, previous);
+      // The exporter's training figures, held-out metrics included, so that the versions API and a
+      // later `deploy: 'if-better'` training compare against them. An import is the user's explicit
+      // choice of model: it serves whatever the deploy policy.
+      const result = model.trainingResult() ?? { loss: model.stats.loss, accuracy: model.stats.accuracy, samples: model.stats.samples };
+      await this._versions.saveTrained(modelName, model, result, previous, null, { deploy: 'always' });
     }
   }
 
@@ -531,7 +536,10 @@ export class MLPlugin extends Plugin {
 
   // ---- resource.ml (contract §5.5): the accessor in resource-api.js calls these by name ----
 
-  /** The model of `resourceName` that predicts `target` (the last configured one wins), or null. */
+  /**
+   * The model of `resourceName` that predicts `target`, or null. The last configured one wins, as in
+   * the upstream plugin (its model cache is built in configuration order, each pair overwritten).
+   */
   _findModelForResource(resourceName, target) {
     let found = null;
     for (const [name, config] of Object.entries(this.config.models)) {
@@ -579,13 +587,18 @@ export class MLPlugin extends Plugin {
     // A concurrent learn() of the same target may have created the model during that read.
     const created = this._findModelForResource(resourceName, target);
     if (created) return created;
+    const modelName = `${resourceName}_${target}_auto`;
+    // Before the model exists: a typo'd target must not leave a model behind.
+    const withTarget = samples.filter((record) => record?.[target] !== null && record?.[target] !== undefined).length;
+    assertTargetExists(target, { records: samples.length, withTarget, resource, config: { resource: resourceName }, modelName });
     const { type: chosenType, features: chosenFeatures, modelConfig, ...rest } = options;
     // Options of this one training, not of the model.
     delete rest.signal;
     delete rest.onProgress;
     delete rest.full;
     const type = chosenType ?? detectType(samples, target);
-    const selection = chosenFeatures?.length ? null : selectFeatures(resource, target, samples);
+    // `features: []` is a choice too (a time series of its target's own history).
+    const selection = Array.isArray(chosenFeatures) ? null : selectFeatures(resource, target, samples);
     const config = {
       autoTrain: false,
       saveModel: true,
@@ -597,7 +610,6 @@ export class MLPlugin extends Plugin {
       target,
       modelConfig: learnModelConfig(type, samples.length, modelConfig),
     };
-    const modelName = `${resourceName}_${target}_auto`;
     this._addModel(modelName, config);
     if (selection) this._featureSelections.set(modelName, { chosen: selection.chosen, leftOut: selection.leftOut });
     return modelName;

@@ -83,23 +83,12 @@ function resourceApi(resource) {
     list: () => plugin._resourceListModels(name),
     report: async (target, options = {}) => plugin._resourceReport(name, target, options),
     stats: (target) => plugin.getModelStats(modelFor(target)),
-    versions: async (target) => callPersistence(plugin, 'listModelVersions', modelFor(target)),
-    rollback: async (target, version = null) => callPersistence(plugin, 'rollbackVersion', modelFor(target), version),
-    compare: async (target, v1, v2) => callPersistence(plugin, 'compareVersions', modelFor(target), v1, v2),
-    export: async (target) => callPersistence(plugin, 'exportModel', modelFor(target)),
-    import: async (target, data) => callPersistence(plugin, 'importModel', modelFor(target), data),
+    versions: async (target) => plugin.listModelVersions(modelFor(target)),
+    rollback: async (target, version = null) => plugin.rollbackVersion(modelFor(target), version),
+    compare: async (target, v1, v2) => plugin.compareVersions(modelFor(target), v1, v2),
+    export: async (target) => plugin.exportModel(modelFor(target)),
+    import: async (target, data) => plugin.importModel(modelFor(target), data),
   };
-}
-
-/** Versions, export and import belong to model persistence, which this build does not have yet. */
-function callPersistence(plugin, method, modelName, ...args) {
-  if (typeof plugin[method] === 'function') return plugin[method](modelName, ...args);
-  throw new MLError(`${method}() is not available yet in s3db-ml: model persistence is not implemented`, {
-    pluginName: 'MLPlugin',
-    operation: method,
-    modelName,
-    statusCode: 501,
-  });
 }
 
 /**

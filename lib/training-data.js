@@ -11,7 +11,7 @@
 // read trains exactly the model a full read trains.
 import { TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
-import { assertFeaturesExist } from './feature-names.js';
+import { assertFeaturesExist, assertTargetExists } from './feature-names.js';
 import { recordGetter } from './record-objects.js';
 import { DEFAULT_READ_CONCURRENCY, listRecordVersions, OrderedFetch, Prefetch, splitPoints } from './record-reader.js';
 import { RESERVED_COLUMNS, RowsBuilder } from './rows-arrow.js';
@@ -195,6 +195,7 @@ export async function readTrainingSet({
   try {
     await bytes.catch(() => {});
     data = set.finish();
+    assertTargetExists(config.target, { records: data.samples + data.missingTargets, withTarget: data.samples, resource, config, modelName });
     assertFeaturesExist(data.preparation, data.samples, { resource, config, modelName });
   } catch (error) {
     // No write outlives a training that failed.

@@ -56,6 +56,10 @@ async function main(): Promise<void> {
     console.log(trained.read?.mode, trained.read?.fetched);
     await ml.train('price', { full: true });
     console.log(trained.loss.toFixed(3), trained.stoppedEarly);
+    // The plugin's train() says which version it stored and whether it serves.
+    const stored: number | undefined = trained.version;
+    const serving: boolean | undefined = trained.deployed;
+    console.log(stored, serving);
   }
   const page: string = await ml.report('price', { version: 2 });
   const charts: ReportChart[] = await ml.report('price', { format: 'svg' });
@@ -87,6 +91,18 @@ async function main(): Promise<void> {
   const products = await db.createResource({ name: 'products', attributes: { cost: 'number', price: 'number' } });
   console.log(products.listModels().length, (await products.predict({ cost: 1 }, 'price')).confidence);
   await products.trainModel('price', { onProgress: (progress) => console.log(progress.epoch) });
+  // A time series' resource predicts from a window of records; the versions API has real shapes.
+  console.log((await products.ml.predict([{ cost: 1 }, { cost: 2 }], 'price')).prediction, (await products.predict([{ cost: 1 }], 'price')).confidence);
+  const listed = await products.ml.versions('price');
+  const rolled = await products.ml.rollback('price');
+  const compared = await products.ml.compare('price', 1, 2);
+  const shared: ModelExport | null = await products.ml.export('price');
+  if (shared) await products.ml.import('price', shared);
+  console.log(listed[0]?.isCurrent, rolled.currentVersion, compared.improvement.loss);
+  // A model's own counters; what it prepares and measures lives beside them.
+  const counters = ml.models.price.stats;
+  const trainedAt: string | null = counters.trainedAt;
+  console.log(trainedAt, counters.predictions, ml.models.price.preprocessing);
   const error: unknown = new ComputeBackendUnavailableError('x');
   if (error instanceof TensorFlowDependencyError || error instanceof ModelNotTrainedError) console.log('caught');
   if (error instanceof ModelStorageError && !error.notFound) console.log(error.s3Code, error.httpStatus);

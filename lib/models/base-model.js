@@ -200,7 +200,13 @@ export class BaseModel {
     }
     const abort = () => this._native.abortTraining();
     signal?.addEventListener('abort', abort, { once: true });
-    const onEpoch = onProgress ? (info) => callSafely(onProgress, { phase: 'train', modelName, ...info }, 'a training progress callback') : undefined;
+    // The native thread stops within a batch of the abort, but the epochs it finished before are
+    // still queued for this thread: an aborted training reports none of them.
+    const onEpoch = onProgress
+      ? (info) => {
+          if (!signal?.aborted) callSafely(onProgress, { phase: 'train', modelName, ...info }, 'a training progress callback');
+        }
+      : undefined;
     let report;
     try {
       report = await callNative(
@@ -214,6 +220,10 @@ export class BaseModel {
         TrainingError,
         { modelName },
       );
+    } catch (error) {
+      // The engine says "training was aborted during epoch N"; name the model, as the other aborts do.
+      if (error instanceof TrainingAbortedError) error.message = error.message.replace(/^training /, `Training of "${modelName}" `);
+      throw error;
     } finally {
       signal?.removeEventListener('abort', abort);
     }
@@ -274,6 +284,15 @@ export class BaseModel {
       metrics: report.regression ?? report.classification ?? null,
       warnings: report.warnings ?? [],
     };
+  }
+
+  /**
+   * The result of the training that made the weights in memory (its figures travel with
+   * `export()`/`import()`), without this process's `warnings`; null when untrained.
+   */
+  trainingResult() {
+    const report = this._native.describe()?.report;
+    return report ? { ...this._result(report), warnings: [] } : null;
   }
 
   /** Held-out metrics of the last training (rows it never trained on). */
