@@ -167,7 +167,7 @@ export class MLPlugin extends Plugin {
     const minFeatures = config.type === 'timeseries' ? 0 : 1;
     if (!Array.isArray(config.features) || config.features.length < minFeatures || !config.features.every((f) => typeof f === 'string')) {
       const what = minFeatures ? 'a non-empty array of field names' : 'an array of field names, empty for the target alone';
-      throw new ModelConfigError(`Model "${name}" must list its numeric \`features\` (${what})`, {
+      throw new ModelConfigError(`Model "${name}" must list its \`features\` (${what})`, {
         modelName: name,
       });
     }
