@@ -104,6 +104,31 @@ describe('time series', () => {
     expect(mape).toBeLessThan(5);
   });
 
+  it('calculateMAPE skips actual 0s, and is null (undefined, not perfect) when every actual is 0', async () => {
+    const model = ml.models.forecast;
+    const future = Array.from({ length: 20 }, (_, k) => ({ ...salesDay(365 + k), sales: k % 3 === 0 ? 0 : salesDay(365 + k).sales }));
+    const records = [...series.slice(-14), ...future];
+    // Reference: each record after the first 14 forecast from the 14 before it.
+    let sum = 0;
+    let count = 0;
+    for (let i = 14; i < records.length; i++) {
+      const actual = records[i].sales;
+      if (actual === 0) continue;
+      const { prediction } = await model.predict(records.slice(i - 14, i));
+      sum += Math.abs((actual - prediction) / actual);
+      count++;
+    }
+    expect(count).toBeLessThan(future.length);
+    expect(await model.calculateMAPE(records)).toBeCloseTo((100 * sum) / count, 9);
+
+    const zeros = records.map((r, i) => (i < 14 ? r : { ...r, sales: 0 }));
+    expect(await model.calculateMAPE(zeros)).toBeNull();
+    // The same null that evaluate() and held-out metrics report for it.
+    const metrics = await model.evaluate(zeros);
+    expect(metrics.mape).toBeNull();
+    expect(metrics.mae).toBeGreaterThan(0);
+  });
+
   it('predict takes exactly lookback records, in any order', async () => {
     const window = series.slice(-14);
     const next = salesDay(365).sales;
