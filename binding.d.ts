@@ -50,9 +50,10 @@ export declare class NativeModel {
   /** Predicts many rows off the JavaScript thread. */
   predictBatch(rows: Float64Array): Promise<NativeBatch>
   /**
-   * Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels
-   * `{ accuracy, total, correct, matrix, perClass }` (targets are class indices). A time series
-   * takes time-ordered records (features then target) and scores one-step forecasts.
+   * Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels and
+   * probabilities `{ accuracy, total, correct, matrix, perClass }` (targets are class indices,
+   * 0 or 1 for a probability). A time series takes time-ordered records (features then
+   * target) and scores one-step forecasts.
    */
   evaluate(rows: Float64Array, targets: Float64Array): Promise<any>
   /**

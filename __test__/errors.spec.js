@@ -75,6 +75,12 @@ describe('invalid configuration is a ModelConfigError (400)', () => {
     expectConfigError({ m: { ...base, type: 'regression', modelConfig: { epochs: -1 } } }, /`epochs` must be a whole number from 1 to 100000, got -1/);
     expect(() => new MLPlugin({ models: { m: { ...base, type: 'regression', modelConfig: { epochs: null } } } })).not.toThrow();
   });
+  it('a partition that is not { name, values? } (it was ignored: the model trained on every record)', () => {
+    for (const partition of ['byCategory', { values: { category: 'books' } }, { name: '' }, { name: 'byCategory', values: 'books' }]) {
+      expectConfigError({ m: { ...base, type: 'regression', partition } }, /Model "m": `partition` must be \{ name, values\? \}/);
+    }
+    for (const partition of [{ name: 'byCategory' }, null]) expect(() => new MLPlugin({ models: { m: { ...base, type: 'regression', partition } } })).not.toThrow();
+  });
   it('bad backend', () => {
     expect(() => new MLPlugin({ backend: 'tpu' })).toThrow(ModelConfigError);
   });

@@ -304,6 +304,39 @@ describe('sections drawn when a version carries their data', () => {
   });
 });
 
+describe('with nothing held out (validationSplit: 0)', () => {
+  it('calls the rows the metrics and charts were measured on training rows, on the page and in every caption', async () => {
+    const whole = (name) => ({ ...models()[name], modelConfig: { ...models()[name].modelConfig, validationSplit: 0 } });
+    const local = new MLPlugin({ ...options(), namespace: 'whole', models: { price: whole('price'), zone: whole('zone'), sales: whole('sales') } });
+    await local.install(db);
+    // The page's own words for "nothing was held out"; every other mention of held-out rows is wrong here.
+    const noneHeldOut = /none held out|\(none were held out\)|No rows were held out/g;
+    for (const name of ['price', 'zone', 'sales']) {
+      const result = await local.train(name);
+      expect(result.validationSamples, name).toBe(0);
+      const html = await local.report(name);
+      const charts = await local.report(name, { format: 'svg' });
+      const text = [html, ...charts.map((c) => `${c.caption} ${c.svg}`)].join(' ').replace(noneHeldOut, '');
+      expect(text, name).not.toMatch(/held.out/i);
+      expect(html, name).toContain('Metrics are measured on the training rows (none were held out).');
+      expect(html, name).toContain('aria-label="Training metrics"');
+      const caption = (id) => charts.find((c) => c.id === id).caption;
+      if (name === 'zone') {
+        expect(html).toContain(`${result.metrics.correct} of ${result.samples} training rows right`);
+        expect(caption('confusion')).toMatch(/^Training rows by actual label/);
+        expect(html).toContain('Per-label metrics (training rows)');
+      } else {
+        // Every training row (a time series: every training window) was measured.
+        const measured = name === 'sales' ? result.trainSamples : result.samples;
+        expect(caption('residuals')).toMatch(new RegExp(`covered [\\d.]+% of the ${measured} training rows`));
+        expect(caption('loss')).toMatch(/on the training rows, after each epoch/);
+      }
+      if (name === 'price') expect(caption('predicted-actual')).toMatch(/^Each point is a training row/);
+      if (name === 'sales') expect(caption('forecast')).toMatch(/^The training windows/);
+    }
+  });
+});
+
 describe('degenerate ranges', () => {
   /** A plugin of one regression trained on 50 rows where `total` is `scale` × (qty + qty mod 3). */
   async function trainedOn(total, modelConfig = {}) {

@@ -104,6 +104,31 @@ describe('time series', () => {
     expect(mape).toBeLessThan(5);
   });
 
+  it('calculateMAPE skips actual 0s, and is null (undefined, not perfect) when every actual is 0', async () => {
+    const model = ml.models.forecast;
+    const future = Array.from({ length: 20 }, (_, k) => ({ ...salesDay(365 + k), sales: k % 3 === 0 ? 0 : salesDay(365 + k).sales }));
+    const records = [...series.slice(-14), ...future];
+    // Reference: each record after the first 14 forecast from the 14 before it.
+    let sum = 0;
+    let count = 0;
+    for (let i = 14; i < records.length; i++) {
+      const actual = records[i].sales;
+      if (actual === 0) continue;
+      const { prediction } = await model.predict(records.slice(i - 14, i));
+      sum += Math.abs((actual - prediction) / actual);
+      count++;
+    }
+    expect(count).toBeLessThan(future.length);
+    expect(await model.calculateMAPE(records)).toBeCloseTo((100 * sum) / count, 9);
+
+    const zeros = records.map((r, i) => (i < 14 ? r : { ...r, sales: 0 }));
+    expect(await model.calculateMAPE(zeros)).toBeNull();
+    // The same null that evaluate() and held-out metrics report for it.
+    const metrics = await model.evaluate(zeros);
+    expect(metrics.mape).toBeNull();
+    expect(metrics.mae).toBeGreaterThan(0);
+  });
+
   it('predict takes exactly lookback records, in any order', async () => {
     const window = series.slice(-14);
     const next = salesDay(365).sales;
@@ -209,6 +234,77 @@ describe('neural network', () => {
     const q = await binary.predict({ x: 9, y: 1 });
     expect(q.prediction).toBeGreaterThan(0.5);
     expect(q.confidence).toBe(q.prediction);
+  });
+
+  it('a binary network evaluates as a two-class classifier, keyed "0"/"1", held out, on given data and on the model alike', async () => {
+    const random = seeded(12);
+    // 10 % of the labels flipped, so the matrix has counts off its diagonal.
+    const flags = Array.from({ length: 300 }, () => {
+      const x = random() * 10;
+      const y = random() * 10;
+      return { x, y, east: random() < 0.1 ? x <= y : x > y };
+    });
+    await (await db.createResource({ name: 'flags', attributes: { x: 'number', y: 'number', east: 'boolean' } })).insertMany(flags);
+    const local = new MLPlugin({
+      logLevel: 'silent',
+      backend: 'cpu',
+      namespace: 'binary',
+      models: {
+        east: {
+          type: 'neural-network', resource: 'flags', features: ['x', 'y'], target: 'east',
+          modelConfig: { epochs: 40, layers: [{ units: 8 }], outputActivation: 'sigmoid', loss: 'binaryCrossentropy' },
+        },
+      },
+    });
+    await local.install(db);
+    const result = await local.train('east');
+    const model = local.models.east;
+    expect(model.classes).toEqual([0, 1]);
+
+    /** The metrics of predicting class 1 when p >= 0.5, computed here from the predicted probabilities. */
+    const reference = async (rows) => {
+      const predicted = (await model.predictBatch(rows)).map((p) => (p.prediction >= 0.5 ? '1' : '0'));
+      const matrix = { 0: { 0: 0, 1: 0 }, 1: { 0: 0, 1: 0 } };
+      rows.forEach((r, i) => matrix[Number(r.east)][predicted[i]]++);
+      const perLabel = {};
+      for (const c of ['0', '1']) {
+        const other = c === '0' ? '1' : '0';
+        const tp = matrix[c][c];
+        const precision = tp / (tp + matrix[other][c]);
+        const recall = tp / (tp + matrix[c][other]);
+        perLabel[c] = { precision, recall, f1: (2 * precision * recall) / (precision + recall), support: tp + matrix[c][other] };
+      }
+      const correct = matrix[0][0] + matrix[1][1];
+      return { accuracy: correct / rows.length, total: rows.length, correct, matrix, perLabel };
+    };
+    const data = flags.slice(0, 120);
+    const expected = await reference(data);
+    expect(expected.matrix[0][1] + expected.matrix[1][0]).toBeGreaterThan(0);
+    for (const metrics of [await local.evaluate('east', { data }), await model.evaluate(data)]) {
+      expect(metrics).toEqual({ ...expected, perLabel: expect.any(Object) });
+      for (const c of ['0', '1']) {
+        for (const key of ['precision', 'recall', 'f1']) expect(metrics.perLabel[c][key]).toBeCloseTo(expected.perLabel[c][key], 12);
+        expect(metrics.perLabel[c].support).toBe(expected.perLabel[c].support);
+      }
+    }
+    // 0/1 targets are the same target as booleans.
+    expect(await model.evaluate(data.map((r) => ({ ...r, east: Number(r.east) })))).toEqual(await model.evaluate(data));
+
+    // Held out: the training's metrics, in the same labelled form.
+    const heldOut = await local.evaluate('east');
+    expect(Object.keys(heldOut).sort()).toEqual(Object.keys(expected).sort());
+    expect(heldOut.total).toBe(result.validationSamples);
+    expect(heldOut.accuracy).toBe(result.accuracy);
+    for (const a of [0, 1]) for (const p of [0, 1]) expect(heldOut.matrix[a][p]).toBe(result.metrics.matrix[a][p]);
+
+    // predict keeps its documented shape: the probability of class 1, confidence max(p, 1 − p).
+    const q = await local.predict('east', { x: 1, y: 9 });
+    expect(q.prediction).toBeLessThan(0.5);
+    expect(q.confidence).toBeCloseTo(1 - q.prediction, 12);
+    // R² has no meaning for it: a named error, not undefined.
+    const r2 = model.calculateR2Score(data);
+    await expect(r2).rejects.toBeInstanceOf(ModelConfigError);
+    await expect(r2).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/"east" uses 'binaryCrossentropy'/) });
   });
 
   it('early stopping stops before the configured epochs and keeps the best weights', async () => {

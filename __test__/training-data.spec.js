@@ -7,6 +7,7 @@ import {
   RegressionModel,
   DataValidationError,
   InsufficientDataError,
+  ModelConfigError,
   TrainingError,
   TrainingAbortedError,
 } from '../index.js';
@@ -289,11 +290,17 @@ for (const [client, makeDatabase] of clients.slice(0, 2)) {
       expect((await ml.train('all')).samples).toBe(300);
     });
 
-    it('an undefined partition is a TrainingError that names it', async () => {
+    it('a partition the resource does not define is a ModelConfigError (400) naming the model, the partition and those defined', async () => {
       const ml = await pluginOn(db, { ghost: priceModel({ partition: { name: 'byColour', values: { colour: 'red' } } }) });
       const error = await ml.train('ghost').catch((e) => e);
-      expect(error).toBeInstanceOf(TrainingError);
-      expect(error.message).toMatch(/partition "byColour" is not defined on resource "products"/);
+      expect(error).toBeInstanceOf(ModelConfigError);
+      expect(error.statusCode).toBe(400);
+      expect(error.message).toBe('Model "ghost": partition "byColour" is not defined on resource "products" (its partitions: "byCategory")');
+      expect(error).toMatchObject({ modelName: 'ghost', resource: 'products', partition: 'byColour', partitions: ['byCategory'] });
+      // A resource without partitions says so.
+      await db.createResource({ name: 'plain', attributes: productAttributes });
+      const plain = await pluginOn(db, { flat: priceModel({ resource: 'plain', partition: { name: 'byCategory' } }) });
+      await expect(plain.train('flat')).rejects.toThrow('Model "flat": partition "byCategory" is not defined on resource "plain" (it defines no partitions)');
     });
   });
 }

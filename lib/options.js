@@ -137,10 +137,26 @@ export function checkModelOptions(name, config) {
   if (config.deploy !== undefined && !DEPLOY_POLICIES.includes(config.deploy)) {
     fail(`Model "${name}": \`deploy\` must be one of ${DEPLOY_POLICIES.join(', ')}`, { modelName: name });
   }
+  checkPartitionShape(name, config.partition);
   if (config.modelConfig !== undefined && !isPlainObject(config.modelConfig)) {
     fail(`Model "${name}": \`modelConfig\` must be an object, got ${display(config.modelConfig)}`, { modelName: name });
   }
   checkAutoTraining(name, config);
+}
+
+/**
+ * `partition: { name, values? }` (null: none). Anything else (a bare name, say) was ignored, and
+ * the model trained on every record of the resource. Whether the resource defines it is checked at training.
+ */
+function checkPartitionShape(name, partition) {
+  if (partition === undefined || partition === null) return;
+  const { name: partitionName, values } = isPlainObject(partition) ? partition : {};
+  if (typeof partitionName !== 'string' || partitionName.length === 0 || (values !== undefined && !isPlainObject(values))) {
+    fail(`Model "${name}": \`partition\` must be { name, values? } (e.g. { name: 'byRegion', values: { region: 'north' } }), got ${display(partition)}`, {
+      modelName: name,
+      partition: display(partition),
+    });
+  }
 }
 
 /** `autoTrain` settings: counts and intervals that timers and counters can honour. */

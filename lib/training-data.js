@@ -9,7 +9,7 @@
 // rest of the listing. Either way rows reach the TrainingSet in id order with the same values
 // (the snapshot's copied column by column, the fetched ones as plain objects), so an incremental
 // read trains exactly the model a full read trains.
-import { TrainingAbortedError, TrainingError } from './errors.js';
+import { ModelConfigError, TrainingAbortedError, TrainingError } from './errors.js';
 import { LoopYielder } from './event-loop.js';
 import { assertFeaturesExist, assertTargetExists } from './feature-names.js';
 import { recordGetter } from './record-objects.js';
@@ -35,7 +35,8 @@ const FILTERED_OUT = Symbol('filtered out');
  * settles once the snapshot is stored; await it before reporting the training done) and `read`
  * (`{ mode: 'full'|'incremental', reason, listed, fetched, reused, deleted, recordsAhead, durationMs }`;
  * `recordsAhead`: the most records fetched and not yet converted at once, at most READ_AHEAD).
- * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record.
+ * Failing reads become a TrainingError; a throwing `filter`/`map` a TrainingError naming the record;
+ * a `partition` the resource does not define a ModelConfigError.
  * @param {{ resource: object, config: object, model: import('./models/base-model.js').BaseModel,
  *   modelName: string, signal?: AbortSignal, snapshots?: import('./training-snapshot.js').SnapshotStore,
  *   full?: boolean, readConcurrency?: number, objectStore?: object | null,
@@ -56,6 +57,7 @@ export async function readTrainingSet({
   onSnapshotError,
 }) {
   const started = Date.now();
+  checkPartition(resource, config, modelName);
   const yielder = new LoopYielder();
   const fields = model.trainingFields;
   // A field named like a bookkeeping column cannot be kept in a snapshot: read in full.
@@ -336,6 +338,25 @@ function pick(record, fields) {
 
 function isRecord(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * The model's `partition` must be one its resource defines: it is the model's configuration that
+ * is wrong, not the read (s3db.js itself lists an unknown partition as empty). Checked when
+ * training reads, since the resource may be created after the plugin.
+ */
+function checkPartition(resource, config, modelName) {
+  const name = config.partition?.name;
+  if (name === undefined) return;
+  const defined = Object.keys(resource.config?.partitions ?? {});
+  if (defined.includes(name)) return;
+  const known = defined.length > 0 ? `its partitions: ${defined.map((p) => `"${p}"`).join(', ')}` : 'it defines no partitions';
+  throw new ModelConfigError(`Model "${modelName}": partition "${name}" is not defined on resource "${config.resource}" (${known})`, {
+    modelName,
+    resource: config.resource,
+    partition: name,
+    partitions: defined,
+  });
 }
 
 async function guardFetch(read, modelName, config) {

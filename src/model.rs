@@ -297,9 +297,10 @@ impl NativeModel {
         }))
     }
 
-    /// Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels
-    /// `{ accuracy, total, correct, matrix, perClass }` (targets are class indices). A time series
-    /// takes time-ordered records (features then target) and scores one-step forecasts.
+    /// Metrics on labelled inputs: numbers `{ r2, mae, rmse, mape, samples }`, labels and
+    /// probabilities `{ accuracy, total, correct, matrix, perClass }` (targets are class indices,
+    /// 0 or 1 for a probability). A time series takes time-ordered records (features then
+    /// target) and scores one-step forecasts.
     #[napi(ts_return_type = "Promise<any>")]
     pub fn evaluate<'env>(
         &self,
@@ -313,8 +314,10 @@ impl NativeModel {
                 (ModelKind::TimeSeries, _) => {
                     serde_json::to_value(timeseries::evaluate(&model, model.rows_any(&rows)?)?)
                 }
-                (_, Head::Labels) => {
-                    let labels = class_indices(&targets, model.labels.len())?;
+                // A sigmoid output is scored as the two-class classifier it is (targets 0/1),
+                // like its held-out metrics, not by R² on its probabilities.
+                (_, Head::Labels | Head::Probability) => {
+                    let labels = class_indices(&targets, model.class_count())?;
                     serde_json::to_value(model.evaluate_labels(model.rows(&rows)?, &labels)?)
                 }
                 _ => serde_json::to_value(model.evaluate_values(model.rows(&rows)?, &targets)?),

@@ -4,17 +4,26 @@ import { checkRecords, numericTargets } from '../dataset.js';
 import { evaluateLabels, labelBatchResults, labelExportFields, labelMetrics, labelTrainOptions } from './classification-model.js';
 
 /**
+ * The two cases of a binary network, by class index: a target of 0 or false, 1 or true. Its
+ * metrics are keyed by these (as its report's charts are): booleans and 0/1 count as the same
+ * target, and the stored model does not keep which of the two its rows held.
+ */
+const BINARY_CLASSES = Object.freeze([0, 1]);
+
+/**
  * A custom network: hidden `layers`, an output layer and a loss. A numeric target is predicted
- * like regression (with an interval); 'binaryCrossentropy' gives a probability;
- * 'categoricalCrossentropy' a label with per-label probabilities.
+ * like regression (with an interval); 'binaryCrossentropy' gives the probability of class 1 and
+ * is evaluated as a two-class classifier; 'categoricalCrossentropy' a label with per-label
+ * probabilities.
  */
 export class NeuralNetworkModel extends BaseModel {
   get _predictsLabels() {
     return this.config.modelConfig.loss === 'categoricalCrossentropy';
   }
 
-  /** The labels of a categorical network, by output unit. */
+  /** The labels of a categorical network, by output unit; `[0, 1]` for a binary one (its prediction is P(1)). */
   get classes() {
+    if (this._isBinary) return [...BINARY_CLASSES];
     return this._native.describe()?.classes ?? [];
   }
 
@@ -52,17 +61,30 @@ export class NeuralNetworkModel extends BaseModel {
     }));
   }
 
-  /** Metrics on labelled records: R²/MAE/RMSE for numbers, a confusion matrix for labels. */
+  /**
+   * Metrics on labelled records: R²/MAE/RMSE for numbers, a confusion matrix keyed by label for
+   * labels. A binary network is a two-class classifier (`p >= 0.5` is class 1), so it gets the
+   * confusion matrix its held-out metrics (`heldOutMetrics()`) have, keyed "0" and "1".
+   */
   async evaluate(records) {
     if (this._predictsLabels) return evaluateLabels(this, records);
     checkRecords(records, this.config.name);
-    const targets = this._isBinary
-      ? Float64Array.from(records, (r, i) => binaryValue(r?.[this.config.target], i, this.config.target, this.config.name))
-      : numericTargets(records, this.config.target, { model: this.config.name });
-    return this._evaluate(records, targets);
+    if (this._isBinary) {
+      const { target, name } = this.config;
+      const targets = Float64Array.from(records, (r, i) => binaryValue(r?.[target], i, target, name));
+      return labelMetrics(await this._evaluate(records, targets), BINARY_CLASSES);
+    }
+    return this._evaluate(records, numericTargets(records, this.config.target, { model: this.config.name }));
   }
 
   async calculateR2Score(records) {
+    if (this._labelTargets) {
+      // R² measures numbers; a network that predicts labels or a probability has accuracy instead.
+      throw new ModelConfigError(
+        `calculateR2Score() needs a network with a numeric target; "${this.config.name}" uses '${this.config.modelConfig.loss}', call evaluate() for its accuracy`,
+        { model: this.config.name, loss: this.config.modelConfig.loss },
+      );
+    }
     const { r2 } = await this.evaluate(records);
     this.stats.r2 = r2;
     return r2;
@@ -70,7 +92,7 @@ export class NeuralNetworkModel extends BaseModel {
 
   heldOutMetrics() {
     const raw = super.heldOutMetrics();
-    return this._predictsLabels ? labelMetrics(raw, this.classes) : raw;
+    return this._labelTargets ? labelMetrics(raw, this.classes) : raw;
   }
 
   /** The network as configured: layers, output, loss and the real trainable parameter count. */

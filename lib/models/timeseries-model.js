@@ -129,10 +129,14 @@ export class TimeSeriesModel extends BaseModel {
     return this._evaluate(records, new Float64Array(0));
   }
 
-  /** Mean absolute percentage error of one-step forecasts over `records` (actual 0s skipped). */
+  /**
+   * Mean absolute percentage error of one-step forecasts over `records` (actual 0s skipped), or
+   * null when every actual is 0: the percentage is undefined there, as `evaluate().mape` and the
+   * held-out metrics say (upstream returned 0, which reads as a perfect forecast).
+   */
   async calculateMAPE(records) {
     const { mape } = await this.evaluate(records);
-    return mape ?? 0;
+    return mape ?? null;
   }
 
   _batchResults() {

@@ -109,9 +109,9 @@ export function reportCharts(data, size = 'wide') {
 /** Loss and validation loss per epoch, with the epoch whose weights were kept. */
 /** What the loss curve is for models whose epochs are not how the served model learned (see the README's epochs table). */
 const ENGINE_NOTES = {
-  'least-squares': 'The model is the exact least-squares fit, solved in the first epoch: the later epochs have nothing left to learn.',
-  'logistic-regression':
-    'These are the epochs of the network, which labelled no more held-out rows right than the converged logistic regression; the regression is the model.',
+  'least-squares': () => 'The model is the exact least-squares fit, solved in the first epoch: the later epochs have nothing left to learn.',
+  'logistic-regression': (measured) =>
+    `These are the epochs of the network, which labelled no more ${measured.kind} rows right than the converged logistic regression; the regression is the model.`,
 };
 
 function lossChart(data, layout) {
@@ -132,7 +132,8 @@ function lossChart(data, layout) {
       data: history.map((h) => [h.epoch, h.loss]),
     },
   ];
-  if (history.some((h) => h.valLoss !== null)) {
+  const validated = history.some((h) => h.valLoss !== null);
+  if (validated) {
     series.push({
       name: 'Validation loss (held-out rows)',
       type: 'line',
@@ -161,10 +162,10 @@ function lossChart(data, layout) {
     id: 'loss',
     title: 'Loss per epoch',
     caption: [
-      `${data.lossName} on the training rows and on the held-out rows, after each epoch${logScale ? ' (logarithmic scale)' : ''}.`,
+      `${data.lossName} on the training rows${validated ? ' and on the held-out rows' : ''}, after each epoch${logScale ? ' (logarithmic scale)' : ''}.`,
       data.stoppedEarly && `Early stopping ended training after ${data.epochs} of ${data.configuredEpochs} epochs.`,
       kept && `The weights of epoch ${data.bestEpoch}, the best one, were kept.`,
-      ENGINE_NOTES[data.engine],
+      ENGINE_NOTES[data.engine]?.(data.measured),
     ]
       .filter(Boolean)
       .join(' '),
@@ -300,7 +301,7 @@ function predictedVsActualChart(data, layout) {
   series.push(
     identityLine('Perfect prediction', x0, x1),
     {
-      name: 'Held-out row',
+      name: `${data.measured.Kind} row`,
       type: 'scatter',
       // Many points go into one SVG path: a few bytes each instead of an element each.
       large: true,
@@ -314,7 +315,7 @@ function predictedVsActualChart(data, layout) {
   return {
     id: 'predicted-actual',
     title: 'Predicted against actual',
-    caption: `Each point is a held-out row${sampled}: its actual ${data.target} across, the model's prediction up. Points on the dashed line are exact; the band is the prediction interval.`,
+    caption: `Each point is a ${data.measured.kind} row${sampled}: its actual ${data.target} across, the model's prediction up. Points on the dashed line are exact; the band is the prediction interval.`,
     width: layout.width,
     height: layout.height + (layout.compact ? 40 : 0),
     option: {
@@ -365,7 +366,7 @@ function forecastChart(data, layout) {
   return {
     id: 'forecast',
     title: 'Forecast against actual',
-    caption: `The held-out windows${sampled} are the most recent records: each forecast uses the ${data.lookback} records before it. The band is the prediction interval around each forecast.`,
+    caption: `${data.measured.heldOut ? `The held-out windows${sampled} are the most recent records` : `The training windows${sampled} (none were held out)`}: each forecast uses the ${data.lookback} records before it. The band is the prediction interval around each forecast.`,
     width: layout.width,
     height: layout.height + (layout.compact ? 40 : 0),
     option: {
@@ -430,10 +431,10 @@ function residualChart(data, layout) {
   const counts = new Array(bins).fill(0);
   for (const r of residuals) counts[Math.min(bins - 1, Math.floor((r + extent) / width))]++;
   const bars = counts.map((count, b) => [-extent + b * width, -extent + (b + 1) * width, count]);
-  const covered = `The ${formatPercent(interval.target)} interval (±${formatNumber(h)}) covered ${formatPercent(interval.empirical)} of the ${measured} held-out rows`;
+  const covered = `The ${formatPercent(interval.target)} interval (±${formatNumber(h)}) covered ${formatPercent(interval.empirical)} of the ${measured} ${data.measured.kind} rows`;
   const series = [
     {
-      name: 'Held-out rows',
+      name: `${data.measured.Kind} rows`,
       type: 'custom',
       itemStyle: { color: PALETTE.blue },
       renderItem: (params, api) => {
@@ -465,7 +466,7 @@ function residualChart(data, layout) {
       title: {
         text: layout.compact
           ? `${formatPercent(interval.empirical)} inside the ${formatPercent(interval.target)} interval`
-          : `${formatPercent(interval.empirical)} of held-out rows inside the ${formatPercent(interval.target)} interval`,
+          : `${formatPercent(interval.empirical)} of ${data.measured.kind} rows inside the ${formatPercent(interval.target)} interval`,
         left: 'center',
         top: 6,
         textStyle: { fontSize: layout.compact ? 12 : 13, fontWeight: 'bold', color: PALETTE.ink },
@@ -499,7 +500,7 @@ function confusionChart(data, layout) {
   return {
     id: 'confusion',
     title: 'Confusion matrix',
-    caption: `Held-out rows by actual label (rows) and predicted label (columns); the diagonal is right. Each cell shows the count and its share of the actual label's rows.`,
+    caption: `${data.measured.Kind} rows by actual label (rows) and predicted label (columns); the diagonal is right. Each cell shows the count and its share of the actual label's rows.`,
     width: layout.width,
     height: side,
     option: {
@@ -584,7 +585,7 @@ function perLabelChart(data, layout) {
         nameTextStyle: AXIS_NAME,
         axisLabel: { ...AXIS_TEXT, interval: 0, rotate: rows.length > (layout.compact ? 4 : 6) ? 30 : 0, width: 72, overflow: 'truncate' },
       },
-      yAxis: valueAxis(layout.name('Score (held-out rows)', 'Score'), { nameGap: layout.yNameGap - 6, min: 0, max: 1, scale: false }),
+      yAxis: valueAxis(layout.name(`Score (${data.measured.kind} rows)`, 'Score'), { nameGap: layout.yNameGap - 6, min: 0, max: 1, scale: false }),
       series: [
         metric('Precision', 'precision', PALETTE.blue),
         metric('Recall', 'recall', PALETTE.orange),
@@ -628,8 +629,8 @@ function reliabilityChart(data, layout) {
     id: 'reliability',
     title: 'Calibration (reliability diagram)',
     caption: r.after
-      ? `Held-out rows grouped by the probability the model gave its predicted label. A calibrated model's points lie on the diagonal: of the rows it is 80% sure of, 80% are right. Larger markers hold more rows; ECE is the mean gap, weighted by rows. Predictions use the scaled probabilities.`
-      : `Held-out rows grouped by the probability the model gave its predicted label. A calibrated model's points lie on the diagonal. ECE is the mean gap, weighted by rows.${data.head === 'labels' ? ' No rows were held out, so no temperature was fitted.' : ''}`,
+      ? `${data.measured.Kind} rows grouped by the probability the model gave its predicted label. A calibrated model's points lie on the diagonal: of the rows it is 80% sure of, 80% are right. Larger markers hold more rows; ECE is the mean gap, weighted by rows. Predictions use the scaled probabilities.`
+      : `${data.measured.Kind} rows grouped by the probability the model gave its predicted label. A calibrated model's points lie on the diagonal. ECE is the mean gap, weighted by rows.${data.head === 'labels' ? ' No rows were held out, so no temperature was fitted.' : ''}`,
     width: layout.width,
     height: layout.height + (layout.compact ? 60 : 40),
     option: {
@@ -650,7 +651,7 @@ function importanceChart(data, layout) {
     id: 'importance',
     title: 'Feature importance',
     caption: data.importanceMetric
-      ? `Permutation importance: how much the held-out ${data.importanceMetric} gets worse when the feature's values are shuffled. Longer bars matter more.`
+      ? `Permutation importance: how much the ${data.importanceMetric} on the ${data.measured.kind} rows gets worse when the feature's values are shuffled. Longer bars matter more.`
       : 'How much each feature moves the predictions; longer bars matter more.',
     width: layout.width,
     height: Math.max(220, 80 + rows.length * 26),

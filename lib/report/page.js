@@ -36,7 +36,7 @@ ${charts.map(figure).join('\n')}
 </section>
 ${perLabelTable(data)}
 ${preprocessingTable(data)}
-<footer>Drawn by s3db-ml ${escapeHtml(meta.productVersion)} on ${escapeHtml(formatTime(meta.generatedAt))} from the data stored with this version. Metrics are measured on ${data.validationSamples > 0 ? 'rows held out of training' : 'the training rows (none were held out)'}.</footer>
+<footer>Drawn by s3db-ml ${escapeHtml(meta.productVersion)} on ${escapeHtml(formatTime(meta.generatedAt))} from the data stored with this version. Metrics are measured on ${data.measured.heldOut ? 'rows held out of training' : 'the training rows (none were held out)'}.</footer>
 </main>
 </body>
 </html>
@@ -66,8 +66,8 @@ ${fact('Training', `${data.epochs} of ${data.configuredEpochs} epochs in ${forma
 ${fact('Engine', device, 'backend', data.backend)}
 ${fact('Parameters', formatCount(data.parameters), 'parameters', data.parameters)}
 </dl>
-<section class="metrics" aria-label="Held-out metrics">
-<h2 class="visually-hidden">Held-out metrics</h2>
+<section class="metrics" aria-label="${data.measured.Kind} metrics">
+<h2 class="visually-hidden">${data.measured.Kind} metrics</h2>
 ${metricCards(data).join('\n')}
 </section>
 ${configList(data)}
@@ -93,9 +93,10 @@ function card(label, metric, value, text, hint) {
   return `<div class="metric" data-metric="${metric}" data-value="${escapeHtml(String(value ?? ''))}"><span class="metric-label">${escapeHtml(label)}</span><span class="metric-value">${escapeHtml(text)}</span>${hint ? `<span class="metric-hint">${escapeHtml(hint)}</span>` : ''}</div>`;
 }
 
-/** The headline numbers: the held-out metrics of the model's kind, then the final losses. */
+/** The headline numbers: the held-out (or, none held out, training) metrics of the model's kind, then the final losses. */
 function metricCards(data) {
   const cards = [];
+  const rows = `${data.measured.kind} rows`;
   const r = data.regression;
   if (r) {
     cards.push(
@@ -114,7 +115,7 @@ function metricCards(data) {
           'intervalCoverage',
           interval.empirical,
           `±${formatNumber(interval.halfWidth)}`,
-          `covered ${formatPercent(interval.empirical)} of held-out rows`,
+          `covered ${formatPercent(interval.empirical)} of ${rows}`,
         ),
       );
     } else if (data.calibration) {
@@ -125,7 +126,7 @@ function metricCards(data) {
   if (c) {
     const macroF1 = c.perLabel.reduce((s, m) => s + m.f1, 0) / Math.max(1, c.perLabel.length);
     cards.push(
-      card('Accuracy', 'accuracy', c.accuracy, formatPercent(c.accuracy), `${formatCount(c.correct)} of ${formatCount(c.total)} held-out rows right`),
+      card('Accuracy', 'accuracy', c.accuracy, formatPercent(c.accuracy), `${formatCount(c.correct)} of ${formatCount(c.total)} ${rows} right`),
       card('Macro F1', 'macroF1', macroF1, formatFixed(macroF1, 3), 'mean F1 over labels'),
     );
     if (data.head === 'labels' && data.temperature !== 1) {
@@ -178,7 +179,7 @@ function perLabelTable(data) {
     )
     .join('\n');
   return `<section class="table" id="per-label" aria-labelledby="per-label-heading">
-<h2 id="per-label-heading">Per-label metrics (held-out rows)</h2>
+<h2 id="per-label-heading">Per-label metrics (${data.measured.kind} rows)</h2>
 <div class="scroll"><table>
 <thead><tr><th scope="col">Label</th><th scope="col">Precision</th><th scope="col">Recall</th><th scope="col">F1</th><th scope="col">Rows</th></tr></thead>
 <tbody>

@@ -40,6 +40,7 @@ export function reportData(model, { modelName, version, record = null }) {
   const recorded = record?.metrics ?? {};
   const heldOut = recorded.heldOut ?? training.regression ?? training.classification ?? null;
   const isLabels = head === 'labels' || head === 'probability';
+  const measured = measuredOn(training.validationSamples);
   // Permutation importance: `{ metric, features: [{ feature, importance }], ... }` on the model or its record.
   const importance = stats.importance ?? record?.importance ?? null;
   const data = {
@@ -53,6 +54,7 @@ export function reportData(model, { modelName, version, record = null }) {
     // How the records were read (`{ mode, listed, fetched, reused, deleted, durationMs }`), for versions stored since it is kept.
     read: record?.read ?? null,
     samples: training.samples,
+    measured,
     trainSamples: training.trainSamples,
     validationSamples: training.validationSamples,
     engine: training.engine || null,
@@ -87,11 +89,21 @@ export function reportData(model, { modelName, version, record = null }) {
   if (!diagnostics) {
     data.missing.push(
       training.diagnostics
-        ? `This version's report data has layout ${training.diagnostics.version}; this build draws layout ${DIAGNOSTICS_VERSION}, so the held-out charts are left out.`
-        : 'This version was trained before s3db-ml kept report data with each version: held-out predictions, interval coverage and calibration bins are missing, so only the loss curve and the metrics are shown. Train again to get every chart.',
+        ? `This version's report data has layout ${training.diagnostics.version}; this build draws layout ${DIAGNOSTICS_VERSION}, so the ${measured.kind} charts are left out.`
+        : `This version was trained before s3db-ml kept report data with each version: ${measured.kind} predictions, interval coverage and calibration bins are missing, so only the loss curve and the metrics are shown. Train again to get every chart.`,
     );
   }
   return data;
+}
+
+/**
+ * What the metrics and charts were measured on, as the page words it: the rows held out of
+ * training, or, with `validationSplit: 0`, the training rows themselves (the native side then
+ * measures on those). `kind` goes before "rows"/"row"/"windows"; `Kind` starts a sentence.
+ */
+function measuredOn(validationSamples) {
+  const heldOut = validationSamples > 0;
+  return heldOut ? { heldOut, kind: 'held-out', Kind: 'Held-out' } : { heldOut, kind: 'training', Kind: 'Training' };
 }
 
 function lossOf(type, modelConfig) {

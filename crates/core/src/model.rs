@@ -407,7 +407,8 @@ impl TrainedModel {
         })
     }
 
-    /// R², MAE, RMSE and MAPE on labelled inputs (value and probability heads).
+    /// R², MAE, RMSE and MAPE on labelled inputs (value heads; a probability head's are
+    /// computed too, though its held-out report and the plugin score it by `evaluate_labels`).
     pub fn evaluate_values(&self, rows: Rows<'_>, actual: &[f64]) -> Result<RegressionMetrics> {
         if self.head == Head::Labels {
             return Err(self.wrong_head("numeric metrics", "a model that predicts labels"));
@@ -417,20 +418,32 @@ impl TrainedModel {
         Ok(crate::metrics::regression_metrics(actual, &predicted))
     }
 
-    /// Accuracy, confusion matrix and per-class precision/recall/F1 on labelled inputs.
+    /// Accuracy, confusion matrix and per-class precision/recall/F1 on labelled inputs. A
+    /// probability head has two classes, 0 and 1, and predicts 1 when `p >= 0.5`: the rule its
+    /// held-out report was measured by, so both give the same metrics on the same rows.
     pub fn evaluate_labels(&self, rows: Rows<'_>, actual: &[u32]) -> Result<ClassificationMetrics> {
-        if self.head != Head::Labels {
+        if self.head == Head::Value {
             return Err(self.wrong_head("a confusion matrix", "a model that predicts numbers"));
         }
         check_targets(rows.len() / self.lookback, actual.len())?;
-        if let Some(bad) = actual.iter().find(|&&c| c as usize >= self.labels.len()) {
-            return Err(Error::data(format!(
-                "label index {bad} is not one of the {} trained labels",
-                self.labels.len()
-            )));
+        let classes = self.class_count();
+        if let Some(bad) = actual.iter().find(|&&c| c as usize >= classes) {
+            return Err(Error::data(format!("label index {bad} is not one of the {classes} trained labels")));
         }
-        let predicted = self.predict_batch(rows)?.classes;
-        Ok(crate::metrics::classification_metrics(actual, &predicted, self.labels.len()))
+        let batch = self.predict_batch(rows)?;
+        let predicted = match self.head {
+            Head::Probability => batch.values.iter().map(|&p| u32::from(p >= 0.5)).collect(),
+            _ => batch.classes,
+        };
+        Ok(crate::metrics::classification_metrics(actual, &predicted, classes))
+    }
+
+    /// Classes a label or probability head tells apart (a probability head: 0 and 1).
+    pub fn class_count(&self) -> usize {
+        match self.head {
+            Head::Probability => 2,
+            _ => self.labels.len(),
+        }
     }
 
     fn wrong_head(&self, metric: &str, model: &str) -> Error {

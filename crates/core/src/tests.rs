@@ -372,6 +372,12 @@ fn binary_and_categorical_networks() {
     assert!(model.report.accuracy.unwrap() > 0.9, "{:?}", model.report.accuracy);
     let p = model.predict_one(&[9.0, 1.0]).unwrap();
     assert!(p.value > 0.5 && p.confidence == p.value);
+    // Evaluated as the two-class classifier its held-out report measures: class 1 when p >= 0.5.
+    let classes: Vec<u32> = y.iter().map(|&v| v as u32).collect();
+    let guessed: Vec<u32> = model.predict_batch(rows).unwrap().values.iter().map(|&p| u32::from(p >= 0.5)).collect();
+    let expected = crate::metrics::classification_metrics(&classes, &guessed, 2);
+    assert_eq!(model.evaluate_labels(rows, &classes).unwrap(), expected);
+    assert!(model.evaluate_labels(rows, &[2; 300]).is_err(), "a class other than 0 and 1");
 
     let categorical = nn_spec(
         json!({"epochs":60,"outputActivation":"softmax","outputUnits":3,"loss":"categoricalCrossentropy","layers":[{"units":32}]}),
