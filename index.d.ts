@@ -171,7 +171,7 @@ export interface ModelConfig {
   /** Numeric fields the model reads; a time series may list none (it then forecasts from the target's history). */
   features: string[];
   target: string;
-  /** Train on this partition of the resource only. */
+  /** Train on this partition of the resource only; one the resource does not define is a ModelConfigError. */
   partition?: { name: string; values?: Record<string, unknown> };
   /** Applied to every record, page by page, before `map`. */
   filter?: (record: DataRecord) => boolean;
@@ -527,15 +527,19 @@ export declare class TimeSeriesModel extends BaseModel<DataRecord[], RegressionP
   readonly lookback: number;
   predictMultiStep(records: DataRecord[], steps?: number): Promise<number[]>;
   evaluate(records: DataRecord[]): Promise<TimeSeriesMetrics>;
-  calculateMAPE(records: DataRecord[]): Promise<number>;
+  /** Mean absolute percentage error, skipping actual values of 0; null when every actual value is 0. */
+  calculateMAPE(records: DataRecord[]): Promise<number | null>;
 }
 
 export declare class NeuralNetworkModel extends BaseModel {
+  /** A categorical network's labels by output unit; `[0, 1]` for a binary one (it predicts P(1)); `[]` otherwise. */
   readonly classes: Label[];
   getArchitecture(): Architecture;
   addLayer(layer: LayerConfig): this;
   setOutput(output: { units?: number; activation?: Activation; loss?: LossName; metrics?: string[] }): this;
+  /** Regression metrics for a numeric target; a categorical or binary network (labels "0"/"1") is scored as a classifier. */
   evaluate(records: DataRecord[]): Promise<RegressionMetrics | (ConfusionMatrix & { perLabel: Record<string, unknown> })>;
+  /** Numeric targets only: a network that predicts labels or a probability is a ModelConfigError. */
   calculateR2Score(records: DataRecord[]): Promise<number>;
 }
 

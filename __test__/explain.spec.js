@@ -503,6 +503,30 @@ describe('stored versions', () => {
     expect(await first.featureImportance('forecast')).toEqual(stored.features);
   });
 
+  it('a binary network with a boolean target stored before explanations measures the importance it had', async () => {
+    const random = seeded(77);
+    const flags = Array.from({ length: 120 }, () => {
+      const a = random() * 10;
+      const b = random() * 10;
+      return { a, b, flag: a > 5 };
+    });
+    await (await store.createResource({ name: 'flags', attributes: { a: 'number', b: 'number', flag: 'boolean' } })).insertMany(flags);
+    const config = { type: 'neural-network', resource: 'flags', features: ['a', 'b'], target: 'flag', modelConfig: { epochs: 40, layers: [{ units: 8, activation: 'relu' }], outputActivation: 'sigmoid', loss: 'binaryCrossentropy' } };
+    const binary = new MLPlugin({ logLevel: 'silent', backend: 'cpu', namespace: 'binary', saveTrainingData: true, models: { flag: config } });
+    await store.usePlugin(binary, 'mlbinary');
+    await binary.train('flag');
+    const model = binary.models.flag;
+    const stored = model.importance;
+    // Only `a` decides the flag: its accuracy falls when `a` is shuffled.
+    expect(stored.features[0].feature).toBe('a');
+    expect(stored.features[0].importance).toBeGreaterThan(0.1);
+    model.import(withoutExplanations(model.export({ format: 'safetensors' })));
+    expect(model.importance).toBeNull();
+    // Measured from the stored rows, whose targets are true/false: before, every one became an
+    // unknown class (-1) and the figures were meaningless.
+    expect(await binary.featureImportance('flag')).toEqual(stored.features);
+  });
+
   it('without stored training rows, says why importance cannot be measured', async () => {
     const third = new MLPlugin({ logLevel: 'silent', backend: 'cpu', models: { linear: { ...MODELS.linear } } });
     const bare = memoryDatabase();

@@ -359,11 +359,14 @@ export class BaseModel {
     const set = this.createTrainingSet();
     set.add(rows.map((row) => ({ ...row.context, ...row.features, [target]: row.target })));
     const data = set.finish();
-    if (data.labels) {
-      const index = new Map((this.classes ?? []).map((label, i) => [String(label), i]));
-      data.targets = Float64Array.from(data.targets, (t) => index.get(String(data.labels[t])) ?? -1);
-    }
+    if (data.labels) data.targets = this._classIndices(data);
     return data;
+  }
+
+  /** Each row's index among the model's `classes` (-1 for a label it does not know). */
+  _classIndices({ targets, labels }) {
+    const index = new Map((this.classes ?? []).map((label, i) => [String(label), i]));
+    return Float64Array.from(targets, (t) => index.get(String(labels[t])) ?? -1);
   }
 
   /**

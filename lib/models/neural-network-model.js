@@ -43,8 +43,14 @@ export class NeuralNetworkModel extends BaseModel {
   /** Binary targets arrive as labels; the native side wants them as 0/1 numbers. */
   async trainArrays(data, options) {
     if (!this._isBinary || !data?.labels) return super.trainArrays(data, options);
+    return super.trainArrays({ ...data, targets: this._classIndices(data), labels: undefined }, options);
+  }
+
+  /** A binary network's class is its target's value: 0 or false, 1 or true. */
+  _classIndices(data) {
+    if (!this._isBinary) return super._classIndices(data);
     const values = data.labels.map((label, i) => binaryValue(label, i, this.config.target, this.config.name));
-    return super.trainArrays({ ...data, targets: data.targets.map((t) => values[t]), labels: undefined }, options);
+    return Float64Array.from(data.targets, (t) => values[t]);
   }
 
   _exportFields() {
