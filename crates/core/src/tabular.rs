@@ -21,7 +21,9 @@ use crate::net::{DenseWeights, NetSpec};
 use crate::polynomial;
 use crate::preparation::Expansion;
 use crate::spec::{MAX_POLYNOMIAL_TERMS, ModelKind, ModelSpec, TrainConfig};
-use crate::train::{DenseFit, Engine, Examples, FitOutcome, LossKind, TrainingObserver, convergence_warning, fit};
+use crate::train::{
+    BurnFit, DenseFit, Engine, Examples, FitOutcome, LossKind, TrainingObserver, convergence_warning, fit,
+};
 use std::time::Instant;
 
 /// How one model type trains.
@@ -379,8 +381,8 @@ fn fit_network(
                 None => (train, held_out),
             };
             let (fused, seed) = (loss.is_fused(), config.seed);
-            fit(|dev| DenseNet::init(net, seed, fused, dev), loss, train, held_out, outputs, config, device, observer)?
-                .try_map(|net| net.to_weights())?
+            let job = BurnFit { loss, train, held_out, outputs, config, observer };
+            fit(|dev| DenseNet::init(net, seed, fused, dev), job, device)?.try_map(|net| net.to_weights())?
         }
     };
     Ok((outcome, engine))

@@ -24,7 +24,7 @@ use crate::model::{
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::native;
 use crate::spec::{ModelKind, ModelSpec};
-use crate::train::{Engine, Examples, LossKind, TrainingObserver, convergence_warning, fit};
+use crate::train::{BurnFit, Engine, Examples, LossKind, TrainingObserver, convergence_warning, fit};
 use std::time::Instant;
 
 /// Trains on `steps`: time-ordered rows whose columns are the features, then the target.
@@ -89,17 +89,15 @@ pub fn train(
         Engine::Native => native::fit_lstm(lstm, train_set, held_out, &config.train, observer)?,
         Engine::Burn => {
             let seed = config.train.seed;
-            fit(
-                |dev| LstmNet::init(lstm, seed, dev),
-                LossKind::MeanSquaredError,
-                train_set,
+            let job = BurnFit {
+                loss: LossKind::MeanSquaredError,
+                train: train_set,
                 held_out,
-                1,
-                &config.train,
-                device,
+                outputs: 1,
+                config: &config.train,
                 observer,
-            )?
-            .try_map(|net| net.to_weights())?
+            };
+            fit(|dev| LstmNet::init(lstm, seed, dev), job, device)?.try_map(|net| net.to_weights())?
         }
     };
     let mut weights = outcome.model;

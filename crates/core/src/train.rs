@@ -69,6 +69,18 @@ pub struct DenseFit<'a> {
     pub observer: &'a mut dyn TrainingObserver,
 }
 
+/// One training job for Burn's autodiff engine (any [`Trainable`] network): its loss, the rows it
+/// learns from with their `outputs` target columns, the rows held out to judge each epoch, the
+/// options, and who hears of each epoch.
+pub struct BurnFit<'a> {
+    pub loss: LossKind,
+    pub train: Examples<'a>,
+    pub held_out: Option<Examples<'a>>,
+    pub outputs: usize,
+    pub config: &'a TrainConfig,
+    pub observer: &'a mut dyn TrainingObserver,
+}
+
 /// One epoch, as reported to progress callbacks and kept in the training history.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -240,17 +252,12 @@ pub fn convergence_warning(config: &TrainConfig, train_rows: usize) -> Option<St
 }
 
 /// Trains the network `init` builds with Burn, on the autodiff version of `device`.
-#[allow(clippy::too_many_arguments)]
 pub fn fit<M: Trainable>(
     init: impl FnOnce(&Device) -> M,
-    loss_kind: LossKind,
-    train: Examples<'_>,
-    validation: Option<Examples<'_>>,
-    outputs: usize,
-    config: &TrainConfig,
+    job: BurnFit<'_>,
     device: &ComputeDevice,
-    observer: &mut dyn TrainingObserver,
 ) -> Result<FitOutcome<M>> {
+    let BurnFit { loss: loss_kind, train, held_out: validation, outputs, config, observer } = job;
     let plain = device.device.clone();
     let ad = plain.clone().autodiff();
     // Dropout masks come from Burn's generator; seed it so runs repeat.

@@ -7,7 +7,7 @@ use crate::net::burn_net::DenseNet;
 use crate::net::lstm::{LstmNet, LstmSpec};
 use crate::net::{DenseWeights, LayerSpec, NetSpec};
 use crate::spec::{Activation, TrainConfig};
-use crate::train::{DenseFit, Engine, Examples, FitOutcome, LossKind, NoObserver, fit};
+use crate::train::{BurnFit, DenseFit, Engine, Examples, FitOutcome, LossKind, NoObserver, fit};
 
 fn config(epochs: usize, batch_size: usize, learning_rate: f64) -> TrainConfig {
     TrainConfig {
@@ -54,19 +54,11 @@ fn train_both(
         fit_dense(DenseFit { net, loss, train, held_out, expansion: None, config, observer: &mut NoObserver }).unwrap();
     let cpu = device::resolve(BackendChoice::Cpu).unwrap();
     let seed = config.seed;
-    let burn = fit(
-        |dev| DenseNet::init(net, seed, loss.is_fused(), dev),
-        loss,
-        train,
-        held_out,
-        outputs,
-        config,
-        &cpu,
-        &mut NoObserver,
-    )
-    .unwrap()
-    .try_map(|net| net.to_weights())
-    .unwrap();
+    let job = BurnFit { loss, train, held_out, outputs, config, observer: &mut NoObserver };
+    let burn = fit(|dev| DenseNet::init(net, seed, loss.is_fused(), dev), job, &cpu)
+        .unwrap()
+        .try_map(|net| net.to_weights())
+        .unwrap();
     (native, burn)
 }
 
@@ -171,17 +163,15 @@ fn native_lstm_takes_the_same_steps_as_burn() {
     let config = config(5, 16, 0.01);
     let native = fit_lstm(spec, train, held_out, &config, &mut NoObserver).unwrap();
     let cpu = device::resolve(BackendChoice::Cpu).unwrap();
-    let burn = fit(
-        |dev| LstmNet::init(spec, config.seed, dev),
-        LossKind::MeanSquaredError,
+    let job = BurnFit {
+        loss: LossKind::MeanSquaredError,
         train,
         held_out,
-        1,
-        &config,
-        &cpu,
-        &mut NoObserver,
-    )
-    .unwrap();
+        outputs: 1,
+        config: &config,
+        observer: &mut NoObserver,
+    };
+    let burn = fit(|dev| LstmNet::init(spec, config.seed, dev), job, &cpu).unwrap();
     let burn_weights = burn.model.to_weights().unwrap();
     let pairs = [
         (&native.model.input_kernel, &burn_weights.input_kernel),
