@@ -222,6 +222,29 @@ export interface MLPluginOptions {
   namespace?: string;
 }
 
+/** One stored training in `getTrainingHistory()`. */
+export interface TrainingHistoryEntry {
+  version: number;
+  totalSamples: number | null;
+  metrics: { loss: number | null; accuracy: number | null; heldOut: Record<string, unknown> | null };
+  /** Where its rows are kept (`saveTrainingData`), or null. */
+  storageKey: string | null;
+  /** Whether the version was stored to serve (false: `deploy: 'if-better'` turned it down); null when not known. */
+  deployed: boolean | null;
+  trainedAt: string;
+  /** Filled in from the version's record: the process that stored it ended before writing this entry. */
+  recovered?: true;
+}
+
+export interface TrainingHistory {
+  modelName: string;
+  type: 'training_history';
+  totalTrainings: number;
+  latestVersion: number;
+  history: TrainingHistoryEntry[];
+  updatedAt: string;
+}
+
 export interface TrainResult {
   /** Final-epoch training loss (normalised units). */
   loss: number;
@@ -244,8 +267,11 @@ export interface TrainResult {
    */
   engine: 'least-squares' | 'logistic-regression' | 'native' | 'burn';
   durationMs: number;
-  /** Held-out metrics: RegressionMetrics or ClassificationReport-like raw metrics. */
-  metrics: Record<string, unknown> | null;
+  /**
+   * Held-out metrics, what `evaluate(name)` returns: R², MAE, RMSE and MAPE for numbers; for labels
+   * the accuracy and the confusion matrix and per-label precision, recall and F1 keyed by label.
+   */
+  metrics: RegressionMetrics | TimeSeriesMetrics | (ConfusionMatrix & { perLabel: Record<string, unknown> }) | null;
   /** How each feature was prepared (kinds, missing counts, vocabularies). */
   preprocessing: Record<string, FeaturePreprocessing> | null;
   /** Records skipped because their target was missing. */
@@ -615,7 +641,7 @@ export declare class MLPlugin extends Plugin {
     importanceShift: Record<string, number> | null;
   }>;
   getTrainingData(modelName: string, version?: number | null): Promise<{ modelName: string; version: number; samples: number; features: string[]; target: string; data: Array<{ id: string; features: Record<string, unknown>; target: unknown; context?: Record<string, unknown> }>; savedAt: string } | null>;
-  getTrainingHistory(modelName: string): Promise<Record<string, unknown> | null>;
+  getTrainingHistory(modelName: string): Promise<TrainingHistory | null>;
   /** The trained model as a self-contained object (null while it is untrained). */
   exportModel(modelName: string, options?: { format?: 'json' }): Promise<ModelExport | null>;
   /** The trained model as a safetensors file (null while it is untrained). */

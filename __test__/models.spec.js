@@ -166,6 +166,19 @@ describe('classification', () => {
     expect(ham.confidence).toBeGreaterThan(0.5);
   });
 
+  it('train() returns its held-out metrics keyed by label, as evaluate() and listModelVersions() do', async () => {
+    const result = await ml.train('zone');
+    const heldOut = await ml.evaluate('zone');
+    expect(result.metrics).toEqual(heldOut);
+    expect((await ml.listModelVersions('zone')).at(-1).metrics.heldOut).toEqual(heldOut);
+    expect(Object.keys(result.metrics.matrix).sort()).toEqual(['3', 'low', 'true']);
+    // Every held-out row is counted once, in the cell of its label and its prediction.
+    const cells = Object.values(result.metrics.matrix).flatMap(Object.values);
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(result.validationSamples);
+    expect(result.metrics.correct).toBe(['3', 'low', 'true'].reduce((n, label) => n + result.metrics.matrix[label][label], 0));
+    expect(result.metrics.perLabel.low.support).toBe(Object.values(result.metrics.matrix.low).reduce((a, b) => a + b, 0));
+  });
+
   it('confusion matrix by label', async () => {
     const cm = await ml.models.spam.calculateConfusionMatrix(emailRows(200, 77));
     expect(cm.total).toBe(200);

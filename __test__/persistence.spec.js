@@ -301,6 +301,19 @@ describe('training data and history', () => {
       [1, 50],
       [2, 51],
     ]);
+    // A process that ended between storing version 2 and writing its history entry (here: the
+    // entry removed by hand) leaves a gap, which the next training fills from version 2's record.
+    const historyKey = ml._store._key('price', 'training', 'history', 'price');
+    await ml._store._set(historyKey, { ...history, totalTrainings: 1, history: history.history.slice(0, 1) });
+    await ml.train('price');
+    const healed = await ml.getTrainingHistory('price');
+    expect(healed.history.map((h) => [h.version, h.totalSamples, h.deployed, h.recovered ?? false])).toEqual([
+      [1, 50, true, false],
+      [2, 51, true, true],
+      [3, 51, true, false],
+    ]);
+    expect(healed.history[1].metrics).toEqual(history.history[1].metrics);
+    expect(healed.totalTrainings).toBe(3);
     const noRows = new MLPlugin({ logLevel: 'silent', namespace: 'norows', models: models() });
     await noRows.install(db);
     await noRows.train('price');

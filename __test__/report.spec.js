@@ -138,7 +138,7 @@ describe('the page of each model type', () => {
         expect(Number(headerValue(html, 'metric', 'accuracy'))).toBe(result.metrics.accuracy);
         expect(html).toContain(`${result.metrics.correct} of ${result.metrics.total} held-out rows right`);
         // Every cell of the confusion matrix is written on the heat map.
-        for (const count of result.metrics.matrix.flat()) expect(html).toContain(`>${count}</text>`);
+        for (const count of Object.values(result.metrics.matrix).flatMap(Object.values)) expect(html).toContain(`>${count}</text>`);
         expect(html).toMatch(/After temperature scaling, T = \d\.\d\d/);
       } else {
         for (const metric of ['r2', 'mae', 'rmse', 'mape']) {

@@ -93,6 +93,8 @@ export class ModelStore {
       importance: model.importance,
       // How the training read its records (training-data.js; null when it was given arrays).
       read: result.read ?? null,
+      // Whether it was stored to serve: the history says so too, but may miss a version (below).
+      deployed: activate,
       savedAt,
     };
     await this._set(this._versionKey(modelName, version), record);
@@ -213,11 +215,22 @@ export class ModelStore {
     return { modelName, version, samples: data.length, features, target, data, savedAt: record.savedAt };
   }
 
-  /** Appends a version to the model's training history. */
+  /**
+   * Appends a version to the model's training history. A process that ended between storing a
+   * version and this write left that version out: versions between the last one recorded and
+   * `entry`'s are filled in from their records first (`recovered: true`).
+   */
   async recordHistory(modelName, entry) {
     const key = this._key(modelName, 'training', 'history', modelName);
     const current = await this.history(modelName);
-    const history = [...(current?.history ?? []), entry];
+    const recorded = current?.history ?? [];
+    const missing = [];
+    const last = Math.max(0, ...recorded.map((e) => e.version));
+    for (let version = last + 1; version < entry.version; version++) {
+      const record = await this.record(modelName, version);
+      if (record) missing.push(recoveredEntry(record));
+    }
+    const history = [...recorded, ...missing, entry];
     await this._set(key, {
       modelName,
       type: 'training_history',
@@ -284,4 +297,19 @@ function legacyTrainingRows(bytes, record) {
     features: Object.fromEntries(features.map((name, c) => [name, values[r * columns + c]])),
     target: labels ? labels[targets[r]] : (targets[r] ?? values[r * columns + columns - 1]),
   }));
+}
+
+/** A history entry rebuilt from a version's record (the training rows it names are not known). */
+function recoveredEntry(record) {
+  const { metrics } = record;
+  return {
+    version: record.version,
+    totalSamples: metrics?.samples ?? null,
+    metrics: { loss: metrics?.loss ?? null, accuracy: metrics?.accuracy ?? null, heldOut: metrics?.heldOut ?? null },
+    storageKey: null,
+    // Versions stored before records said so are taken to have served, as a missing entry is.
+    deployed: record.deployed ?? null,
+    trainedAt: record.savedAt,
+    recovered: true,
+  };
 }

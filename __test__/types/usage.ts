@@ -99,6 +99,9 @@ async function main(): Promise<void> {
   const shared: ModelExport | null = await products.ml.export('price');
   if (shared) await products.ml.import('price', shared);
   console.log(listed[0]?.isCurrent, rolled.currentVersion, compared.improvement.loss);
+  const trainings = await ml.getTrainingHistory('price');
+  const servedVersions: number[] = (trainings?.history ?? []).filter((entry) => entry.deployed !== false).map((entry) => entry.version);
+  console.log(servedVersions);
   // A model's own counters; what it prepares and measures lives beside them.
   const counters = ml.models.price.stats;
   const trainedAt: string | null = counters.trainedAt;

@@ -281,7 +281,7 @@ export class BaseModel {
       backend: report.backend,
       engine: report.engine,
       durationMs: report.durationMs,
-      metrics: report.regression ?? report.classification ?? null,
+      metrics: report.regression ?? (report.classification ? this._labelled(report.classification) : null),
       warnings: report.warnings ?? [],
     };
   }
@@ -301,7 +301,15 @@ export class BaseModel {
     if (!report) {
       throw new ModelNotTrainedError(`Model "${this.config.name}" is not trained yet`, { model: this.config.name });
     }
-    return report.regression ?? report.classification;
+    return report.regression ?? this._labelled(report.classification);
+  }
+
+  /**
+   * The engine's class-indexed classification metrics as the user reads them: the confusion
+   * matrix and per-label figures keyed by label (models that predict labels override this).
+   */
+  _labelled(raw) {
+    return raw;
   }
 
   /** Predicts one input object. */

@@ -39,8 +39,8 @@ export class ClassificationModel extends BaseModel {
     return { matrix, accuracy, total, correct };
   }
 
-  heldOutMetrics() {
-    return labelMetrics(super.heldOutMetrics(), this.classes);
+  _labelled(raw) {
+    return labelMetrics(raw, this.classes);
   }
 }
 

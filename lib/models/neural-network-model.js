@@ -96,8 +96,7 @@ export class NeuralNetworkModel extends BaseModel {
     return r2;
   }
 
-  heldOutMetrics() {
-    const raw = super.heldOutMetrics();
+  _labelled(raw) {
     return this._labelTargets ? labelMetrics(raw, this.classes) : raw;
   }
 

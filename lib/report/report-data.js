@@ -124,8 +124,23 @@ function keyConfig(type, modelConfig) {
   return out;
 }
 
-/** Native index-based classification metrics, keyed by label for the page. */
+/**
+ * Classification metrics in the page's form: labels in class order, the matrix and per-label rows
+ * in that order. From a version's record they come keyed by label (as `train()` returns them); from
+ * the engine, and from versions stored before `train()` labelled them, indexed by class.
+ */
 function keyedClassification(raw, labels) {
+  if (!Array.isArray(raw.matrix)) {
+    const order = labels.length > 0 ? labels : Object.keys(raw.matrix);
+    return {
+      accuracy: raw.accuracy,
+      total: raw.total,
+      correct: raw.correct,
+      labels: order,
+      matrix: order.map((actual) => order.map((predicted) => raw.matrix[actual]?.[predicted] ?? 0)),
+      perLabel: order.map((label) => ({ label, ...raw.perLabel[label] })),
+    };
+  }
   const name = (i) => labels[i] ?? String(i);
   return {
     accuracy: raw.accuracy,
