@@ -168,7 +168,7 @@ export interface ModelConfig {
   /** Time series: the field that orders records (default: timestamp, createdAt or date). */
   timeField?: string;
   resource: string;
-  /** Numeric fields the model reads; a time series may list none (it then forecasts from the target's history). */
+  /** Fields the model reads (numbers, categories, booleans or dates: docs/preprocessing.md); a time series may list none (it then forecasts from the target's history). */
   features: string[];
   target: string;
   /** Train on this partition of the resource only; one the resource does not define is a ModelConfigError. */
@@ -380,7 +380,7 @@ export interface PluginTrainOptions extends TrainOptions {
 
 /** Training rows already converted (see `BaseModel.trainArrays`). */
 export interface TrainingArrays {
-  /** Row-major, `targets.length × features.length` values. */
+  /** Row-major, one row per sample of its encoded columns (a date is 5; a time series appends its target to each row and leaves `targets` empty). */
   features: Float64Array;
   /** Regression: target values. Classification: class indices into `labels`. */
   targets: Float64Array;
@@ -398,10 +398,17 @@ export interface SkippedTraining {
 
 export interface RegressionPrediction {
   prediction: number;
-  /** Share of held-out predictions within 5% of the target's range, lowered when extrapolating. */
+  /**
+   * T / (T + h·e^(2d)): T is 5% of the target's training range, h the interval's half-width and d
+   * how far the input lies outside the training range (in units of that range). 1 without held-out
+   * error; always in (0, 1]. A binary network's is max(p, 1 − p).
+   */
   confidence: number;
-  /** Split-conformal prediction interval at `intervalCoverage` (default 90%). */
-  interval: [number, number];
+  /**
+   * Split-conformal prediction interval at `intervalCoverage` (default 90%). Absent for a binary
+   * (`binaryCrossentropy`) network, whose `prediction` is P(1).
+   */
+  interval?: [number, number];
   /** Present only when a missing value was imputed or a category was not in the vocabulary. */
   warnings?: PredictionWarning[];
 }

@@ -250,7 +250,7 @@ export class ServingVersions {
 
   /**
    * The newest version below `currentVersion` that the training history does not record as turned
-   * down by the deploy policy (versions it has no entry for, such as imports, count as deployed),
+   * down by the deploy policy (versions it has no entry for, stored by releases that did not record it, count as deployed),
    * or null.
    */
   async previousDeployed(modelName, currentVersion) {

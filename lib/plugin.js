@@ -353,7 +353,7 @@ export class MLPlugin extends Plugin {
     return this._versions.setActive(modelName, version);
   }
 
-  /** Activates `version` (default: the one before the current). */
+  /** Activates `version` (default: the newest deployed version below the current one; see ModelVersions.rollback). */
   rollbackVersion(modelName, version = null) {
     return this._versions.rollback(modelName, version);
   }
