@@ -401,14 +401,11 @@ export interface RegressionPrediction {
   /**
    * T / (T + h·e^(2d)): T is 5% of the target's training range, h the interval's half-width and d
    * how far the input lies outside the training range (in units of that range). 1 without held-out
-   * error; always in (0, 1]. A binary network's is max(p, 1 − p).
+   * error; always in (0, 1].
    */
   confidence: number;
-  /**
-   * Split-conformal prediction interval at `intervalCoverage` (default 90%). Absent for a binary
-   * (`binaryCrossentropy`) network, whose `prediction` is P(1).
-   */
-  interval?: [number, number];
+  /** Split-conformal prediction interval at `intervalCoverage` (default 90%). */
+  interval: [number, number];
   /** Present only when a missing value was imputed or a category was not in the vocabulary. */
   warnings?: PredictionWarning[];
 }
@@ -422,7 +419,16 @@ export interface ClassificationPrediction {
   warnings?: PredictionWarning[];
 }
 
-export type Prediction = RegressionPrediction | ClassificationPrediction;
+/** A binary (`binaryCrossentropy`) network's prediction: P(1), with no interval. */
+export interface ProbabilityPrediction {
+  prediction: number;
+  /** max(p, 1 − p). */
+  confidence: number;
+  /** Present only when a missing value was imputed or a category was not in the vocabulary. */
+  warnings?: PredictionWarning[];
+}
+
+export type Prediction = RegressionPrediction | ClassificationPrediction | ProbabilityPrediction;
 
 /**
  * Why a prediction is what it is: `baseline + Σ contributions = prediction`, in the target's
