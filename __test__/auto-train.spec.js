@@ -128,6 +128,26 @@ describe('trainAfterInserts', () => {
   });
 });
 
+describe('database listeners', () => {
+  it('a plugin follows the database only while one of its models counts inserts, and stops following on stop()', async () => {
+    const db = await connected(memoryDatabase());
+    await db.createResource({ name: 'products', attributes });
+    const events = ['db:resource-created', 'db:resource-updated', 'db:connected'];
+    const counts = () => events.map((event) => db.listenerCount(event));
+    const before = counts();
+    // Twelve plugins without insert counting (s3db.js warns from eleven listeners of one event).
+    const quiet = Array.from({ length: 12 }, () => plugin({ price: autoModel({ autoTrain: false }) }));
+    for (const ml of quiet) await db.usePlugin(ml);
+    expect(counts()).toEqual(before);
+    const counting = plugin({ price: autoModel({ trainAfterInserts: 50 }) });
+    await db.usePlugin(counting);
+    expect(counts()).toEqual(before.map((n) => n + 1));
+    await counting.stop();
+    expect(counts()).toEqual(before);
+    for (const ml of quiet) await ml.stop();
+  });
+});
+
 describe('trainInterval', () => {
   it('trains on a timer, and stops with the plugin', async () => {
     const db = await connected(memoryDatabase());

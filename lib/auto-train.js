@@ -28,15 +28,23 @@ export class AutoTrainer {
     this._active = false;
   }
 
-  /** Starts timers and hooks for every auto-training model, and follows new and restored resources. */
+  /** Starts timers and hooks for every auto-training model. */
   start() {
     if (this._active) return;
     this._active = true;
+    for (const modelName of Object.keys(this.plugin.config.models)) this.setup(modelName);
+  }
+
+  /**
+   * Follows new and restored resources, once a model counts inserts: only then does the database
+   * need this trainer's listeners (a plugin without one adds none, however many are installed).
+   */
+  _follow() {
+    if (this._listeners.length > 0) return;
     const db = this.plugin.database;
     this._listen(db, 'db:resource-created', (name) => this._attach(name));
     this._listen(db, 'db:resource-updated', (name) => this._attach(name));
     this._listen(db, 'db:connected', () => this._attachAll());
-    for (const modelName of Object.keys(this.plugin.config.models)) this.setup(modelName);
   }
 
   /** Stops the timers and the counting; the hooks stay on their resources but do nothing. */
@@ -60,6 +68,7 @@ export class AutoTrainer {
     }
     if (config.trainAfterInserts > 0) {
       this.insertCounters.set(modelName, this.insertCounters.get(modelName) ?? 0);
+      this._follow();
       this._attach(config.resource);
     }
   }
