@@ -10,20 +10,13 @@
 // when a + b > 18. docs/small-data.md quotes its figures.
 import { Database } from 's3db.js';
 import { MLPlugin } from '../index.js';
+import { seeded } from './lcg.js';
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const [from, to] = arg('seeds', '6-305').split('-').map(Number);
 const noise = Number(arg('noise', '0'));
 const classes = Number(arg('classes', '2'));
 
-/** The generator bench/small-data.js uses (an LCG), so seeds mean the same data sets there. */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function rows(random, n) {
   return Array.from({ length: n }, () => {

@@ -16,20 +16,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Database } from 's3db.js';
+import { seeded } from './lcg.js';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
 const SEEDS = arg('seeds', '1,2,3,4,5').split(',').map(Number);
 const UPSTREAM_RUNS = Number(arg('upstream-runs', '3'));
 
-/** Deterministic pseudo-random numbers in [0, 1) (the tests' helper). */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 /** The upstream regression test's rows: z = 2x + 3y + 5 + noise. */
 function planeRows(random, n) {
