@@ -4,6 +4,7 @@
 // one value and the model would silently learn nothing from it; such a target leaves no training
 // record at all, which would read as a resource with too few records.
 import { DataValidationError } from './errors.js';
+import { schemaAttributes } from './preprocessing.js';
 
 /**
  * Throws a DataValidationError for the first feature of `preparation` that is missing in all
@@ -12,16 +13,12 @@ import { DataValidationError } from './errors.js';
  * `uninformative_features`), as it does to a declared attribute that no record has filled yet.
  */
 export function assertFeaturesExist(preparation, samples, { resource, config, modelName }) {
-  if (!preparation || samples === 0 || typeof config.map === 'function') return;
-  const attributes = Object.keys(resource?.schema?.attributes ?? resource?.attributes ?? {});
-  if (attributes.length === 0) return;
+  if (!preparation || samples === 0) return;
+  const attributes = checkableAttributes(resource, config);
+  if (!attributes) return;
   for (const feature of preparation.features) {
     if (feature.missing < samples || attributes.includes(feature.name)) continue;
-    throw new DataValidationError(`Model "${modelName}": feature "${feature.name}" is in none of the ${samples} training records and is not an attribute of resource "${config.resource}"${hint(feature.name, attributes)}`, {
-      model: modelName,
-      feature: feature.name,
-      attributes,
-    });
+    throw notInRecords(modelName, 'feature', feature.name, `${samples} training records`, config.resource, attributes);
   }
 }
 
@@ -32,12 +29,27 @@ export function assertFeaturesExist(preparation, samples, { resource, config, mo
  * InsufficientDataError.
  */
 export function assertTargetExists(target, { records, withTarget, resource, config, modelName }) {
-  if (records === 0 || withTarget > 0 || typeof config.map === 'function') return;
-  const attributes = Object.keys(resource?.schema?.attributes ?? resource?.attributes ?? {});
-  if (attributes.length === 0 || attributes.includes(target)) return;
-  throw new DataValidationError(`Model "${modelName}": target "${target}" is in none of the ${records} records read and is not an attribute of resource "${config.resource}"${hint(target, attributes)}`, {
+  if (records === 0 || withTarget > 0) return;
+  const attributes = checkableAttributes(resource, config);
+  if (!attributes || attributes.includes(target)) return;
+  throw notInRecords(modelName, 'target', target, `${records} records read`, config.resource, attributes);
+}
+
+/**
+ * The names `resource`'s schema declares, or null when a field's absence says nothing: the model
+ * has a `map` (which may make fields of its own), or the resource declares no schema.
+ */
+function checkableAttributes(resource, config) {
+  if (typeof config.map === 'function') return null;
+  const attributes = Object.keys(schemaAttributes(resource));
+  return attributes.length > 0 ? attributes : null;
+}
+
+/** The error for a `role` field ('feature', 'target') that none of `records` has and the schema does not declare. */
+function notInRecords(modelName, role, name, records, resourceName, attributes) {
+  return new DataValidationError(`Model "${modelName}": ${role} "${name}" is in none of the ${records} and is not an attribute of resource "${resourceName}"${hint(name, attributes)}`, {
     model: modelName,
-    target,
+    [role]: name,
     attributes,
   });
 }

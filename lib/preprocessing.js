@@ -78,14 +78,18 @@ function plainObject(value, key, fail) {
   return value;
 }
 
+/** The attribute definitions of an s3db.js resource's schema (field → definition); `{}` without one. */
+export function schemaAttributes(resource) {
+  return resource?.schema?.attributes ?? resource?.attributes ?? {};
+}
+
 /**
  * Feature kinds an s3db.js resource's schema declares: number/integer/float → numeric,
  * string/enum → category, boolean → boolean, date → date. Other types say nothing.
  */
 export function schemaKinds(resource) {
-  const attributes = resource?.schema?.attributes ?? resource?.attributes ?? {};
   const kinds = {};
-  for (const [field, definition] of Object.entries(attributes)) {
+  for (const [field, definition] of Object.entries(schemaAttributes(resource))) {
     const kind = kindOfType(attributeType(definition), definition);
     if (kind) kinds[field] = kind;
   }

@@ -2,7 +2,7 @@
 // zero-config `learn()` makes from a resource (§5.6).
 import { Resource } from 's3db.js';
 import { MLError, ModelConfigError } from './errors.js';
-import { attributeType, MAX_CATEGORIES, schemaKinds } from './preprocessing.js';
+import { attributeType, MAX_CATEGORIES, schemaAttributes, schemaKinds } from './preprocessing.js';
 
 /** Fields that are bookkeeping, never features, and why. */
 const NOT_FEATURES = {
@@ -113,7 +113,7 @@ export function detectType(samples, target) {
  *   `chosen`: feature → kind; `leftOut`: attribute → why it is not a feature.
  */
 export function selectFeatures(resource, target, samples) {
-  const attributes = resource.schema?.attributes ?? resource.attributes ?? {};
+  const attributes = schemaAttributes(resource);
   const declared = schemaKinds(resource);
   const fields = Object.keys(attributes).length > 0 ? Object.keys(attributes) : Object.keys(samples[0] ?? {});
   const chosen = {};
