@@ -216,19 +216,22 @@ export class ModelStore {
   }
 
   /**
-   * Appends a version to the model's training history. A process that ended between storing a
-   * version and this write left that version out: versions between the last one recorded and
-   * `entry`'s are filled in from their records first (`recovered: true`).
+   * Appends `version` to the model's training history: `figures` in a version record's `metrics`
+   * shape (`{ samples, loss, accuracy, heldOut }`). A process that ended between storing a version
+   * and this write left that version out: versions between the last one recorded and this one are
+   * filled in from their records first (`recovered: true`).
    */
-  async recordHistory(modelName, entry) {
+  async recordHistory(modelName, version, figures, { storageKey = null, deployed }) {
     const key = this._key(modelName, 'training', 'history', modelName);
+    const entry = historyEntry(version, figures, { storageKey, deployed, trainedAt: new Date().toISOString() });
     const current = await this.history(modelName);
     const recorded = current?.history ?? [];
     const missing = [];
     const last = Math.max(0, ...recorded.map((e) => e.version));
-    for (let version = last + 1; version < entry.version; version++) {
-      const record = await this.record(modelName, version);
-      if (record) missing.push(recoveredEntry(record));
+    for (let gap = last + 1; gap < version; gap++) {
+      const record = await this.record(modelName, gap);
+      // Versions stored before records said whether they served are taken to have, as a missing entry is.
+      if (record) missing.push({ ...historyEntry(gap, record.metrics, { deployed: record.deployed ?? null, trainedAt: record.savedAt }), recovered: true });
     }
     const history = [...recorded, ...missing, entry];
     await this._set(key, {
@@ -299,17 +302,14 @@ function legacyTrainingRows(bytes, record) {
   }));
 }
 
-/** A history entry rebuilt from a version's record (the training rows it names are not known). */
-function recoveredEntry(record) {
-  const { metrics } = record;
+/** One training-history entry (the rows it names are not known for a recovered one: `storageKey` null). */
+function historyEntry(version, figures, { storageKey = null, deployed, trainedAt }) {
   return {
-    version: record.version,
-    totalSamples: metrics?.samples ?? null,
-    metrics: { loss: metrics?.loss ?? null, accuracy: metrics?.accuracy ?? null, heldOut: metrics?.heldOut ?? null },
-    storageKey: null,
-    // Versions stored before records said so are taken to have served, as a missing entry is.
-    deployed: record.deployed ?? null,
-    trainedAt: record.savedAt,
-    recovered: true,
+    version,
+    totalSamples: figures?.samples ?? null,
+    metrics: { loss: figures?.loss ?? null, accuracy: figures?.accuracy ?? null, heldOut: figures?.heldOut ?? null },
+    storageKey,
+    deployed,
+    trainedAt,
   };
 }

@@ -124,13 +124,9 @@ export class ServingVersions {
       result.deployed = verdict.deploy;
       const keepRows = data && (this.plugin.config.models[modelName].saveTrainingData ?? this.plugin.config.saveTrainingData);
       if (keepRows) await this.store.saveTrainingData(modelName, version, model, data);
-      await this.store.recordHistory(modelName, {
-        version,
-        totalSamples: result.samples,
-        metrics: { loss: result.loss, accuracy: result.accuracy ?? null, heldOut: result.metrics ?? null },
+      await this.store.recordHistory(modelName, version, { samples: result.samples, loss: result.loss, accuracy: result.accuracy, heldOut: result.metrics }, {
         storageKey: keepRows ? `training/data/${modelName}/v${version}` : null,
         deployed: verdict.deploy,
-        trainedAt: new Date().toISOString(),
       });
       if (!verdict.deploy) {
         // 'if-better' and it is not: the active version goes on serving here too.
