@@ -246,8 +246,8 @@ export class ServingVersions {
 
   /**
    * The newest version below `currentVersion` that the training history does not record as turned
-   * down by the deploy policy (versions it has no entry for, stored by releases that did not record it, count as deployed),
-   * or null.
+   * down by the deploy policy, or null. A version the history has no entry for (its process ended
+   * before writing it, until the next training fills it in) counts as deployed.
    */
   async previousDeployed(modelName, currentVersion) {
     const history = await this.store.history(modelName);

@@ -78,7 +78,7 @@ export class NeuralNetworkModel extends BaseModel {
     if (this._isBinary) {
       const { target, name } = this.config;
       const targets = Float64Array.from(records, (r, i) => binaryValue(r?.[target], i, target, name));
-      return labelMetrics(await this._evaluate(records, targets), BINARY_CLASSES);
+      return this._labelled(await this._evaluate(records, targets));
     }
     return this._evaluate(records, numericTargets(records, this.config.target, { model: this.config.name }));
   }
